@@ -1,0 +1,154 @@
+/**
+ * The only code that calls Microsoft.Compute: the official @azure/arm-compute client over HTTPS, with its
+ * own retries switched off, because retrying is the queue's job (a function must never sleep waiting for
+ * Azure) and a hidden retry would break the pacing and the attempt counts the engine reports.
+ */
+import { readFileSync } from "node:fs";
+import { ComputeManagementClient, type VirtualMachine, type InstanceViewStatus } from "@azure/arm-compute";
+import type { TokenCredential } from "@azure/identity";
+import { ArmRequestError, type ArmFailure } from "../domain/armError";
+import { powerStateFromStatusCodes } from "../domain/power";
+import { parseVmId, vmKey, type VmRef } from "../domain/resourceId";
+import type { PowerAction } from "../domain/scheduledRequest";
+import type { ObservedVmStatus } from "../domain/verification";
+import type { ComputeGateway, VmInfo } from "../engine/ports";
+
+export interface ArmComputeOptions {
+  endpoint: string;
+  credential: TokenCredential;
+  /** PEM to trust (the local simulator's self-signed certificate). */
+  caCertPath?: string;
+}
+
+export class ArmComputeGateway implements ComputeGateway {
+  private readonly clients = new Map<string, ComputeManagementClient>();
+  private readonly ca?: string;
+
+  constructor(private readonly options: ArmComputeOptions) {
+    this.ca = options.caCertPath ? readFileSync(options.caCertPath, "utf8") : undefined;
+  }
+
+  private client(subscriptionId: string): ComputeManagementClient {
+    let client = this.clients.get(subscriptionId);
+    if (!client) {
+      client = new ComputeManagementClient(this.options.credential, subscriptionId, {
+        endpoint: this.options.endpoint,
+        retryOptions: { maxRetries: 0 },
+        tlsOptions: this.ca ? { ca: this.ca } : undefined,
+        userAgentOptions: { userAgentPrefix: "startstop-vms-next/0.1" },
+      });
+      this.clients.set(subscriptionId, client);
+    }
+    return client;
+  }
+
+  async listVmsInSubscription(subscriptionId: string): Promise<VmInfo[]> {
+    return callArm(async () => collect(this.client(subscriptionId).virtualMachines.listAll(), toVmInfo));
+  }
+
+  async listVmsInResourceGroup(subscriptionId: string, resourceGroup: string): Promise<VmInfo[]> {
+    return callArm(async () => collect(this.client(subscriptionId).virtualMachines.list(resourceGroup), toVmInfo));
+  }
+
+  async getVm(ref: VmRef): Promise<VmInfo | undefined> {
+    return callArmOrNotFound(async () => {
+      const vm = await this.client(ref.subscriptionId).virtualMachines.get(ref.resourceGroup, ref.name, { expand: "instanceView" });
+      return toVmInfo(vm);
+    });
+  }
+
+  async listVmStatuses(subscriptionId: string): Promise<Map<string, ObservedVmStatus>> {
+    return callArm(async () => {
+      const result = new Map<string, ObservedVmStatus>();
+      for await (const vm of this.client(subscriptionId).virtualMachines.listAll({ statusOnly: "true" })) {
+        const ref = vm.id ? parseVmId(vm.id) : undefined;
+        if (ref) result.set(vmKey(ref), observe(vm.instanceView?.statuses));
+      }
+      return result;
+    });
+  }
+
+  async getVmStatus(ref: VmRef): Promise<ObservedVmStatus | undefined> {
+    return callArmOrNotFound(async () => {
+      const view = await this.client(ref.subscriptionId).virtualMachines.instanceView(ref.resourceGroup, ref.name);
+      return observe(view.statuses);
+    });
+  }
+
+  async requestPowerAction(ref: VmRef, action: PowerAction): Promise<void> {
+    const vms = this.client(ref.subscriptionId).virtualMachines;
+    // begin* sends the action and returns a poller once Azure accepted it (202); we never poll it here:
+    // the sweep verifies power states in bulk, which costs far fewer ARM reads than one poller per VM.
+    await callArm(() => (action === "start" ? vms.beginStart(ref.resourceGroup, ref.name) : vms.beginDeallocate(ref.resourceGroup, ref.name)));
+  }
+}
+
+async function collect<T, R>(pages: AsyncIterable<T>, map: (item: T) => R | undefined): Promise<R[]> {
+  const out: R[] = [];
+  for await (const item of pages) {
+    const mapped = map(item);
+    if (mapped !== undefined) out.push(mapped);
+  }
+  return out;
+}
+
+function toVmInfo(vm: VirtualMachine): VmInfo | undefined {
+  const ref = vm.id ? parseVmId(vm.id) : undefined;
+  if (!ref) return undefined;
+  return {
+    ref,
+    key: vmKey(ref),
+    id: vm.id!,
+    location: vm.location,
+    tags: vm.tags ?? {},
+    osType: vm.storageProfile?.osDisk?.osType,
+    priority: vm.priority,
+    powerState: powerStateFromStatusCodes((vm.instanceView?.statuses ?? []).map((s) => s.code)),
+  };
+}
+
+/** Reads the power state and a provisioning failure ("ProvisioningState/failed/<code>") from instance-view statuses. */
+export function observe(statuses: InstanceViewStatus[] | undefined): ObservedVmStatus {
+  const list = statuses ?? [];
+  const failed = list.find((s) => s.code?.toLowerCase().startsWith("provisioningstate/failed"));
+  return {
+    powerState: powerStateFromStatusCodes(list.map((s) => s.code)),
+    provisioningFailure: failed
+      ? {
+          code: failed.code!.split("/")[2] || "ProvisioningFailed",
+          message: failed.message ?? failed.displayStatus ?? "provisioning failed",
+          time: failed.time ? new Date(failed.time) : undefined,
+        }
+      : undefined,
+  };
+}
+
+async function callArm<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new ArmRequestError(toArmFailure(error));
+  }
+}
+
+async function callArmOrNotFound<T>(call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await callArm(call);
+  } catch (error) {
+    if (error instanceof ArmRequestError && error.failure.status === 404) return undefined;
+    throw error;
+  }
+}
+
+/** Converts whatever the SDK threw (RestError, network error) into the domain's failure shape. */
+export function toArmFailure(error: unknown): ArmFailure {
+  const e = error as { statusCode?: number; code?: string; message?: string; response?: { headers?: { get(name: string): string | undefined } } };
+  const retryAfter = e.response?.headers?.get("retry-after");
+  const seconds = retryAfter !== undefined ? Number(retryAfter) : NaN;
+  return {
+    status: typeof e.statusCode === "number" ? e.statusCode : undefined,
+    code: e.code || (typeof e.statusCode === "number" ? `Http${e.statusCode}` : "NetworkError"),
+    message: (e.message || String(error)).slice(0, 2000),
+    retryAfterSeconds: Number.isFinite(seconds) ? seconds : undefined,
+  };
+}

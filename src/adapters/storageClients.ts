@@ -1,0 +1,35 @@
+/**
+ * Storage clients from the app's storage setting: a connection string locally (Azurite), a managed
+ * identity in Azure (no account keys).
+ */
+import { QueueServiceClient } from "@azure/storage-queue";
+import { TableClient } from "@azure/data-tables";
+import type { StorageConnection } from "../config";
+import { azureCredential } from "./credentials";
+
+export function queueService(storage: StorageConnection): QueueServiceClient {
+  return storage.kind === "connectionString"
+    ? QueueServiceClient.fromConnectionString(expandDevelopmentStorage(storage.connectionString))
+    : new QueueServiceClient(storage.queueServiceUri, azureCredential(storage.clientId));
+}
+
+export function tableClient(storage: StorageConnection, tableName: string): TableClient {
+  if (storage.kind === "identity") {
+    return new TableClient(storage.tableServiceUri, tableName, azureCredential(storage.clientId));
+  }
+  const connectionString = expandDevelopmentStorage(storage.connectionString);
+  // Azurite speaks plain http on loopback; the SDK wants that said explicitly.
+  const insecure = /TableEndpoint=http:\/\/(127\.0\.0\.1|localhost)/i.test(connectionString);
+  return TableClient.fromConnectionString(connectionString, tableName, { allowInsecureConnection: insecure });
+}
+
+/** "UseDevelopmentStorage=true" means Azurite on its default ports. */
+function expandDevelopmentStorage(connectionString: string): string {
+  if (connectionString.trim() !== "UseDevelopmentStorage=true") return connectionString;
+  const account = "devstoreaccount1";
+  return (
+    `DefaultEndpointsProtocol=http;AccountName=${account};` +
+    "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+    `QueueEndpoint=http://127.0.0.1:10001/${account};TableEndpoint=http://127.0.0.1:10002/${account};`
+  );
+}

@@ -1,0 +1,40 @@
+/**
+ * Sending work to the app's queues. Messages are base64-encoded JSON, which is what the Functions host's
+ * queue trigger expects by default (host.json messageEncoding), and a delay is a visibility timeout:
+ * the queue is the app's timer, so no function ever sleeps.
+ */
+import type { QueueClient, QueueServiceClient } from "@azure/storage-queue";
+import { mapWithConcurrency } from "../engine/concurrency";
+import type { MessageQueue } from "../engine/ports";
+
+/** The queue names are v2's, so v2 users and their monitoring recognise them. */
+export const QUEUE_NAMES = {
+  orchestration: "orchestration-request",
+  execution: "execution-request",
+} as const;
+
+const SEND_CONCURRENCY = 32;
+
+export class StorageMessageQueue<T> implements MessageQueue<T> {
+  private readonly client: QueueClient;
+  private ready?: Promise<unknown>;
+
+  constructor(service: QueueServiceClient, queueName: string) {
+    this.client = service.getQueueClient(queueName);
+  }
+
+  async send(message: T, delaySeconds = 0): Promise<void> {
+    this.ready ??= this.client.createIfNotExists().catch((error) => {
+      this.ready = undefined;
+      throw error;
+    });
+    await this.ready;
+    await this.client.sendMessage(Buffer.from(JSON.stringify(message), "utf8").toString("base64"), {
+      visibilityTimeout: delaySeconds > 0 ? Math.ceil(delaySeconds) : undefined,
+    });
+  }
+
+  async sendMany(messages: T[], delaySeconds = 0): Promise<void> {
+    await mapWithConcurrency(messages, SEND_CONCURRENCY, (m) => this.send(m, delaySeconds));
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * Where every row of a run is written: Azure Table storage, in v2's tables. A request's own row and its VM
+ * rows share one partition (the request id), so VM rows are written in transactions of 100 and a status
+ * read is one partition scan. Every update is conditional on the row's etag.
+ */
+import { createHash } from "node:crypto";
+import { odata, RestError, type TableClient, type TableEntity, type TransactionAction } from "@azure/data-tables";
+import { parseVmId } from "../domain/resourceId";
+import type { RequestStore } from "../engine/ports";
+import type { RequestRecord, SweepRecord, VmRecord } from "../engine/records";
+import { mapWithConcurrency } from "../engine/concurrency";
+
+export const TABLE_NAMES = {
+  requests: "requeststoretable",
+  subscriptions: "subscriptionrequeststoretable",
+} as const;
+
+const REQUEST_ROW = "request";
+const IDEMPOTENCY_PARTITION = "idempotency";
+/** Table string properties hold 64 KiB (32K UTF-16 chars): long JSON is split across numbered properties. */
+const CHUNK = 30_000;
+const BATCH = 100;
+
+type Entity = TableEntity<Record<string, unknown>>;
+
+export class TableRequestStore implements RequestStore {
+  private ready?: Promise<unknown>;
+
+  constructor(private readonly requests: TableClient, private readonly subscriptions: TableClient) {}
+
+  /** Tables are created on first use, so a fresh storage account works without a deployment step. */
+  private async tables(): Promise<void> {
+    this.ready ??= Promise.all([this.requests.createTable(), this.subscriptions.createTable()]).catch((error) => {
+      this.ready = undefined;
+      throw error;
+    });
+    await this.ready;
+  }
+
+  async createRequest(record: RequestRecord): Promise<boolean> {
+    await this.tables();
+    return ignoreConflict(() => this.requests.createEntity(requestToEntity(record)));
+  }
+
+  async getRequest(requestId: string): Promise<RequestRecord | undefined> {
+    await this.tables();
+    const entity = await getOrUndefined(() => this.requests.getEntity<Record<string, unknown>>(requestId, REQUEST_ROW));
+    return entity && requestFromEntity(entity);
+  }
+
+  async updateRequest(record: RequestRecord, changes: Partial<RequestRecord>): Promise<RequestRecord | undefined> {
+    const next = { ...record, ...changes };
+    const etag = await replaceIfUnchanged(this.requests, requestToEntity(next), record.etag);
+    return etag ? { ...next, etag } : undefined;
+  }
+
+  async insertVmRows(rows: VmRecord[]): Promise<void> {
+    await this.tables();
+    const batches: VmRecord[][] = [];
+    for (let i = 0; i < rows.length; i += BATCH) batches.push(rows.slice(i, i + BATCH));
+    await mapWithConcurrency(batches, 8, async (batch) => {
+      const actions: TransactionAction[] = batch.map((row) => ["create", vmToEntity(row)]);
+      try {
+        await this.requests.submitTransaction(actions);
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+        // Some rows exist from an earlier delivery: insert the rest one by one, leaving those untouched.
+        await mapWithConcurrency(batch, 8, (row) => ignoreConflict(() => this.requests.createEntity(vmToEntity(row))));
+      }
+    });
+  }
+
+  async listVmRows(requestId: string, filter?: { subscriptionId?: string }): Promise<VmRecord[]> {
+    await this.tables();
+    const prefix = filter?.subscriptionId ? `vm|${filter.subscriptionId.toLowerCase()}|` : "vm|";
+    const upper = prefix.slice(0, -1) + "}";
+    const rows: VmRecord[] = [];
+    const entities = this.requests.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: odata`PartitionKey eq ${requestId} and RowKey ge ${prefix} and RowKey lt ${upper}` },
+    });
+    for await (const entity of entities) rows.push(vmFromEntity(entity));
+    return rows;
+  }
+
+  async getVmRow(requestId: string, key: string): Promise<VmRecord | undefined> {
+    await this.tables();
+    const rowKey = vmRowKey(key);
+    if (!rowKey) return undefined;
+    const entity = await getOrUndefined(() => this.requests.getEntity<Record<string, unknown>>(requestId, rowKey));
+    return entity && vmFromEntity(entity);
+  }
+
+  async updateVmRow(row: VmRecord, changes: Partial<VmRecord>): Promise<VmRecord | undefined> {
+    const next = { ...row, ...changes };
+    const etag = await replaceIfUnchanged(this.requests, vmToEntity(next), row.etag);
+    return etag ? { ...next, etag } : undefined;
+  }
+
+  async claimIdempotencyKey(identity: string, requestId: string): Promise<string> {
+    await this.tables();
+    const rowKey = createHash("sha256").update(identity).digest("hex");
+    const created = await ignoreConflict(() => this.requests.createEntity({ partitionKey: IDEMPOTENCY_PARTITION, rowKey, requestId }));
+    if (created) return requestId;
+    const existing = await this.requests.getEntity<{ requestId: string }>(IDEMPOTENCY_PARTITION, rowKey);
+    return existing.requestId;
+  }
+
+  async insertSweeps(rows: SweepRecord[]): Promise<void> {
+    await this.tables();
+    await mapWithConcurrency(rows, 8, (row) => ignoreConflict(() => this.subscriptions.createEntity(sweepToEntity(row))));
+  }
+
+  async getSweep(requestId: string, subscriptionId: string): Promise<SweepRecord | undefined> {
+    await this.tables();
+    const entity = await getOrUndefined(() => this.subscriptions.getEntity<Record<string, unknown>>(requestId, subscriptionId.toLowerCase()));
+    return entity && sweepFromEntity(entity);
+  }
+
+  async listSweeps(requestId: string): Promise<SweepRecord[]> {
+    await this.tables();
+    const rows: SweepRecord[] = [];
+    for await (const e of this.subscriptions.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${requestId}` } })) {
+      rows.push(sweepFromEntity(e));
+    }
+    return rows;
+  }
+
+  async updateSweep(row: SweepRecord, changes: Partial<SweepRecord>): Promise<SweepRecord | undefined> {
+    const next = { ...row, ...changes };
+    const etag = await replaceIfUnchanged(this.subscriptions, sweepToEntity(next), row.etag);
+    return etag ? { ...next, etag } : undefined;
+  }
+}
+
+/** "vm|<subscription>|<resource group>|<name>": no '/' (forbidden in row keys) and sorted like the ids. */
+export function vmRowKey(key: string): string | undefined {
+  const ref = parseVmId(key);
+  return ref && `vm|${ref.subscriptionId}|${ref.resourceGroup}|${ref.name}`.toLowerCase();
+}
+
+async function replaceIfUnchanged(table: TableClient, entity: Entity, etag: string | undefined): Promise<string | undefined> {
+  try {
+    const result = await table.updateEntity(entity, "Replace", { etag: etag ?? "*" });
+    return result.etag;
+  } catch (error) {
+    if (error instanceof RestError && (error.statusCode === 412 || error.statusCode === 404)) return undefined;
+    throw error;
+  }
+}
+
+function isConflict(error: unknown): boolean {
+  return error instanceof RestError && error.statusCode === 409;
+}
+
+async function ignoreConflict(create: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await create();
+    return true;
+  } catch (error) {
+    if (isConflict(error)) return false;
+    throw error;
+  }
+}
+
+async function getOrUndefined<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof RestError && error.statusCode === 404) return undefined;
+    throw error;
+  }
+}
+
+function putChunks(entity: Entity, name: string, text: string): void {
+  for (let i = 0, n = 0; i < text.length || n === 0; i += CHUNK, n++) entity[`${name}${n}`] = text.slice(i, i + CHUNK);
+}
+
+function readChunks(entity: Record<string, unknown>, name: string): string {
+  let text = "";
+  for (let n = 0; typeof entity[`${name}${n}`] === "string"; n++) text += entity[`${name}${n}`] as string;
+  return text;
+}
+
+const date = (value: unknown): Date | undefined => (value === undefined || value === null ? undefined : new Date(value as string));
+const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+
+function requestToEntity(r: RequestRecord): Entity {
+  const entity: Entity = {
+    partitionKey: r.requestId, rowKey: REQUEST_ROW, action: r.action, stage: r.stage, state: r.state,
+    createdAt: r.createdAt, deadline: r.deadline, completedAt: r.completedAt, vmCount: r.vmCount, message: r.message,
+  };
+  putChunks(entity, "request", JSON.stringify(r.request));
+  putChunks(entity, "scopeErrors", JSON.stringify(r.scopeErrors));
+  return entity;
+}
+
+function requestFromEntity(e: Record<string, unknown> & { etag?: string }): RequestRecord {
+  return {
+    requestId: e.partitionKey as string,
+    action: e.action as RequestRecord["action"],
+    request: JSON.parse(readChunks(e, "request")),
+    stage: e.stage as RequestRecord["stage"],
+    state: e.state as RequestRecord["state"],
+    createdAt: date(e.createdAt)!,
+    deadline: date(e.deadline)!,
+    completedAt: date(e.completedAt),
+    vmCount: Number(e.vmCount ?? 0),
+    scopeErrors: JSON.parse(readChunks(e, "scopeErrors") || "[]"),
+    message: str(e.message),
+    etag: e.etag,
+  };
+}
+
+function vmToEntity(v: VmRecord): Entity {
+  return {
+    partitionKey: v.requestId, rowKey: vmRowKey(v.key)!, key: v.key, id: v.id, subscriptionId: v.subscriptionId,
+    resourceGroup: v.resourceGroup, name: v.name, location: v.location, osType: v.osType, priority: v.priority,
+    status: v.status, attempt: v.attempt, dueAt: v.dueAt, actedAt: v.actedAt, finishedAt: v.finishedAt,
+    powerState: v.powerState, errorCode: v.errorCode, errorMessage: v.errorMessage?.slice(0, 8000), note: v.note?.slice(0, 2000),
+  };
+}
+
+function vmFromEntity(e: Record<string, unknown> & { etag?: string }): VmRecord {
+  return {
+    requestId: e.partitionKey as string, key: e.key as string, id: e.id as string, subscriptionId: e.subscriptionId as string,
+    resourceGroup: e.resourceGroup as string, name: e.name as string, location: (e.location as string) ?? "",
+    osType: str(e.osType), priority: str(e.priority), status: e.status as VmRecord["status"], attempt: Number(e.attempt ?? 0),
+    dueAt: date(e.dueAt), actedAt: date(e.actedAt), finishedAt: date(e.finishedAt), powerState: str(e.powerState) as VmRecord["powerState"],
+    errorCode: str(e.errorCode), errorMessage: str(e.errorMessage), note: str(e.note), etag: e.etag,
+  };
+}
+
+function sweepToEntity(s: SweepRecord): Entity {
+  return { partitionKey: s.requestId, rowKey: s.subscriptionId.toLowerCase(), sweepSeq: s.sweepSeq, done: s.done };
+}
+
+function sweepFromEntity(e: Record<string, unknown> & { etag?: string }): SweepRecord {
+  return { requestId: e.partitionKey as string, subscriptionId: e.rowKey as string, sweepSeq: Number(e.sweepSeq), done: e.done === true, etag: e.etag };
+}

@@ -1,0 +1,116 @@
+/**
+ * Every app setting, read and validated once. A bad setting stops the app at start-up with a message that
+ * names it and says what is expected, instead of failing later in the middle of a run.
+ */
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./domain/retryPolicy";
+
+export type StorageConnection =
+  | { kind: "connectionString"; connectionString: string }
+  | { kind: "identity"; queueServiceUri: string; tableServiceUri: string; clientId?: string };
+
+export interface AppConfig {
+  storage: StorageConnection;
+  /** Azure Resource Manager endpoint; a loopback https URL means the local ARM simulator. */
+  armEndpoint: string;
+  /** True for the local simulator: a fixed fake token is used, and only ever sent to loopback. */
+  armIsLocalSimulator: boolean;
+  /** PEM of the simulator's certificate (local only). */
+  armCaCertPath?: string;
+  deadlineMinutes: number;
+  verifyIntervalSeconds: number;
+  stallGraceSeconds: number;
+  singleReadThreshold: number;
+  maxRequestBodyBytes: number;
+  maxScopeEntries: number;
+  retry: RetryPolicy;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid app settings:\n- ${problems.join("\n- ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === "") return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const storage = readStorage(env, problems);
+  const armEndpoint = (env.ARM_ENDPOINT?.trim() || "https://management.azure.com").replace(/\/+$/, "");
+  let armIsLocalSimulator = false;
+  try {
+    const url = new URL(armEndpoint);
+    if (url.protocol !== "https:") problems.push(`ARM_ENDPOINT must be an https URL (got "${armEndpoint}"); Azure SDKs refuse to send tokens over http`);
+    armIsLocalSimulator = isLoopbackHost(url.hostname);
+  } catch {
+    problems.push(`ARM_ENDPOINT must be a URL such as https://management.azure.com (got "${armEndpoint}")`);
+  }
+  const armCaCertPath = env.ARM_CA_CERT_PATH?.trim() || undefined;
+  if (armCaCertPath && !armIsLocalSimulator) {
+    problems.push("ARM_CA_CERT_PATH is only for the local ARM simulator; remove it when ARM_ENDPOINT is a real Azure endpoint");
+  }
+
+  const config: AppConfig = {
+    storage,
+    armEndpoint,
+    armIsLocalSimulator,
+    armCaCertPath,
+    deadlineMinutes: int("REQUEST_DEADLINE_MINUTES", 120, 5, 1440),
+    verifyIntervalSeconds: int("VERIFY_INTERVAL_SECONDS", 15, 1, 300),
+    stallGraceSeconds: int("STALL_GRACE_SECONDS", 300, 5, 3600),
+    singleReadThreshold: int("SINGLE_READ_THRESHOLD", 10, 0, 1000),
+    maxRequestBodyBytes: int("MAX_REQUEST_BODY_BYTES", 65_536, 1024, 1_048_576),
+    maxScopeEntries: int("MAX_SCOPE_ENTRIES", 1000, 1, 10_000),
+    retry: {
+      transient: {
+        baseSeconds: int("RETRY_BASE_SECONDS", DEFAULT_RETRY_POLICY.transient.baseSeconds, 1, 3600),
+        maxSeconds: int("RETRY_MAX_SECONDS", DEFAULT_RETRY_POLICY.transient.maxSeconds, 1, 3600),
+      },
+      capacity: {
+        baseSeconds: int("CAPACITY_RETRY_BASE_SECONDS", DEFAULT_RETRY_POLICY.capacity.baseSeconds, 1, 3600),
+        maxSeconds: int("CAPACITY_RETRY_MAX_SECONDS", DEFAULT_RETRY_POLICY.capacity.maxSeconds, 1, 7200),
+      },
+      throttledDefaultSeconds: DEFAULT_RETRY_POLICY.throttledDefaultSeconds,
+    },
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function readStorage(env: Env, problems: string[]): StorageConnection {
+  const connectionString = env.AzureWebJobsStorage?.trim();
+  if (connectionString) {
+    if (connectionString === "UseDevelopmentStorage=true" || /AccountName=|BlobEndpoint=|QueueEndpoint=/i.test(connectionString)) {
+      return { kind: "connectionString", connectionString };
+    }
+    problems.push('AzureWebJobsStorage must be a storage connection string or "UseDevelopmentStorage=true"');
+    return { kind: "connectionString", connectionString: "" };
+  }
+  const queueServiceUri = env.AzureWebJobsStorage__queueServiceUri?.trim();
+  const tableServiceUri = env.AzureWebJobsStorage__tableServiceUri?.trim();
+  if (queueServiceUri && tableServiceUri) {
+    return { kind: "identity", queueServiceUri, tableServiceUri, clientId: env.AzureWebJobsStorage__clientId?.trim() || undefined };
+  }
+  problems.push(
+    "Storage is not configured: set AzureWebJobsStorage (connection string, local only) or, with a managed identity, " +
+      "AzureWebJobsStorage__queueServiceUri and AzureWebJobsStorage__tableServiceUri (and AzureWebJobsStorage__clientId for a user-assigned identity)",
+  );
+  return { kind: "connectionString", connectionString: "" };
+}

@@ -1,0 +1,56 @@
+/**
+ * The life of one VM inside a run, and how a request's overall state follows from its VMs.
+ * Pure: the status API and the finaliser both call `summarizeRun`, so they can never disagree.
+ */
+
+/** Non-terminal: Pending (released, not yet acted), Acting (call accepted, verifying), Waiting (retry scheduled). */
+export type VmRunStatus =
+  | "Pending" | "Acting" | "Waiting"
+  | "Succeeded" | "AlreadyInState" | "Failed" | "Skipped" | "NotStarted";
+
+export const VM_OUTCOMES = ["Succeeded", "AlreadyInState", "Failed", "Skipped", "NotStarted"] as const;
+export type VmOutcome = (typeof VM_OUTCOMES)[number];
+
+export function isTerminal(status: VmRunStatus): status is VmOutcome {
+  return (VM_OUTCOMES as readonly string[]).includes(status);
+}
+
+export type RequestState = "Accepted" | "Running" | "Succeeded" | "PartiallySucceeded" | "Failed";
+
+export function isTerminalRequestState(state: RequestState): boolean {
+  return state === "Succeeded" || state === "PartiallySucceeded" || state === "Failed";
+}
+
+export interface RunCounts {
+  total: number;
+  InProgress: number;
+  Succeeded: number;
+  AlreadyInState: number;
+  Failed: number;
+  Skipped: number;
+  NotStarted: number;
+}
+
+export function countStatuses(statuses: Iterable<VmRunStatus>): RunCounts {
+  const counts: RunCounts = { total: 0, InProgress: 0, Succeeded: 0, AlreadyInState: 0, Failed: 0, Skipped: 0, NotStarted: 0 };
+  for (const status of statuses) {
+    counts.total++;
+    if (isTerminal(status)) counts[status]++;
+    else counts.InProgress++;
+  }
+  return counts;
+}
+
+/**
+ * Terminal only when every VM is. Skipped VMs (excluded, untagged) do not make a run fail;
+ * a scope that could not be read (e.g. a missing resource group) does, because the user asked for it.
+ */
+export function summarizeRun(expanded: boolean, counts: RunCounts, scopeErrorCount: number): RequestState {
+  if (!expanded) return "Accepted";
+  if (counts.InProgress > 0) return "Running";
+  const reached = counts.Succeeded + counts.AlreadyInState;
+  const missed = counts.Failed + counts.NotStarted + scopeErrorCount;
+  if (missed === 0) return "Succeeded";
+  if (reached === 0) return "Failed";
+  return "PartiallySucceeded";
+}

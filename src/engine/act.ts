@@ -1,0 +1,60 @@
+/**
+ * The executor's "act" step for one VM: send start or deallocate once per attempt, record that Azure
+ * accepted it, and leave verification to the sweep. This is the only place a power action is sent.
+ */
+import { isArmRequestError, type ArmFailure } from "../domain/armError";
+import { decideRetry } from "../domain/retryPolicy";
+import { isTerminal } from "../domain/runState";
+import type { EngineDeps } from "./ports";
+import type { ActMessage, VmRecord } from "./records";
+import { actMessageFor } from "./orchestrate";
+
+export async function actOnVm(deps: EngineDeps, message: ActMessage): Promise<void> {
+  const row = await deps.store.getVmRow(message.requestId, message.vmKey);
+  // Idempotency: a duplicate or stale message finds the row already past this attempt.
+  if (!row || isTerminal(row.status) || row.attempt !== message.attempt || row.status === "Acting") return;
+  const now = deps.clock.now();
+  const deadline = new Date(message.deadline);
+  if (now >= deadline) {
+    await deps.store.updateVmRow(row, {
+      status: "Failed", finishedAt: now, errorCode: "DeadlineExceeded",
+      errorMessage: `the request deadline ${deadline.toISOString()} passed before the ${message.action} could be sent${row.errorCode ? `; last error ${row.errorCode}: ${row.errorMessage}` : ""}`,
+    });
+    return;
+  }
+  try {
+    await deps.compute.requestPowerAction({ subscriptionId: row.subscriptionId, resourceGroup: row.resourceGroup, name: row.name }, message.action);
+  } catch (error) {
+    if (!isArmRequestError(error)) throw error;
+    await scheduleRetryOrFail(deps, row, error.failure, message.action, deadline);
+    return;
+  }
+  await deps.store.updateVmRow(row, { status: "Acting", actedAt: now, attempt: row.attempt + 1, dueAt: undefined });
+}
+
+/**
+ * After a failed attempt (the call was refused, or the operation ended Failed): wait and try again,
+ * or record the failure with a reason. Shared by the act step and the sweep.
+ */
+export async function scheduleRetryOrFail(
+  deps: EngineDeps, row: VmRecord, failure: ArmFailure, action: ActMessage["action"], deadline: Date,
+): Promise<VmRecord | undefined> {
+  const now = deps.clock.now();
+  const attemptsMade = row.status === "Acting" ? row.attempt : row.attempt + 1;
+  const decision = decideRetry(failure, attemptsMade, now, deadline, deps.settings.retry, deps.random);
+  if (!decision.retry) {
+    return deps.store.updateVmRow(row, {
+      status: "Failed", finishedAt: now, attempt: attemptsMade, errorCode: failure.code,
+      errorMessage: decision.reason, dueAt: undefined,
+    });
+  }
+  const dueAt = new Date(now.getTime() + decision.afterSeconds * 1000);
+  const updated = await deps.store.updateVmRow(row, {
+    status: "Waiting", attempt: attemptsMade, dueAt, errorCode: failure.code, errorMessage: failure.message,
+    note: `${decision.failureClass} error; retrying after ${decision.afterSeconds}s`,
+  });
+  if (updated) {
+    await deps.executionQueue.send(actMessageFor({ requestId: row.requestId, action, deadline }, updated), decision.afterSeconds);
+  }
+  return updated;
+}

@@ -1,0 +1,32 @@
+/**
+ * Writes a request's final state once every VM has an outcome. Called by whoever records the last one;
+ * harmless when called twice (the state is derived from the rows, and a completed request is left alone).
+ */
+import { countStatuses, summarizeRun, isTerminalRequestState } from "../domain/runState";
+import type { EngineDeps } from "./ports";
+
+export async function finalizeIfComplete(deps: EngineDeps, requestId: string): Promise<void> {
+  const record = await deps.store.getRequest(requestId);
+  if (!record || record.stage === "completed" || record.stage === "accepted") return;
+  const rows = await deps.store.listVmRows(requestId);
+  const counts = countStatuses(rows.map((r) => r.status));
+  const state = summarizeRun(true, counts, record.scopeErrors.length);
+  if (!isTerminalRequestState(state)) return;
+  await deps.store.updateRequest(record, {
+    stage: "completed", state, completedAt: deps.clock.now(), message: describeOutcome(record.action, counts, record.scopeErrors.length),
+  });
+}
+
+export function describeOutcome(action: string, counts: ReturnType<typeof countStatuses>, scopeErrors: number): string {
+  const target = action === "start" ? "running" : "deallocated";
+  const parts = [
+    `${counts.Succeeded + counts.AlreadyInState} of ${counts.total - counts.Skipped} VMs ${target}`,
+    `${counts.Succeeded} by this run`,
+    `${counts.AlreadyInState} already were`,
+  ];
+  if (counts.Failed) parts.push(`${counts.Failed} failed`);
+  if (counts.NotStarted) parts.push(`${counts.NotStarted} not started`);
+  if (counts.Skipped) parts.push(`${counts.Skipped} skipped`);
+  if (scopeErrors) parts.push(`${scopeErrors} scope(s) could not be read`);
+  return parts.join("; ") + ".";
+}

@@ -1,0 +1,59 @@
+/**
+ * Queue messages are input from outside the process (anyone with queue access can write one): check them
+ * before use, and say exactly what is wrong so the poison queue explains itself.
+ */
+import type { ExecutionMessage, OrchestrationMessage } from "./records";
+
+function fail(queue: string, problem: string, raw: unknown): never {
+  throw new Error(`Malformed ${queue} message (${problem}): ${JSON.stringify(raw)?.slice(0, 500)}`);
+}
+
+function asObject(queue: string, raw: unknown): Record<string, unknown> {
+  const value = typeof raw === "string" ? safeParse(raw) : raw;
+  if (!value || typeof value !== "object" || Array.isArray(value)) fail(queue, "not a JSON object", raw);
+  return value as Record<string, unknown>;
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function text(queue: string, o: Record<string, unknown>, field: string, raw: unknown): string {
+  const value = o[field];
+  if (typeof value !== "string" || value.length === 0) fail(queue, `"${field}" must be a non-empty string`, raw);
+  return value;
+}
+
+function integer(queue: string, o: Record<string, unknown>, field: string, raw: unknown): number {
+  const value = o[field];
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) fail(queue, `"${field}" must be a non-negative integer`, raw);
+  return value;
+}
+
+export function parseOrchestrationMessage(raw: unknown): OrchestrationMessage {
+  const o = asObject("orchestration-request", raw);
+  return {
+    requestId: text("orchestration-request", o, "requestId", raw),
+    attempt: o.attempt === undefined ? undefined : integer("orchestration-request", o, "attempt", raw),
+  };
+}
+
+export function parseExecutionMessage(raw: unknown): ExecutionMessage {
+  const q = "execution-request";
+  const o = asObject(q, raw);
+  if (o.type === "act") {
+    const action = text(q, o, "action", raw);
+    if (action !== "start" && action !== "stop") fail(q, `"action" must be "start" or "stop"`, raw);
+    const deadline = text(q, o, "deadline", raw);
+    if (Number.isNaN(Date.parse(deadline))) fail(q, `"deadline" must be an ISO date`, raw);
+    return { type: "act", requestId: text(q, o, "requestId", raw), vmKey: text(q, o, "vmKey", raw), attempt: integer(q, o, "attempt", raw), action, deadline };
+  }
+  if (o.type === "verify") {
+    return { type: "verify", requestId: text(q, o, "requestId", raw), subscriptionId: text(q, o, "subscriptionId", raw), sweep: integer(q, o, "sweep", raw) };
+  }
+  fail(q, `"type" must be "act" or "verify"`, raw);
+}

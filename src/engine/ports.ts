@@ -1,0 +1,86 @@
+/**
+ * The small interfaces the engine needs from the outside world. Adapters in src/adapters implement them
+ * against Azure; nothing in src/engine or src/domain imports an SDK.
+ */
+import type { PowerState } from "../domain/power";
+import type { PowerAction } from "../domain/scheduledRequest";
+import type { VmRef } from "../domain/resourceId";
+import type { ObservedVmStatus } from "../domain/verification";
+import type { RetryPolicy } from "../domain/retryPolicy";
+import type { ExecutionMessage, OrchestrationMessage, RequestRecord, SweepRecord, VmRecord } from "./records";
+
+export interface VmInfo {
+  ref: VmRef;
+  key: string;
+  id: string;
+  location: string;
+  tags: Record<string, string>;
+  osType?: string;
+  priority?: string;
+  powerState?: PowerState;
+}
+
+/** Every Microsoft.Compute call the app makes. Failures are thrown as ArmRequestError. */
+export interface ComputeGateway {
+  listVmsInSubscription(subscriptionId: string): Promise<VmInfo[]>;
+  listVmsInResourceGroup(subscriptionId: string, resourceGroup: string): Promise<VmInfo[]>;
+  /** One VM with its power state; undefined when it does not exist. */
+  getVm(ref: VmRef): Promise<VmInfo | undefined>;
+  /** Power state and provisioning failures of every VM of a subscription, keyed by vmKey (statusOnly list). */
+  listVmStatuses(subscriptionId: string): Promise<Map<string, ObservedVmStatus>>;
+  /** One VM's status from its instance view; undefined when it does not exist. */
+  getVmStatus(ref: VmRef): Promise<ObservedVmStatus | undefined>;
+  /** Sends start or deallocate and returns once Azure accepted it; never waits for the operation. */
+  requestPowerAction(ref: VmRef, action: PowerAction): Promise<void>;
+}
+
+export interface RequestStore {
+  /** Returns false if a request with this id exists already. */
+  createRequest(record: RequestRecord): Promise<boolean>;
+  getRequest(requestId: string): Promise<RequestRecord | undefined>;
+  /** Optimistic update (etag): the updated record, or undefined when somebody else changed the row first. */
+  updateRequest(record: RequestRecord, changes: Partial<RequestRecord>): Promise<RequestRecord | undefined>;
+  /** Writes VM rows that do not exist yet; rows already there are left as they are (a rerun must not reset progress). */
+  insertVmRows(rows: VmRecord[]): Promise<void>;
+  listVmRows(requestId: string, filter?: { subscriptionId?: string }): Promise<VmRecord[]>;
+  getVmRow(requestId: string, key: string): Promise<VmRecord | undefined>;
+  updateVmRow(row: VmRecord, changes: Partial<VmRecord>): Promise<VmRecord | undefined>;
+  /** Binds an idempotency identity to a request id; returns the id that owns it (ours, or an earlier one). */
+  claimIdempotencyKey(identity: string, requestId: string): Promise<string>;
+  insertSweeps(rows: SweepRecord[]): Promise<void>;
+  getSweep(requestId: string, subscriptionId: string): Promise<SweepRecord | undefined>;
+  listSweeps(requestId: string): Promise<SweepRecord[]>;
+  updateSweep(row: SweepRecord, changes: Partial<SweepRecord>): Promise<SweepRecord | undefined>;
+}
+
+export interface MessageQueue<T> {
+  send(message: T, delaySeconds?: number): Promise<void>;
+  sendMany(messages: T[], delaySeconds?: number): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface EngineSettings {
+  /** Default time a request may take before unfinished VMs are reported Failed. */
+  deadlineMinutes: number;
+  /** Seconds between verification sweeps of a subscription. */
+  verifyIntervalSeconds: number;
+  /** A Pending/Waiting row this long overdue gets its message sent again (lost after a crash). */
+  stallGraceSeconds: number;
+  /** Up to this many VMs being verified in a subscription are read one by one; more are read with one list. */
+  singleReadThreshold: number;
+  retry: RetryPolicy;
+}
+
+export interface EngineDeps {
+  compute: ComputeGateway;
+  store: RequestStore;
+  orchestrationQueue: MessageQueue<OrchestrationMessage>;
+  executionQueue: MessageQueue<ExecutionMessage>;
+  clock: Clock;
+  random: () => number;
+  settings: EngineSettings;
+  log: (message: string) => void;
+}

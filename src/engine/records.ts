@@ -1,0 +1,90 @@
+/**
+ * What a run stores and what its queue messages carry. One request row plus one row per VM is the whole
+ * state of a run (ARCHITECTURE.md); the per-subscription rows only hold the verification sweep's cursor.
+ */
+import type { PowerState } from "../domain/power";
+import type { RequestState, VmRunStatus } from "../domain/runState";
+import type { PowerAction, ScheduledRequest } from "../domain/scheduledRequest";
+
+/** accepted → expanded (VM rows written) → released (work enqueued) → completed (final state written). */
+export type RequestStage = "accepted" | "expanded" | "released" | "completed";
+
+export interface ScopeError {
+  scope: string;
+  code: string;
+  message: string;
+}
+
+export interface RequestRecord {
+  requestId: string;
+  action: PowerAction;
+  request: ScheduledRequest;
+  stage: RequestStage;
+  state: RequestState;
+  createdAt: Date;
+  deadline: Date;
+  completedAt?: Date;
+  vmCount: number;
+  scopeErrors: ScopeError[];
+  message?: string;
+  etag?: string;
+}
+
+export interface VmRecord {
+  requestId: string;
+  /** vmKey(): the lower-cased resource id. */
+  key: string;
+  id: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  location: string;
+  osType?: string;
+  priority?: string;
+  status: VmRunStatus;
+  /** Power actions sent so far for this VM (a retry increments it before the next call). */
+  attempt: number;
+  /** When the current attempt is due (Pending/Waiting); the sweep re-kicks rows long overdue. */
+  dueAt?: Date;
+  actedAt?: Date;
+  finishedAt?: Date;
+  powerState?: PowerState;
+  errorCode?: string;
+  errorMessage?: string;
+  /** Why a VM is Skipped, or what it is waiting for. */
+  note?: string;
+  etag?: string;
+}
+
+export interface SweepRecord {
+  requestId: string;
+  subscriptionId: string;
+  /** The sequence number of the next valid verify message; see sweep.ts for the protocol. */
+  sweepSeq: number;
+  done: boolean;
+  etag?: string;
+}
+
+export interface OrchestrationMessage {
+  requestId: string;
+  /** Expansion attempts so far (ARM list calls that failed transiently). */
+  attempt?: number;
+}
+
+export interface ActMessage {
+  type: "act";
+  requestId: string;
+  vmKey: string;
+  attempt: number;
+  action: PowerAction;
+  deadline: string;
+}
+
+export interface VerifyMessage {
+  type: "verify";
+  requestId: string;
+  subscriptionId: string;
+  sweep: number;
+}
+
+export type ExecutionMessage = ActMessage | VerifyMessage;

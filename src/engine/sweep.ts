@@ -1,0 +1,105 @@
+/**
+ * The executor's "verify" step: one sweep per subscription of a run reads power states in bulk, records
+ * every VM that reached its target (or failed), re-sends work that a crash lost, and schedules the next
+ * sweep until every VM of that subscription has an outcome.
+ *
+ * Exactly one sweep chain per subscription: a verify message is valid only when its number equals the
+ * row's `sweepSeq`; it first claims the row (sweepSeq + 1, etag-checked) so a duplicate loses the race,
+ * then works, then sends message sweepSeq + 1. If the host dies after the claim, the redelivered message
+ * (dequeueCount > 1, number = sweepSeq - 1) is allowed to finish the job instead of being dropped.
+ */
+import { isArmRequestError } from "../domain/armError";
+import { isTerminal } from "../domain/runState";
+import { judgeActingVm, type ObservedVmStatus } from "../domain/verification";
+import { scheduleRetryOrFail } from "./act";
+import { mapWithConcurrency } from "./concurrency";
+import { finalizeIfComplete } from "./finalize";
+import { actMessageFor } from "./orchestrate";
+import type { EngineDeps } from "./ports";
+import type { RequestRecord, VerifyMessage, VmRecord } from "./records";
+
+const WRITE_CONCURRENCY = 16;
+
+export async function sweepSubscription(deps: EngineDeps, message: VerifyMessage, dequeueCount: number): Promise<void> {
+  const sweep = await deps.store.getSweep(message.requestId, message.subscriptionId);
+  if (!sweep || sweep.done) return;
+  const resumingAfterCrash = dequeueCount > 1 && message.sweep === sweep.sweepSeq - 1;
+  if (message.sweep !== sweep.sweepSeq && !resumingAfterCrash) return;
+  const claimed = resumingAfterCrash ? sweep : await deps.store.updateSweep(sweep, { sweepSeq: sweep.sweepSeq + 1 });
+  if (!claimed) return;
+
+  const request = await deps.store.getRequest(message.requestId);
+  if (!request) return;
+  const rows = (await deps.store.listVmRows(message.requestId, { subscriptionId: message.subscriptionId })).filter((r) => !isTerminal(r.status));
+  let nextDelay = deps.settings.verifyIntervalSeconds;
+  const closed = new Set<string>();
+  try {
+    for (const key of await verifyActingRows(deps, request, rows.filter((r) => r.status === "Acting"))) closed.add(key);
+  } catch (error) {
+    if (!isArmRequestError(error)) throw error;
+    // Reading states failed (throttled or transient): nothing is decided this round; try again later.
+    deps.log(`Sweep of ${message.subscriptionId} for ${message.requestId} could not read power states: ${error.message}`);
+    nextDelay = Math.max(nextDelay, error.failure.retryAfterSeconds ?? 0);
+  }
+  await rekickStalledRows(deps, request, rows.filter((r) => r.status === "Pending" || r.status === "Waiting"));
+
+  if (rows.some((r) => !closed.has(r.key))) {
+    await deps.executionQueue.send({ ...message, sweep: claimed.sweepSeq }, nextDelay);
+    return;
+  }
+  await deps.store.updateSweep(claimed, { done: true });
+  await finalizeIfComplete(deps, message.requestId);
+}
+
+/** Applies the verdicts; returns the keys of the rows that now have an outcome. */
+async function verifyActingRows(deps: EngineDeps, request: RequestRecord, acting: VmRecord[]): Promise<string[]> {
+  if (acting.length === 0) return [];
+  const observed = await readStatuses(deps, acting);
+  const now = deps.clock.now();
+  const outcomes = await mapWithConcurrency(acting, WRITE_CONCURRENCY, async (row): Promise<VmRecord | undefined> => {
+    const verdict = judgeActingVm({
+      action: request.action, actedAt: row.actedAt ?? now, deadline: request.deadline, now, observed: observed.get(row.key),
+    });
+    switch (verdict.kind) {
+      case "reached":
+        return deps.store.updateVmRow(row, { status: "Succeeded", finishedAt: now, powerState: verdict.powerState, errorCode: undefined, errorMessage: undefined, note: undefined });
+      case "gone":
+        return deps.store.updateVmRow(row, { status: "Failed", finishedAt: now, errorCode: "ResourceNotFound", errorMessage: "the VM no longer exists (it disappeared while the action was running)" });
+      case "deadlinePassed":
+        return deps.store.updateVmRow(row, { status: "Failed", finishedAt: now, errorCode: "DeadlineExceeded", errorMessage: verdict.message, powerState: observed.get(row.key)?.powerState });
+      case "operationFailed":
+        return scheduleRetryOrFail(deps, row, verdict.failure, request.action, request.deadline);
+      case "stillGoing":
+        if (observed.get(row.key)?.powerState === row.powerState) return undefined;
+        return deps.store.updateVmRow(row, { powerState: observed.get(row.key)?.powerState });
+    }
+  });
+  return outcomes.filter((r): r is VmRecord => r !== undefined && isTerminal(r.status)).map((r) => r.key);
+}
+
+/** A few VMs are cheaper to read one by one; many are cheaper with one paged list of the subscription. */
+async function readStatuses(deps: EngineDeps, rows: VmRecord[]): Promise<Map<string, ObservedVmStatus>> {
+  if (rows.length > deps.settings.singleReadThreshold) {
+    return deps.compute.listVmStatuses(rows[0]!.subscriptionId);
+  }
+  const result = new Map<string, ObservedVmStatus>();
+  await mapWithConcurrency(rows, WRITE_CONCURRENCY, async (row) => {
+    const status = await deps.compute.getVmStatus({ subscriptionId: row.subscriptionId, resourceGroup: row.resourceGroup, name: row.name });
+    if (status) result.set(row.key, status);
+  });
+  return result;
+}
+
+/**
+ * The safety net: a row whose act message should have run long ago lost it (host killed between a row
+ * write and a send). Send it again; the act step's attempt check makes duplicates harmless.
+ */
+async function rekickStalledRows(deps: EngineDeps, request: RequestRecord, waiting: VmRecord[]): Promise<void> {
+  const now = deps.clock.now();
+  const graceMs = deps.settings.stallGraceSeconds * 1000;
+  const stalled = waiting.filter((row) => !row.dueAt || now.getTime() - row.dueAt.getTime() > graceMs);
+  await mapWithConcurrency(stalled, WRITE_CONCURRENCY, async (row) => {
+    const updated = await deps.store.updateVmRow(row, { dueAt: now });
+    if (updated) await deps.executionQueue.send(actMessageFor(request, updated));
+  });
+}

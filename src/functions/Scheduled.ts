@@ -1,0 +1,111 @@
+/**
+ * POST /api/Scheduled — v2's entry point, called by Logic Apps schedules and by people with curl.
+ * Takes v2's payload verbatim; answers 202 with where to follow the run, or, with "WhatIf": true,
+ * the VMs the request would act on, without acting.
+ */
+import { createHash } from "node:crypto";
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import { isArmRequestError } from "../domain/armError";
+import { parseScheduledRequest, type ScheduledRequest } from "../domain/scheduledRequest";
+import { expandScopes } from "../engine/expandScopes";
+import { buildVmRows } from "../engine/orchestrate";
+import { submitRequest } from "../engine/submitRequest";
+import { invalidFields, json, problem } from "./shared/http";
+import { config, engine } from "./shared/runtime";
+
+const MAX_IDEMPOTENCY_KEY = 255;
+
+export async function scheduled(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const declaredLength = Number(request.headers.get("content-length") ?? "0");
+  const text = declaredLength > config.maxRequestBodyBytes ? undefined : await request.text();
+  if (text === undefined || Buffer.byteLength(text, "utf8") > config.maxRequestBodyBytes) {
+    return problem(413, "The request body is too large", `The body must be at most ${config.maxRequestBodyBytes} bytes; split the scopes into several requests.`, [
+      { field: "(body)", message: `larger than ${config.maxRequestBodyBytes} bytes` },
+    ]);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    return invalidFields([{ field: "(body)", message: `must be JSON (${(error as Error).message}); send the v2 payload, e.g. {"Action":"start","RequestScopes":{...}}` }]);
+  }
+  const parsed = parseScheduledRequest(body, { maxScopeEntries: config.maxScopeEntries });
+  const identity = idempotencyIdentity(request, text);
+  const problems = [...(parsed.ok ? [] : parsed.problems), ...(identity.ok ? [] : [identity.problem])];
+  if (!parsed.ok || !identity.ok) return invalidFields(problems);
+
+  if (parsed.value.whatIf) return whatIf(parsed.value, context);
+
+  const { record, duplicate } = await submitRequest(engine(), parsed.value, identity.value);
+  const statusUrl = `${new URL(request.url).origin}/api/requests/${record.requestId}`;
+  context.log(`${duplicate ? "Returned existing" : "Accepted"} ${record.action} request ${record.requestId}`);
+  return json(202, {
+    requestId: record.requestId,
+    statusUrl,
+    successful: true,
+    duplicate,
+    message: `~Scheduled: Accepted the ${record.action} action as request ${record.requestId}. ` +
+      `Each VM's outcome (reached ${record.action === "start" ? "PowerState/running" : "PowerState/deallocated"} or failed, and why) is at ${statusUrl}`,
+  });
+}
+
+type IdentityResult = { ok: true; value?: string } | { ok: false; problem: { field: string; message: string } };
+
+/**
+ * Idempotency-Key names one logical request. Logic Apps' run id is shared by every action of a run, so
+ * it only identifies a request together with the body (a retried action resends the same body).
+ */
+function idempotencyIdentity(request: HttpRequest, body: string): IdentityResult {
+  const key = request.headers.get("idempotency-key");
+  if (key !== null) {
+    if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY || !/^[\x21-\x7e]+$/.test(key)) {
+      return { ok: false, problem: { field: "Idempotency-Key (header)", message: `must be 1-${MAX_IDEMPOTENCY_KEY} visible ASCII characters without spaces` } };
+    }
+    return { ok: true, value: `key:${key}:${sha256(body)}` };
+  }
+  const runId = request.headers.get("x-ms-workflow-run-id");
+  return { ok: true, value: runId ? `run:${runId}:${sha256(body)}` : undefined };
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+async function whatIf(request: ScheduledRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  let expansion;
+  try {
+    expansion = await expandScopes(engine().compute, request.scopes);
+  } catch (error) {
+    if (!isArmRequestError(error)) throw error;
+    context.warn(`WhatIf could not list VMs: ${error.message}`);
+    return problem(503, "Azure could not be read right now", `Listing the VMs failed with ${error.failure.code}: ${error.failure.message}. Try again shortly.`, undefined, {
+      "retry-after": String(Math.ceil(error.failure.retryAfterSeconds ?? 10)),
+    });
+  }
+  const now = new Date();
+  const rows = buildVmRows({ requestId: "what-if", action: request.action, request, stage: "accepted", state: "Accepted", createdAt: now, deadline: now, vmCount: 0, scopeErrors: [] }, expansion, now);
+  const plan = (status: string) =>
+    status === "Pending" ? (request.action === "start" ? "WillStart" : "WillDeallocate")
+      : status === "Acting" ? "WillVerify" : status === "Skipped" ? "Excluded" : status === "Failed" ? "CannotRead" : status;
+  const vms = rows.map((r) => ({
+    id: r.id, name: r.name, subscriptionId: r.subscriptionId, resourceGroup: r.resourceGroup, location: r.location,
+    powerState: r.powerState ? `PowerState/${r.powerState}` : undefined, plan: plan(r.status), reason: r.note ?? r.errorMessage,
+  }));
+  const count = (p: string) => vms.filter((v) => v.plan === p).length;
+  return json(200, {
+    whatIf: true,
+    action: request.action,
+    summary: {
+      total: vms.length,
+      willAct: count("WillStart") + count("WillDeallocate"),
+      willVerify: count("WillVerify"),
+      alreadyInState: count("AlreadyInState"),
+      excluded: count("Excluded"),
+      cannotRead: count("CannotRead"),
+    },
+    vms,
+    scopeErrors: expansion.scopeErrors,
+  });
+}
+
+app.http("Scheduled", { methods: ["POST"], authLevel: "function", route: "Scheduled", handler: scheduled });

@@ -1,0 +1,44 @@
+/**
+ * The composition root: builds the engine's dependencies from the validated settings, once per process.
+ * Settings are checked when the app loads, so a bad one stops the app before any trigger fires.
+ */
+import { loadConfig, type AppConfig } from "../../config";
+import { ArmComputeGateway } from "../../adapters/armCompute";
+import { azureCredential, simulatorCredential } from "../../adapters/credentials";
+import { queueService, tableClient } from "../../adapters/storageClients";
+import { QUEUE_NAMES, StorageMessageQueue } from "../../adapters/storageQueues";
+import { TABLE_NAMES, TableRequestStore } from "../../adapters/tableRequestStore";
+import type { EngineDeps } from "../../engine/ports";
+
+export const config: AppConfig = loadConfig();
+
+let deps: EngineDeps | undefined;
+
+export function engine(): EngineDeps {
+  deps ??= buildEngine(config);
+  return deps;
+}
+
+function buildEngine(c: AppConfig): EngineDeps {
+  const queues = queueService(c.storage);
+  return {
+    compute: new ArmComputeGateway({
+      endpoint: c.armEndpoint,
+      credential: c.armIsLocalSimulator ? simulatorCredential(c.armEndpoint) : azureCredential(process.env.AZURE_CLIENT_ID),
+      caCertPath: c.armCaCertPath,
+    }),
+    store: new TableRequestStore(tableClient(c.storage, TABLE_NAMES.requests), tableClient(c.storage, TABLE_NAMES.subscriptions)),
+    orchestrationQueue: new StorageMessageQueue(queues, QUEUE_NAMES.orchestration),
+    executionQueue: new StorageMessageQueue(queues, QUEUE_NAMES.execution),
+    clock: { now: () => new Date() },
+    random: Math.random,
+    settings: {
+      deadlineMinutes: c.deadlineMinutes,
+      verifyIntervalSeconds: c.verifyIntervalSeconds,
+      stallGraceSeconds: c.stallGraceSeconds,
+      singleReadThreshold: c.singleReadThreshold,
+      retry: c.retry,
+    },
+    log: (message) => console.warn(message),
+  };
+}

@@ -1,0 +1,228 @@
+/**
+ * The local world for integration tests: real Azurite, the ARM simulator over HTTPS, and the app running
+ * in the local functions host as a separate process (so it can be killed like a real host).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { startAzurite, type RunningAzurite } from "../../src/local/azurite";
+import { findFreePort } from "../../src/local/ports";
+import { requestJson, type JsonResponse } from "../../src/local/httpsJson";
+import { startArmSimulator } from "../../src/local/arm-simulator";
+
+export const REPO_ROOT = path.resolve(__dirname, "../..");
+export const FUNCTION_KEY = "integration-test-key";
+
+export interface WorldOptions {
+  fleet: unknown;
+  timeScale?: number;
+  /** Extra app settings for the host process. */
+  settings?: Record<string, string>;
+  /** Number of host processes competing for the same queues. */
+  hosts?: number;
+  /** Throttling on (documented limits) unless false. */
+  limits?: boolean;
+}
+
+export interface SimVm {
+  id: string;
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  location: string;
+  osType: string;
+  priority: string;
+  tags: Record<string, string>;
+  powerState: string;
+  provisioningState?: string;
+  history: { time: string; powerState: string }[];
+}
+
+export interface SimRequest {
+  seq: number;
+  time: string;
+  method: string;
+  path: string;
+  status: number;
+  vmId?: string;
+  operation?: string;
+  subscriptionId?: string;
+  region?: string;
+  throttledBy?: string;
+}
+
+export class World {
+  private hostProcesses: ChildProcess[] = [];
+  readonly hostPort: number;
+  private logs: string[] = [];
+
+  private constructor(
+    readonly azurite: RunningAzurite,
+    private readonly simulator: Awaited<ReturnType<typeof startArmSimulator>>,
+    readonly caPath: string,
+    hostPort: number,
+    private readonly settings: Record<string, string>,
+  ) {
+    this.hostPort = hostPort;
+  }
+
+  static async start(options: WorldOptions): Promise<World> {
+    const dir = mkdtempSync(path.join(tmpdir(), "ssv-world-"));
+    const caPath = path.join(dir, "sim-ca.pem");
+    const azurite = await startAzurite();
+    const simulator = await startArmSimulator({
+      fleet: options.fleet as never,
+      timeScale: options.timeScale ?? 1,
+      caOut: caPath,
+      ...(options.limits === false ? { limits: false } : {}),
+    });
+    writeFileSync(caPath, simulator.caCertPem);
+    const settings: Record<string, string> = {
+      AzureWebJobsStorage: azurite.connectionString,
+      ARM_ENDPOINT: simulator.url,
+      ARM_CA_CERT_PATH: caPath,
+      LOCAL_FUNCTION_KEY: FUNCTION_KEY,
+      VERIFY_INTERVAL_SECONDS: "1",
+      RETRY_BASE_SECONDS: "1",
+      RETRY_MAX_SECONDS: "4",
+      CAPACITY_RETRY_BASE_SECONDS: "2",
+      CAPACITY_RETRY_MAX_SECONDS: "8",
+      STALL_GRACE_SECONDS: "15",
+      LOCAL_HOST_QUEUE_LEASE_SECONDS: "5",
+      LOCAL_HOST_DISABLE_TIMERS: "true",
+      ...options.settings,
+    };
+    const world = new World(azurite, simulator, caPath, await findFreePort(), settings);
+    for (let i = 0; i < (options.hosts ?? 1); i++) await world.startHost();
+    return world;
+  }
+
+  get simUrl(): string {
+    return this.simulator.url;
+  }
+
+  get hostUrl(): string {
+    return `http://127.0.0.1:${this.hostPort}`;
+  }
+
+  /** Starts one more host process; the first one serves HTTP on hostPort, others only poll queues. */
+  async startHost(): Promise<void> {
+    const port = this.hostProcesses.filter((p) => p.exitCode === null && !p.killed).length === 0 ? this.hostPort : await findFreePort();
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, "dist/src/local/host/main.js"), "--app-dir", REPO_ROOT, "--port", String(port)], {
+      env: { ...process.env, ...this.settings },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const capture = (chunk: Buffer) => {
+      for (const line of chunk.toString("utf8").split("\n")) if (line) this.logs.push(line);
+      if (this.logs.length > 20_000) this.logs.splice(0, this.logs.length - 10_000);
+    };
+    child.stdout!.on("data", capture);
+    child.stderr!.on("data", capture);
+    this.hostProcesses.push(child);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`host did not start:\n${this.logs.slice(-30).join("\n")}`)), 30_000);
+      const onData = (chunk: Buffer) => {
+        if (chunk.toString("utf8").includes("Functions host listening")) {
+          clearTimeout(timer);
+          child.stdout!.off("data", onData);
+          resolve();
+        }
+      };
+      child.stdout!.on("data", onData);
+      child.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`host exited with ${code}:\n${this.logs.slice(-30).join("\n")}`));
+      });
+    });
+  }
+
+  /** SIGKILL every host: the crash the app must survive. */
+  async killHosts(): Promise<void> {
+    await Promise.all(this.hostProcesses.map((p) => stopProcess(p, "SIGKILL")));
+    this.hostProcesses = [];
+  }
+
+  hostLogs(): string[] {
+    return this.logs;
+  }
+
+  async callFunction(method: string, route: string, body?: unknown, headers: Record<string, string> = {}, rawBody?: string): Promise<JsonResponse> {
+    return requestJson(`${this.hostUrl}/api/${route}`, {
+      method,
+      body,
+      rawBody,
+      headers: { "x-functions-key": FUNCTION_KEY, ...headers },
+    });
+  }
+
+  async sim<T = any>(method: string, route: string, body?: unknown): Promise<T> {
+    const res = await requestJson<T>(`${this.simulator.url}/_sim/${route}`, { method, body, ca: this.simulator.caCertPem });
+    if (res.status >= 400) throw new Error(`simulator ${method} ${route} -> ${res.status}: ${res.text}`);
+    return res.body;
+  }
+
+  async vms(): Promise<SimVm[]> {
+    return (await this.sim<{ vms: SimVm[] }>("GET", "vms")).vms;
+  }
+
+  async armRequests(): Promise<SimRequest[]> {
+    return (await this.sim<{ requests: SimRequest[] }>("GET", "requests")).requests;
+  }
+
+  /** Polls the status API until the request is terminal (or the time runs out). */
+  async waitForRequest(requestId: string, timeoutMs = 120_000): Promise<any> {
+    const deadline = Date.now() + timeoutMs;
+    let last: any;
+    while (Date.now() < deadline) {
+      const res = await this.callFunction("GET", `requests/${requestId}?top=1`);
+      last = res.body;
+      if (res.status === 200 && ["Succeeded", "PartiallySucceeded", "Failed"].includes(res.body.state)) return res.body;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new Error(`request ${requestId} not finished after ${timeoutMs} ms: ${JSON.stringify(last)?.slice(0, 2000)}\n${this.logs.slice(-40).join("\n")}`);
+  }
+
+  /** Every VM outcome of a request, following the status API's pages. */
+  async allOutcomes(requestId: string): Promise<any[]> {
+    const vms: any[] = [];
+    let route = `requests/${requestId}?top=1000`;
+    for (;;) {
+      const res = await this.callFunction("GET", route);
+      vms.push(...res.body.vms);
+      if (!res.body.continuationToken) return vms;
+      route = `requests/${requestId}?top=1000&continuationToken=${encodeURIComponent(res.body.continuationToken)}`;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.hostProcesses.map((p) => stopProcess(p, "SIGTERM")));
+    await this.simulator.close();
+    await this.azurite.stop();
+  }
+}
+
+async function stopProcess(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill(signal);
+    setTimeout(() => child.kill("SIGKILL"), 5_000).unref();
+  });
+}
+
+/** A fleet of `count` VMs per resource group, for tests that need volume. */
+export function generatedFleet(groups: { subscriptionId: string; resourceGroup: string; location: string; count: number; powerState: string; namePrefix?: string; osType?: string; tags?: Record<string, string> }[], durations = { start: { minSeconds: 1, maxSeconds: 3 }, deallocate: { minSeconds: 1, maxSeconds: 3 } }) {
+  const subscriptions = new Map<string, any[]>();
+  for (const g of groups) {
+    const list = subscriptions.get(g.subscriptionId) ?? [];
+    list.push({
+      name: g.resourceGroup,
+      location: g.location,
+      vms: [],
+      generate: [{ namePrefix: g.namePrefix ?? `${g.resourceGroup}-vm-`, count: g.count, powerState: g.powerState, osType: g.osType ?? "Linux", tags: g.tags ?? {} }],
+    });
+    subscriptions.set(g.subscriptionId, list);
+  }
+  return { durations, subscriptions: [...subscriptions].map(([subscriptionId, resourceGroups]) => ({ subscriptionId, resourceGroups })) };
+}
