@@ -76,7 +76,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     verifyIntervalSeconds: int("VERIFY_INTERVAL_SECONDS", 15, 1, 300),
     stallGraceSeconds: int("STALL_GRACE_SECONDS", 300, 5, 3600),
     singleReadThreshold: int("SINGLE_READ_THRESHOLD", 10, 0, 1000),
-    maxRequestBodyBytes: int("MAX_REQUEST_BODY_BYTES", 65_536, 1024, 1_048_576),
+    maxRequestBodyBytes: int("MAX_REQUEST_BODY_BYTES", 262_144, 1024, 4_194_304),
     maxScopeEntries: int("MAX_SCOPE_ENTRIES", 1000, 1, 10_000),
     retry: {
       transient: {

@@ -1,0 +1,76 @@
+/** JSON shapes ARM/Compute return, as @azure/arm-compute deserializes them. */
+import { operationStatus, powerStateOf, provisioningStateOf, type Operation, type SimVm } from "./operations";
+
+const POWER_DISPLAY: Record<string, string> = {
+  starting: "VM starting",
+  running: "VM running",
+  stopping: "VM stopping",
+  stopped: "VM stopped",
+  deallocating: "VM deallocating",
+  deallocated: "VM deallocated",
+};
+
+export interface InstanceViewStatus {
+  code: string;
+  level: "Info" | "Warning" | "Error";
+  displayStatus: string;
+  message?: string;
+  time?: string;
+}
+
+export function instanceView(vm: SimVm, now: number): { statuses: InstanceViewStatus[] } {
+  const power = powerStateOf(vm, now);
+  const prov = provisioningStateOf(vm, now);
+  const statuses: InstanceViewStatus[] = [];
+  if (prov === "Failed" && vm.failure) {
+    statuses.push({
+      code: `ProvisioningState/failed/${vm.failure.code}`,
+      level: "Error",
+      displayStatus: "Provisioning failed",
+      message: vm.failure.message,
+      time: new Date(vm.failure.time).toISOString(),
+    });
+  } else if (prov === "Updating") {
+    statuses.push({ code: "ProvisioningState/updating", level: "Info", displayStatus: "Updating" });
+  } else {
+    const last = vm.history[vm.history.length - 1];
+    statuses.push({
+      code: "ProvisioningState/succeeded",
+      level: "Info",
+      displayStatus: "Provisioning succeeded",
+      time: new Date(last.time).toISOString(),
+    });
+  }
+  statuses.push({ code: `PowerState/${power}`, level: "Info", displayStatus: POWER_DISPLAY[power] });
+  return { statuses };
+}
+
+export function vmJson(vm: SimVm, now: number, withInstanceView: boolean): unknown {
+  const properties: Record<string, unknown> = {
+    vmId: vm.vmId,
+    hardwareProfile: { vmSize: vm.vmSize },
+    storageProfile: {
+      osDisk: { osType: vm.osType, name: `${vm.name}_OsDisk_1_${vm.vmId.replace(/-/g, "")}`, createOption: "FromImage" },
+    },
+    priority: vm.priority,
+  };
+  if (vm.evictionPolicy) properties.evictionPolicy = vm.evictionPolicy;
+  properties.provisioningState = provisioningStateOf(vm, now);
+  if (withInstanceView) properties.instanceView = instanceView(vm, now);
+  return {
+    id: vm.id,
+    name: vm.name,
+    type: "Microsoft.Compute/virtualMachines",
+    location: vm.location,
+    tags: vm.tags,
+    properties,
+  };
+}
+
+export function operationJson(op: Operation, now: number): unknown {
+  const status = operationStatus(op, now);
+  const body: Record<string, unknown> = { name: op.id, status, startTime: new Date(op.startTime).toISOString() };
+  if (status !== "InProgress") body.endTime = new Date(op.endTime).toISOString();
+  if ((status === "Failed" || status === "Canceled") && op.error) body.error = { code: op.error.code, message: op.error.message };
+  return body;
+}

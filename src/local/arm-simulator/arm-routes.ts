@@ -1,0 +1,377 @@
+/**
+ * ARM request pipeline, in the order Azure applies it:
+ *   1. authentication (401)             4. fault rules (may answer or mark the operation to fail)
+ *   2. ARM read/write buckets (429)     5. Compute RP buckets (429)
+ *   3. resource lookup (404)            6. the operation itself
+ * Faults come before Compute buckets so an injected error never costs Compute tokens;
+ * an ARM-throttled request consumes no Compute tokens either. Every request is logged.
+ */
+import type { ArmSimulator, SubscriptionEntry } from "./simulator";
+import type { BucketCheck, BucketName } from "./buckets";
+import type { FaultOperation, FaultRule } from "./faults";
+import type { SimResponse } from "./http-util";
+import { armErrorBody } from "./errors";
+import { instanceView, operationJson, vmJson } from "./arm-json";
+import { operationStatus, type ActionKind, type Operation, type OperationError, type SimVm } from "./operations";
+import { bearerToken, principalOf } from "./principal";
+
+export interface ArmRequest {
+  method: string;
+  /** Path without query string. */
+  path: string;
+  /** Raw query string without the leading `?`. */
+  query: string;
+  host: string;
+  authorization?: string;
+}
+
+export interface ArmRouteOptions {
+  /** Retry-After on 202s in real seconds; undefined = derived from the remaining time; false = omitted. */
+  operationRetryAfterSeconds?: number | false;
+}
+
+type Route =
+  | { op: "list"; sub: string; rg?: string }
+  | { op: "get" | "instanceView"; sub: string; rg: string; vm: string }
+  | { op: ActionKind; sub: string; rg: string; vm: string }
+  | { op: "operationStatus"; sub: string; region: string; opId: string }
+  | { op: "unknown"; sub?: string; badMethod?: boolean };
+
+const ACTIONS: Record<string, ActionKind> = {
+  start: "start",
+  deallocate: "deallocate",
+  poweroff: "powerOff",
+  restart: "restart",
+  simulateeviction: "simulateEviction",
+};
+
+const POLICY_NAMES: Record<BucketName, string> = {
+  armReads: "reads",
+  armWrites: "writes",
+  computeUpdateVm: "UpdateVM",
+  computeDeleteVm: "DeleteVM",
+  computeLowCostGet: "LowCostGet",
+  computeHighCostGet: "HighCostGet",
+  computeGetOperation: "GetOperation",
+  vmUpdateVm: "UpdateVMPerVM",
+  vmDeleteVm: "DeleteVMPerVM",
+  vmLowCostGet: "LowCostGetPerVM",
+  vmGetOperation: "GetOperationPerVM",
+};
+
+export function parseArmRoute(method: string, path: string): Route {
+  let segs: string[];
+  try {
+    segs = path.split("/").filter(Boolean).map(decodeURIComponent);
+  } catch {
+    return { op: "unknown" };
+  }
+  const low = segs.map((s) => s.toLowerCase());
+  if (low[0] !== "subscriptions" || !segs[1]) return { op: "unknown" };
+  const sub = segs[1];
+  const isGet = method === "GET";
+  const want = (route: Route, needGet: boolean): Route => (needGet === isGet ? route : { op: "unknown", sub, badMethod: true });
+  const computeAt = (i: number) => low[i] === "providers" && low[i + 1] === "microsoft.compute";
+  if (computeAt(2)) {
+    if (low.length === 5 && low[4] === "virtualmachines") return want({ op: "list", sub }, true);
+    if (low.length === 8 && low[4] === "locations" && low[6] === "operations") {
+      return want({ op: "operationStatus", sub, region: segs[5], opId: segs[7] }, true);
+    }
+    return { op: "unknown", sub };
+  }
+  if (low[2] === "resourcegroups" && segs[3] && computeAt(4) && low[6] === "virtualmachines") {
+    const rg = segs[3];
+    if (low.length === 7) return want({ op: "list", sub, rg }, true);
+    if (low.length === 8) return want({ op: "get", sub, rg, vm: segs[7] }, true);
+    if (low.length === 9 && low[8] === "instanceview") return want({ op: "instanceView", sub, rg, vm: segs[7] }, true);
+    if (low.length === 9 && ACTIONS[low[8]]) return want({ op: ACTIONS[low[8]], sub, rg, vm: segs[7] }, false);
+  }
+  return { op: "unknown", sub };
+}
+
+interface LogFields {
+  principal: string | null;
+  subscriptionId: string | null;
+  region: string | null;
+  vmId: string | null;
+  operation: string | null;
+  throttledBy: string | null;
+  faultId: string | null;
+}
+
+export function handleArmRequest(sim: ArmSimulator, req: ArmRequest, options: ArmRouteOptions = {}): SimResponse {
+  const route = parseArmRoute(req.method, req.path);
+  const fields: LogFields = {
+    principal: null,
+    subscriptionId: route.sub ?? null,
+    region: null,
+    vmId: null,
+    operation: route.op === "unknown" ? null : route.op,
+    throttledBy: null,
+    faultId: null,
+  };
+  let response: SimResponse;
+  try {
+    response = serve(sim, req, route, fields, options);
+  } catch (err) {
+    response = { status: 500, body: armErrorBody("InternalServerError", `Simulator error: ${(err as Error).message}`) };
+  }
+  sim.log.append({
+    time: new Date(sim.now()).toISOString(),
+    method: req.method,
+    path: req.path,
+    query: req.query,
+    status: response.status,
+    ...fields,
+  });
+  return response;
+}
+
+function serve(sim: ArmSimulator, req: ArmRequest, route: Route, fields: LogFields, options: ArmRouteOptions): SimResponse {
+  // 1. authentication
+  const token = bearerToken(req.authorization);
+  if (!token) {
+    return {
+      status: 401,
+      headers: { "www-authenticate": 'Bearer authorization_uri="https://login.microsoftonline.com/common"' },
+      body: armErrorBody("AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing or is not a Bearer token."),
+    };
+  }
+  fields.principal = principalOf(token);
+  const headers: Record<string, string> = {};
+
+  // 2. ARM buckets (per subscription + principal)
+  const isRead = req.method === "GET";
+  const armBucket: BucketName = isRead ? "armReads" : "armWrites";
+  const armHeader = `x-ms-ratelimit-remaining-subscription-${isRead ? "reads" : "writes"}`;
+  const subKey = (route.sub ?? "").toLowerCase();
+  const arm = sim.throttler.take([{ bucket: armBucket, key: `${subKey}|${fields.principal}` }], sim.now());
+  headers[armHeader] = String(arm.remaining[0]);
+  if (!arm.ok) {
+    fields.throttledBy = arm.throttledBy;
+    const seconds = sim.clock.toRealSeconds(arm.retryAfterMs);
+    headers["retry-after"] = String(seconds);
+    return {
+      status: 429,
+      headers,
+      body: armErrorBody(
+        "SubscriptionRequestsThrottled",
+        `Number of '${isRead ? "read" : "write"}' requests for subscription '${route.sub}' actor '${fields.principal}' exceeded. Please try again after '${seconds}' seconds.`,
+      ),
+    };
+  }
+
+  // 3. resource lookup
+  if (route.op === "unknown") {
+    if (route.badMethod) {
+      return { status: 405, headers, body: armErrorBody("MethodNotAllowed", `The requested resource does not support http method '${req.method}'.`) };
+    }
+    return {
+      status: 404,
+      headers,
+      body: armErrorBody("InvalidResourceType", `The resource type could not be found for path '${req.path}' (not simulated).`),
+    };
+  }
+  const sub = sim.subscription(route.sub);
+  if (!sub) return { status: 404, headers, body: armErrorBody("SubscriptionNotFound", `The subscription '${route.sub}' could not be found.`) };
+  fields.subscriptionId = sub.subscriptionId;
+
+  let vm: SimVm | undefined;
+  let op: Operation | undefined;
+  let rgVms: SimVm[] | undefined;
+  if (route.op === "operationStatus") {
+    op = sim.operation(route.opId);
+    fields.region = route.region;
+    if (!op || op.vm.subscriptionId.toLowerCase() !== sub.subscriptionId.toLowerCase()) {
+      return { status: 404, headers, body: armErrorBody("NotFound", `The operation '${route.opId}' was not found.`) };
+    }
+    vm = op.vm;
+    fields.vmId = vm.id;
+  } else if ("rg" in route && route.rg !== undefined) {
+    const rg = sub.resourceGroups.get(route.rg.toLowerCase());
+    if (!rg) return { status: 404, headers, body: armErrorBody("ResourceGroupNotFound", `Resource group '${route.rg}' could not be found.`) };
+    rgVms = rg.vms;
+    if ("vm" in route) {
+      vm = sim.vmById(`/subscriptions/${sub.subscriptionId}/resourceGroups/${rg.name}/providers/Microsoft.Compute/virtualMachines/${route.vm}`);
+      if (!vm) {
+        return {
+          status: 404,
+          headers,
+          body: armErrorBody(
+            "ResourceNotFound",
+            `The Resource 'Microsoft.Compute/virtualMachines/${route.vm}' under resource group '${route.rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+          ),
+        };
+      }
+      fields.vmId = vm.id;
+      fields.region = vm.location;
+    }
+  }
+
+  // 4. faults
+  const operation = route.op as FaultOperation;
+  const firstAttempt = vm ? sim.countAttempt(vm, operation) : sim.countScopeAttempt(`${sub.subscriptionId}|${"rg" in route ? (route.rg ?? "") : ""}`, operation);
+  const fault = sim.faults.pick(
+    {
+      operation,
+      subscriptionId: sub.subscriptionId,
+      region: fields.region ?? undefined,
+      vmId: vm?.id,
+      name: vm?.name,
+      osType: vm?.osType,
+      firstAttempt,
+    },
+    sim.now(),
+    sim.faultRng(),
+  );
+  let fails: OperationError | undefined;
+  if (fault) {
+    fields.faultId = fault.id;
+    if (fault.effect.type === "http") return faultResponse(sim, fault, headers);
+    fails = { code: fault.effect.code ?? "InternalExecutionError", message: fault.effect.message ?? "An internal execution error occurred. Please retry later." };
+  }
+
+  // 5. Compute buckets
+  const checks = computeChecks(route, sub, vm);
+  const compute = sim.throttler.take(checks, sim.now());
+  headers["x-ms-ratelimit-remaining-resource"] = checks
+    .map((c, i) => `Microsoft.Compute/${POLICY_NAMES[c.bucket]};${compute.remaining[i]}`)
+    .join(",");
+  if (!compute.ok) {
+    fields.throttledBy = compute.throttledBy;
+    headers["retry-after"] = String(sim.clock.toRealSeconds(compute.retryAfterMs));
+    const now = sim.now();
+    const policy = POLICY_NAMES[compute.throttledBy];
+    const cfg = sim.throttler.config.buckets[compute.throttledBy];
+    return {
+      status: 429,
+      headers,
+      body: armErrorBody(
+        "OperationNotAllowed",
+        "The server rejected the request because too many requests have been received for this subscription.",
+        [
+          {
+            code: "TooManyRequests",
+            target: policy,
+            message: JSON.stringify({
+              operationGroup: policy,
+              startTime: new Date(now - (cfg.burst / cfg.refillPerSecond) * 1000).toISOString(),
+              endTime: new Date(now).toISOString(),
+              allowedRequestCount: cfg.burst,
+              measuredRequestCount: compute.measured,
+            }),
+          },
+        ],
+      ),
+    };
+  }
+
+  // 6. the operation
+  const now = sim.now();
+  const query = new URLSearchParams(req.query);
+  switch (route.op) {
+    case "list": {
+      const all = rgVms ?? sub.vms;
+      const withView = isTrue(query.get("statusOnly")) || (query.get("$expand") ?? "").toLowerCase() === "instanceview";
+      const skip = Math.max(0, Number.parseInt(query.get("$skiptoken") ?? "0", 10) || 0);
+      const page = all.slice(skip, skip + sim.pageSize);
+      const body: { value: unknown[]; nextLink?: string } = { value: page.map((v) => vmJson(v, now, withView)) };
+      if (skip + sim.pageSize < all.length) body.nextLink = nextLink(req, skip + sim.pageSize);
+      return { status: 200, headers, body };
+    }
+    case "get":
+      return { status: 200, headers, body: vmJson(vm!, now, (query.get("$expand") ?? "").toLowerCase() === "instanceview") };
+    case "instanceView":
+      return { status: 200, headers, body: instanceView(vm!, now) };
+    case "operationStatus": {
+      const monitor = isTrue(query.get("monitor"));
+      const done = operationStatus(op!, now) !== "InProgress";
+      if (monitor && !done) {
+        Object.assign(headers, operationHeaders(sim, req, op!, options));
+        return { status: 202, headers };
+      }
+      return { status: 200, headers, body: operationJson(op!, now) };
+    }
+    default: {
+      const outcome = sim.act(vm!, route.op, fails);
+      if (outcome.kind === "conflict") return { status: 409, headers, body: armErrorBody("Conflict", outcome.message) };
+      if (outcome.kind === "notAllowed") return { status: 409, headers, body: armErrorBody("OperationNotAllowed", outcome.message) };
+      if (route.op === "simulateEviction") return { status: 204, headers };
+      Object.assign(headers, operationHeaders(sim, req, outcome.op, options));
+      return { status: 202, headers };
+    }
+  }
+}
+
+function computeChecks(route: Route, sub: SubscriptionEntry, vm: SimVm | undefined): BucketCheck[] {
+  const s = sub.subscriptionId.toLowerCase();
+  const regional = (region: string) => `${s}|${region.toLowerCase()}`;
+  switch (route.op) {
+    case "list":
+      return [{ bucket: "computeHighCostGet", key: s }];
+    case "get":
+    case "instanceView":
+      return [
+        { bucket: "computeLowCostGet", key: regional(vm!.location) },
+        { bucket: "vmLowCostGet", key: vm!.key },
+      ];
+    case "start":
+    case "powerOff":
+    case "restart":
+      return [
+        { bucket: "computeUpdateVm", key: regional(vm!.location) },
+        { bucket: "vmUpdateVm", key: vm!.key },
+      ];
+    case "deallocate":
+    case "simulateEviction":
+      return [
+        { bucket: "computeDeleteVm", key: regional(vm!.location) },
+        { bucket: "vmDeleteVm", key: vm!.key },
+      ];
+    case "operationStatus":
+      return [
+        { bucket: "computeGetOperation", key: regional(route.region) },
+        { bucket: "vmGetOperation", key: vm!.key },
+      ];
+    default:
+      return [];
+  }
+}
+
+function faultResponse(sim: ArmSimulator, fault: FaultRule, headers: Record<string, string>): SimResponse {
+  const effect = fault.effect as Extract<FaultRule["effect"], { type: "http" }>;
+  const status = effect.status ?? 500;
+  if (effect.retryAfterSeconds !== undefined) {
+    // Like every waiting time the simulator tells a client: simulated seconds → real seconds.
+    headers["retry-after"] = String(sim.clock.toRealSeconds(effect.retryAfterSeconds * 1000));
+  }
+  return {
+    status,
+    headers,
+    body: armErrorBody(effect.code ?? "InternalServerError", effect.message ?? `Injected fault ${fault.id}.`),
+  };
+}
+
+function operationHeaders(sim: ArmSimulator, req: ArmRequest, op: Operation, options: ArmRouteOptions): Record<string, string> {
+  const apiVersion = new URLSearchParams(req.query).get("api-version") ?? "2024-07-01";
+  const base = `https://${req.host}/subscriptions/${op.vm.subscriptionId}/providers/Microsoft.Compute/locations/${op.vm.location}/operations/${op.id}?p=${encodeURIComponent(op.vm.location)}&api-version=${encodeURIComponent(apiVersion)}`;
+  const headers: Record<string, string> = { "azure-asyncoperation": base, location: `${base}&monitor=true` };
+  const retry = options.operationRetryAfterSeconds;
+  if (retry !== false) {
+    const remaining = Math.max(0, op.endTime - sim.now());
+    headers["retry-after"] = String(retry ?? sim.clock.toRealSeconds(Math.min(10_000, remaining)));
+  }
+  return headers;
+}
+
+function nextLink(req: ArmRequest, skip: number): string {
+  const params = req.query
+    .split("&")
+    .filter((p) => p && !/^(\$|%24)skiptoken=/i.test(p));
+  params.push(`$skiptoken=${skip}`);
+  return `https://${req.host}${req.path}?${params.join("&")}`;
+}
+
+function isTrue(v: string | null): boolean {
+  return (v ?? "").toLowerCase() === "true";
+}

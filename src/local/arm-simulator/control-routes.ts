@@ -1,0 +1,113 @@
+/** Control API under /_sim (docs/local-world.md "Control API"): JSON, no auth, not logged. */
+import type { ArmSimulator } from "./simulator";
+import type { SimResponse } from "./http-util";
+import type { FleetSpec } from "./fleet";
+import type { FaultRuleInput } from "./faults";
+import type { LimitsInput } from "./buckets";
+
+export interface ControlRequest {
+  method: string;
+  path: string;
+  query: string;
+  body: string;
+}
+
+export function isControlPath(path: string): boolean {
+  return /^\/_sim(\/|$)/i.test(path);
+}
+
+export function handleControlRequest(sim: ArmSimulator, req: ControlRequest): SimResponse {
+  try {
+    return route(sim, req);
+  } catch (err) {
+    return fail(400, "BadRequest", (err as Error).message);
+  }
+}
+
+function route(sim: ArmSimulator, req: ControlRequest): SimResponse {
+  const segs = req.path.split("/").filter(Boolean).slice(1);
+  const head = (segs[0] ?? "").toLowerCase();
+  const q = new URLSearchParams(req.query);
+  const m = req.method;
+  const json = <T>(): T => (req.body.trim() ? (JSON.parse(req.body) as T) : ({} as T));
+
+  switch (head) {
+    case "vms":
+      if (m !== "GET") break;
+      if (segs.length === 1) {
+        const vms = sim.controlVms({
+          subscriptionId: q.get("subscriptionId") ?? undefined,
+          resourceGroup: q.get("resourceGroup") ?? undefined,
+          powerState: q.get("powerState") ?? undefined,
+        });
+        return ok({ vms });
+      }
+      {
+        // The id is one url-encoded segment; tolerate an unencoded id split over several segments.
+        const id = segs.slice(1).map(decodeURIComponent).join("/");
+        const vm = sim.vmById(id.startsWith("/") ? id : `/${id}`);
+        return vm ? ok(sim.controlView(vm)) : fail(404, "ResourceNotFound", `No simulated VM '${id}'.`);
+      }
+    case "fleet":
+      if (m !== "POST" || segs.length !== 1) break;
+      {
+        const mode = (q.get("mode") ?? "replace").toLowerCase();
+        if (mode !== "replace" && mode !== "add") return fail(400, "BadRequest", "mode must be replace or add");
+        return ok(sim.loadFleet(json<FleetSpec>(), mode));
+      }
+    case "faults":
+      if (m === "POST" && segs.length === 1) return ok({ id: sim.faults.add(json<FaultRuleInput>(), sim.now()).id });
+      if (m === "GET" && segs.length === 1) return ok({ faults: sim.faults.list() });
+      if (m === "DELETE" && segs.length <= 2) {
+        const removed = sim.faults.remove(segs[1] ? decodeURIComponent(segs[1]) : undefined);
+        return removed ? { status: 204 } : fail(404, "NotFound", `No fault rule '${segs[1]}'.`);
+      }
+      break;
+    case "clock":
+      if (m === "GET" && segs.length === 1) return ok(clockView(sim));
+      if (m === "PUT" && segs.length === 1) {
+        const { timeScale } = json<{ timeScale?: number }>();
+        if (timeScale !== undefined) sim.clock.setTimeScale(Number(timeScale));
+        return ok(clockView(sim));
+      }
+      if (m === "POST" && segs.length === 2 && segs[1].toLowerCase() === "advance") {
+        sim.clock.advance(Number(json<{ seconds?: number }>().seconds ?? 0));
+        return ok(clockView(sim));
+      }
+      break;
+    case "requests":
+      if (m === "GET" && segs.length === 1) return ok(sim.log.since(Number(q.get("since") ?? 0) || 0));
+      if (m === "DELETE" && segs.length === 1) {
+        sim.log.clear();
+        return { status: 204 };
+      }
+      break;
+    case "limits":
+      if (m === "GET" && segs.length === 1) return ok(sim.throttler.config);
+      if (m === "PUT" && segs.length === 1) {
+        sim.setLimits(json<LimitsInput>());
+        return ok(sim.throttler.config);
+      }
+      break;
+    case "reset":
+      if (m === "POST" && segs.length === 1) {
+        sim.reset();
+        return { status: 204 };
+      }
+      break;
+  }
+  return fail(404, "NotFound", `No control route ${m} ${req.path}.`);
+}
+
+function clockView(sim: ArmSimulator): { now: string; nowMs: number; timeScale: number } {
+  const nowMs = Math.floor(sim.now()); // whole ms, like the ISO timestamps everywhere else
+  return { now: new Date(nowMs).toISOString(), nowMs, timeScale: sim.clock.timeScale };
+}
+
+function ok(body: unknown): SimResponse {
+  return { status: 200, body };
+}
+
+function fail(status: number, code: string, message: string): SimResponse {
+  return { status, body: { error: { code, message } } };
+}

@@ -1,0 +1,115 @@
+/** Fleet file format (docs/local-world.md "Fleet file") and its expansion into VM seeds. */
+
+export type SettledPowerState = "running" | "stopped" | "deallocated";
+export type DurationKind = "start" | "deallocate" | "powerOff" | "restart" | "simulateEviction";
+
+export interface DurationRange {
+  minSeconds: number;
+  maxSeconds: number;
+}
+
+export interface FleetVmSpec {
+  name: string;
+  osType?: "Linux" | "Windows";
+  vmSize?: string;
+  powerState?: SettledPowerState;
+  priority?: "Regular" | "Spot" | "Low";
+  evictionPolicy?: "Deallocate" | "Delete";
+  location?: string;
+  tags?: Record<string, string>;
+}
+
+export interface FleetGenerateSpec extends Omit<FleetVmSpec, "name"> {
+  namePrefix: string;
+  count: number;
+}
+
+export interface FleetSpec {
+  /** Simulated seconds; `simulateEviction` is an extension (time from eviction to deallocated). */
+  durations?: Partial<Record<DurationKind, DurationRange>>;
+  subscriptions?: Array<{
+    subscriptionId: string;
+    resourceGroups?: Array<{
+      name: string;
+      location: string;
+      vms?: FleetVmSpec[];
+      generate?: FleetGenerateSpec[];
+    }>;
+  }>;
+}
+
+export interface VmSeed {
+  subscriptionId: string;
+  resourceGroup: string;
+  rgLocation: string;
+  name: string;
+  location: string;
+  osType: "Linux" | "Windows";
+  vmSize: string;
+  powerState: SettledPowerState;
+  priority: "Regular" | "Spot" | "Low";
+  evictionPolicy?: "Deallocate" | "Delete";
+  tags: Record<string, string>;
+}
+
+export const DEFAULT_DURATIONS: Record<DurationKind, DurationRange> = {
+  start: { minSeconds: 30, maxSeconds: 180 },
+  deallocate: { minSeconds: 30, maxSeconds: 120 },
+  powerOff: { minSeconds: 10, maxSeconds: 30 },
+  restart: { minSeconds: 30, maxSeconds: 90 },
+  simulateEviction: { minSeconds: 10, maxSeconds: 30 },
+};
+
+const POWER_STATES = new Set(["running", "stopped", "deallocated"]);
+
+/** Validates a fleet object and flattens `vms` and `generate` into one list, in file order. */
+export function expandFleet(spec: FleetSpec): { seeds: VmSeed[]; durations: Partial<Record<DurationKind, DurationRange>> } {
+  if (!spec || typeof spec !== "object") throw new Error("fleet must be an object");
+  const durations: Partial<Record<DurationKind, DurationRange>> = {};
+  for (const [kind, range] of Object.entries(spec.durations ?? {})) {
+    if (!(kind in DEFAULT_DURATIONS)) throw new Error(`unknown duration kind '${kind}'`);
+    if (!range || !(range.minSeconds >= 0) || !(range.maxSeconds >= range.minSeconds)) {
+      throw new Error(`durations.${kind} needs 0 <= minSeconds <= maxSeconds`);
+    }
+    durations[kind as DurationKind] = { minSeconds: range.minSeconds, maxSeconds: range.maxSeconds };
+  }
+  const seeds: VmSeed[] = [];
+  for (const sub of spec.subscriptions ?? []) {
+    if (!sub.subscriptionId) throw new Error("subscriptionId is required");
+    for (const rg of sub.resourceGroups ?? []) {
+      if (!rg.name || !rg.location) throw new Error("resource groups need name and location");
+      const base = { subscriptionId: sub.subscriptionId, resourceGroup: rg.name, rgLocation: rg.location };
+      for (const vm of rg.vms ?? []) seeds.push(toSeed(base, vm.name, vm));
+      for (const gen of rg.generate ?? []) {
+        if (!(gen.count >= 0)) throw new Error("generate.count must be >= 0");
+        for (let i = 1; i <= gen.count; i++) {
+          seeds.push(toSeed(base, `${gen.namePrefix}${String(i).padStart(4, "0")}`, gen));
+        }
+      }
+    }
+  }
+  return { seeds, durations };
+}
+
+function toSeed(
+  base: { subscriptionId: string; resourceGroup: string; rgLocation: string },
+  name: string,
+  vm: Omit<FleetVmSpec, "name">,
+): VmSeed {
+  if (!name) throw new Error("VM name is required");
+  const powerState = vm.powerState ?? "deallocated";
+  if (!POWER_STATES.has(powerState)) throw new Error(`VM '${name}': powerState must be running, stopped or deallocated`);
+  const priority = vm.priority ?? "Regular";
+  return {
+    ...base,
+    name,
+    location: vm.location ?? base.rgLocation,
+    osType: vm.osType ?? "Linux",
+    vmSize: vm.vmSize ?? "Standard_D2s_v5",
+    powerState,
+    priority,
+    // Azure only reports an eviction policy for Spot/Low VMs.
+    evictionPolicy: priority === "Regular" ? undefined : (vm.evictionPolicy ?? "Deallocate"),
+    tags: { ...(vm.tags ?? {}) },
+  };
+}

@@ -1,0 +1,276 @@
+/** The in-memory ARM world: fleet index, operations, clock, buckets, faults and log. No HTTP here. */
+import { createHash } from "node:crypto";
+import { Clock } from "./clock";
+import { DEFAULT_DURATIONS, expandFleet, type DurationKind, type DurationRange, type FleetSpec, type VmSeed } from "./fleet";
+import { Throttler, defaultLimits, mergeLimits, type LimitsConfig, type LimitsInput } from "./buckets";
+import { FaultBook } from "./faults";
+import { RequestLog } from "./request-log";
+import { mulberry32 } from "./random";
+import {
+  beginAction,
+  powerStateOf,
+  provisioningStateOf,
+  type ActionKind,
+  type ActionOutcome,
+  type Operation,
+  type OperationError,
+  type PowerState,
+  type SimVm,
+} from "./operations";
+
+export interface SimulatorOptions {
+  timeScale?: number;
+  seed?: number;
+  limits?: LimitsInput | false;
+  pageSize?: number;
+}
+
+export interface ResourceGroupEntry {
+  name: string;
+  location: string;
+  vms: SimVm[];
+}
+
+export interface SubscriptionEntry {
+  subscriptionId: string;
+  resourceGroups: Map<string, ResourceGroupEntry>;
+  vms: SimVm[];
+}
+
+export interface ControlVm {
+  id: string;
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  location: string;
+  osType: string;
+  priority: string;
+  tags: Record<string, string>;
+  powerState: PowerState;
+  provisioningState: string;
+  history: Array<{ time: string; powerState: PowerState }>;
+}
+
+export function vmResourceId(subscriptionId: string, resourceGroup: string, name: string): string {
+  return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Compute/virtualMachines/${name}`;
+}
+
+export class ArmSimulator {
+  readonly clock: Clock;
+  readonly throttler: Throttler;
+  readonly faults = new FaultBook();
+  readonly log = new RequestLog();
+  readonly pageSize: number;
+  private readonly seed: number;
+  private readonly initialLimits: LimitsConfig;
+  private durationRandom: () => number;
+  private faultRandom: () => number;
+  private durations: Record<DurationKind, DurationRange> = { ...DEFAULT_DURATIONS };
+  private subscriptions = new Map<string, SubscriptionEntry>();
+  private vms = new Map<string, SimVm>();
+  private operations = new Map<string, Operation>();
+  private opCounter = 0;
+
+  constructor(options: SimulatorOptions = {}) {
+    this.clock = new Clock(options.timeScale ?? 1);
+    this.seed = options.seed ?? 1;
+    // Separate streams so adding a fault rule doesn't change operation durations.
+    this.durationRandom = mulberry32(this.seed);
+    this.faultRandom = mulberry32(this.seed ^ 0x9e3779b9);
+    this.initialLimits = mergeLimits(defaultLimits(), options.limits);
+    this.throttler = new Throttler(this.initialLimits);
+    this.pageSize = options.pageSize ?? 200;
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  // ---- fleet -------------------------------------------------------------
+
+  loadFleet(spec: FleetSpec, mode: "replace" | "add" = "replace"): { vms: number } {
+    const { seeds, durations } = expandFleet(spec);
+    if (mode === "replace") {
+      this.subscriptions.clear();
+      this.vms.clear();
+      this.operations.clear();
+      this.durations = { ...DEFAULT_DURATIONS };
+    }
+    Object.assign(this.durations, durations);
+    const now = this.now();
+    for (const seed of seeds) this.addVm(seed, now);
+    // Subscriptions/groups listed without VMs still exist (so they answer empty lists, not 404).
+    for (const sub of spec.subscriptions ?? []) {
+      const s = this.ensureSubscription(sub.subscriptionId);
+      for (const rg of sub.resourceGroups ?? []) this.ensureGroup(s, rg.name, rg.location);
+    }
+    return { vms: this.vms.size };
+  }
+
+  reset(): void {
+    this.subscriptions.clear();
+    this.vms.clear();
+    this.operations.clear();
+    this.durations = { ...DEFAULT_DURATIONS };
+    this.faults.remove();
+    this.firstAttempts.clear();
+    this.log.clear();
+    // Back to the limits the simulator was started with, so tests don't leak tiny buckets.
+    this.throttler.configure(this.initialLimits);
+    this.clock.reset();
+    this.durationRandom = mulberry32(this.seed);
+    this.faultRandom = mulberry32(this.seed ^ 0x9e3779b9);
+  }
+
+  setLimits(input: LimitsInput | false): void {
+    this.throttler.configure(mergeLimits(this.throttler.config, input));
+  }
+
+  private ensureSubscription(subscriptionId: string): SubscriptionEntry {
+    const key = subscriptionId.toLowerCase();
+    let s = this.subscriptions.get(key);
+    if (!s) {
+      s = { subscriptionId, resourceGroups: new Map(), vms: [] };
+      this.subscriptions.set(key, s);
+    }
+    return s;
+  }
+
+  private ensureGroup(sub: SubscriptionEntry, name: string, location: string): ResourceGroupEntry {
+    const key = name.toLowerCase();
+    let rg = sub.resourceGroups.get(key);
+    if (!rg) {
+      rg = { name, location, vms: [] };
+      sub.resourceGroups.set(key, rg);
+    }
+    return rg;
+  }
+
+  private addVm(seed: VmSeed, now: number): void {
+    const sub = this.ensureSubscription(seed.subscriptionId);
+    const rg = this.ensureGroup(sub, seed.resourceGroup, seed.rgLocation);
+    // Canonical casing comes from the first declaration of the subscription/group.
+    const id = vmResourceId(sub.subscriptionId, rg.name, seed.name);
+    const key = id.toLowerCase();
+    const existing = this.vms.get(key);
+    const vm: SimVm = {
+      ...seed,
+      subscriptionId: sub.subscriptionId,
+      resourceGroup: rg.name,
+      id,
+      key,
+      vmId: stableUuid(key),
+      settled: seed.powerState,
+      provisioningState: "Succeeded",
+      history: [{ time: now, powerState: seed.powerState }],
+    };
+    if (existing) {
+      // "add" mode redefines a VM in place so list order and array membership stay valid.
+      for (const k of Object.keys(existing) as Array<keyof SimVm>) delete existing[k];
+      Object.assign(existing, vm);
+      return;
+    }
+    this.vms.set(key, vm);
+    sub.vms.push(vm);
+    rg.vms.push(vm);
+  }
+
+  // ---- lookups -----------------------------------------------------------
+
+  subscription(subscriptionId: string): SubscriptionEntry | undefined {
+    return this.subscriptions.get(subscriptionId.toLowerCase());
+  }
+
+  vmById(id: string): SimVm | undefined {
+    return this.vms.get(id.toLowerCase());
+  }
+
+  vmCount(): number {
+    return this.vms.size;
+  }
+
+  operation(id: string): Operation | undefined {
+    return this.operations.get(id.toLowerCase());
+  }
+
+  // ---- actions -----------------------------------------------------------
+
+  /** Counts the request for `firstAttemptOnly` and says whether it is the first one. */
+  countAttempt(vm: SimVm, operation: string): boolean {
+    vm.attempts ??= new Map();
+    const n = (vm.attempts.get(operation) ?? 0) + 1;
+    vm.attempts.set(operation, n);
+    return n === 1;
+  }
+
+  private firstAttempts = new Map<string, number>();
+
+  /** Same as countAttempt for requests without a VM (lists), keyed by subscription. */
+  countScopeAttempt(scope: string, operation: string): boolean {
+    const k = `${scope.toLowerCase()}|${operation}`;
+    const n = (this.firstAttempts.get(k) ?? 0) + 1;
+    this.firstAttempts.set(k, n);
+    return n === 1;
+  }
+
+  faultRng(): () => number {
+    return this.faultRandom;
+  }
+
+  act(vm: SimVm, action: ActionKind, fails?: OperationError): ActionOutcome {
+    const range = this.durations[action];
+    const durationMs = (range.minSeconds + this.durationRandom() * (range.maxSeconds - range.minSeconds)) * 1000;
+    const outcome = beginAction({
+      vm,
+      action,
+      now: this.now(),
+      durationMs,
+      fails,
+      newId: () => stableUuid(`${this.seed}|op|${++this.opCounter}`),
+    });
+    if (outcome.kind === "accepted" && !outcome.existing) this.operations.set(outcome.op.id, outcome.op);
+    return outcome;
+  }
+
+  // ---- control views -----------------------------------------------------
+
+  controlVms(filter: { subscriptionId?: string; resourceGroup?: string; powerState?: string } = {}): ControlVm[] {
+    let source: Iterable<SimVm> = this.vms.values();
+    if (filter.subscriptionId) {
+      const sub = this.subscription(filter.subscriptionId);
+      source = !sub ? [] : filter.resourceGroup ? (sub.resourceGroups.get(filter.resourceGroup.toLowerCase())?.vms ?? []) : sub.vms;
+    }
+    const now = this.now();
+    const rgFilter = filter.resourceGroup?.toLowerCase();
+    const out: ControlVm[] = [];
+    for (const vm of source) {
+      if (rgFilter && vm.resourceGroup.toLowerCase() !== rgFilter) continue;
+      const power = powerStateOf(vm, now);
+      if (filter.powerState && power !== filter.powerState) continue;
+      out.push(this.controlView(vm, now));
+    }
+    return out;
+  }
+
+  controlView(vm: SimVm, now = this.now()): ControlVm {
+    return {
+      id: vm.id,
+      name: vm.name,
+      subscriptionId: vm.subscriptionId,
+      resourceGroup: vm.resourceGroup,
+      location: vm.location,
+      osType: vm.osType,
+      priority: vm.priority,
+      tags: vm.tags,
+      powerState: powerStateOf(vm, now),
+      provisioningState: provisioningStateOf(vm, now),
+      history: vm.history.map((h) => ({ time: new Date(h.time).toISOString(), powerState: h.powerState })),
+    };
+  }
+}
+
+/** Deterministic UUID-shaped id (vmId, operation ids) so seeded runs repeat exactly. */
+function stableUuid(input: string): string {
+  const h = createHash("sha1").update(input).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { Clock } from "../../src/local/arm-simulator/clock";
+import { Throttler, defaultLimits, mergeLimits } from "../../src/local/arm-simulator/buckets";
+import { ArmSimulator } from "../../src/local/arm-simulator/simulator";
+
+function fakeReal(): { now: () => number; tick: (ms: number) => void } {
+  let t = 0;
+  return { now: () => t, tick: (ms) => (t += ms) };
+}
+
+describe("ARM simulator model (no HTTP)", () => {
+  it("scales, rebases and advances simulated time", () => {
+    const real = fakeReal();
+    const clock = new Clock(60, 1_000_000, real.now);
+    real.tick(1000);
+    expect(clock.now()).toBe(1_060_000);
+    clock.setTimeScale(1);
+    real.tick(1000);
+    expect(clock.now()).toBe(1_061_000);
+    clock.advance(10);
+    expect(clock.now()).toBe(1_071_000);
+    clock.setTimeScale(10);
+    expect(clock.toRealSeconds(25_000)).toBe(3);
+    expect(clock.toRealSeconds(0)).toBe(1);
+  });
+
+  it("refills buckets continuously and consumes all-or-nothing", () => {
+    const t = new Throttler(mergeLimits(defaultLimits(), { buckets: { vmUpdateVm: { burst: 1, refillPerSecond: 1 }, computeUpdateVm: { burst: 10, refillPerSecond: 0.0001 } } }));
+    const checks = [
+      { bucket: "computeUpdateVm" as const, key: "s|r" },
+      { bucket: "vmUpdateVm" as const, key: "vm1" },
+    ];
+    expect(t.take(checks, 0)).toEqual({ ok: true, remaining: [9, 0] });
+    const denied = t.take(checks, 500);
+    expect(denied).toMatchObject({ ok: false, throttledBy: "vmUpdateVm", retryAfterMs: 500 });
+    // the subscription bucket was not charged for the denied request
+    expect(t.take(checks, 1000)).toMatchObject({ ok: true, remaining: [8, 0] });
+    expect(() => mergeLimits(defaultLimits(), { buckets: { nope: { burst: 1 } } as never })).toThrow(/unknown bucket/);
+  });
+
+  it("lets deallocate preempt a start, refuses restart of a stopped VM and completes powerOff", () => {
+    const sim = new ArmSimulator({ seed: 3 });
+    sim.loadFleet({
+      durations: { start: { minSeconds: 100, maxSeconds: 100 }, powerOff: { minSeconds: 10, maxSeconds: 10 } },
+      subscriptions: [{ subscriptionId: "s", resourceGroups: [{ name: "rg", location: "westeurope", vms: [{ name: "a" }, { name: "b", powerState: "running" }] }] }],
+    });
+    const a = sim.vmById("/subscriptions/S/resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/A")!;
+    const start = sim.act(a, "start");
+    expect(start.kind).toBe("accepted");
+    const dealloc = sim.act(a, "deallocate");
+    expect(dealloc.kind).toBe("accepted");
+    expect(sim.controlView(a).powerState).toBe("deallocating");
+    if (start.kind === "accepted") expect(start.op.error?.code).toBe("OperationPreempted");
+    expect(sim.act(a, "restart").kind).toBe("conflict");
+
+    const b = sim.vmById("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/b")!;
+    expect(sim.act(b, "powerOff").kind).toBe("accepted");
+    sim.clock.advance(10);
+    expect(sim.controlView(b).powerState).toBe("stopped");
+    expect(sim.act(b, "restart").kind).toBe("notAllowed");
+    expect(sim.controlVms({ powerState: "stopped" }).map((v) => v.name)).toEqual(["b"]);
+  });
+});
