@@ -50,6 +50,7 @@ export interface SimRequest {
   subscriptionId?: string;
   region?: string;
   throttledBy?: string;
+  faultId?: string;
 }
 
 export class World {
