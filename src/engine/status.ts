@@ -22,7 +22,10 @@ export interface VmStatusView {
   subscriptionId: string;
   resourceGroup: string;
   location: string;
-  outcome: string;
+  /** A final outcome, or InProgress. */
+  outcome: StatusFilter;
+  /** While in progress: Pending (queued), Acting (accepted by Azure, being verified) or Waiting (retry scheduled). */
+  step?: string;
   powerState?: string;
   attempts: number;
   errorCode?: string;
@@ -84,7 +87,8 @@ function toView(row: VmRecord): VmStatusView {
     subscriptionId: row.subscriptionId,
     resourceGroup: row.resourceGroup,
     location: row.location,
-    outcome: row.status,
+    outcome: outcomeOf(row),
+    step: outcomeOf(row) === "InProgress" ? row.status : undefined,
     powerState: row.powerState ? `PowerState/${row.powerState}` : undefined,
     attempts: row.attempt,
     errorCode: row.errorCode,

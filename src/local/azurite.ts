@@ -17,15 +17,18 @@ function azuriteBin(): string {
   return require.resolve("azurite/dist/src/azurite.js");
 }
 
+export async function isPortOpen(port: number): Promise<boolean> {
+  return await new Promise<boolean>((resolve) => {
+    const socket = createConnection({ port, host: "127.0.0.1" });
+    socket.once("connect", () => { socket.end(); resolve(true); });
+    socket.once("error", () => resolve(false));
+  });
+}
+
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ port, host: "127.0.0.1" });
-      socket.once("connect", () => { socket.end(); resolve(true); });
-      socket.once("error", () => resolve(false));
-    });
-    if (open) return;
+    if (await isPortOpen(port)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`Azurite did not open port ${port} within ${timeoutMs} ms`);
@@ -35,10 +38,13 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
  * Starts Azurite (queue + table services only, in memory) on free loopback ports.
  * `--skipApiVersionCheck` is needed because the current storage SDKs send newer API versions than Azurite knows.
  */
-export async function startAzurite(options: { silent?: boolean } = {}): Promise<RunningAzurite> {
-  const queuePort = await findFreePort();
-  const tablePort = await findFreePort();
-  const blobPort = await findFreePort();
+export async function startAzurite(options: { silent?: boolean; ports?: { blob: number; queue: number; table: number } } = {}): Promise<RunningAzurite> {
+  const queuePort = options.ports?.queue ?? (await findFreePort());
+  const tablePort = options.ports?.table ?? (await findFreePort());
+  const blobPort = options.ports?.blob ?? (await findFreePort());
+  for (const port of options.ports ? [blobPort, queuePort, tablePort] : []) {
+    if (await isPortOpen(port)) throw new Error(`Port ${port} is already in use (another Azurite?). Stop it, or it will receive this app's queues and tables.`);
+  }
   const child: ChildProcess = spawn(process.execPath, [
     azuriteBin(),
     "--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry", "--loose", "--silent",

@@ -1,0 +1,86 @@
+/**
+ * `npm start`: the whole app on one machine, no Azure account needed. Starts Azurite (in memory, standard
+ * ports), the ARM simulator with the demo fleet, and the local functions host, then prints what to try.
+ *
+ * `npm start -- --azure` skips the simulator and manages real VMs with DefaultAzureCredential
+ * (e.g. after `az login`); storage stays local.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync, existsSync } from "node:fs";
+import path from "node:path";
+import { startAzurite, isPortOpen } from "./azurite";
+import { startArmSimulator } from "./arm-simulator";
+
+const ROOT = path.resolve(__dirname, "../../..");
+const HOST_PORT = Number(process.env.HOST_PORT ?? 7071);
+const SIM_PORT = Number(process.env.SIM_PORT ?? 8443);
+const TIME_SCALE = Number(process.env.SIM_TIME_SCALE ?? 10);
+
+function localSetting(name: string): string | undefined {
+  const file = path.join(ROOT, "local.settings.json");
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, "utf8"))?.Values?.[name];
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const useAzure = process.argv.includes("--azure");
+  const key = process.env.LOCAL_FUNCTION_KEY ?? localSetting("LOCAL_FUNCTION_KEY") ?? "local-dev-key";
+  const ports: [number, string][] = [[HOST_PORT, "the functions host (set HOST_PORT)"]];
+  if (!useAzure) ports.push([SIM_PORT, "the ARM simulator (set SIM_PORT)"]);
+  for (const [port, what] of ports) {
+    if (await isPortOpen(port)) throw new Error(`Port ${port} for ${what} is already in use.`);
+  }
+
+  const azurite = await startAzurite({ ports: { blob: 10000, queue: 10001, table: 10002 } });
+  const stops: (() => Promise<void>)[] = [() => azurite.stop()];
+  const env: Record<string, string> = { AzureWebJobsStorage: azurite.connectionString, LOCAL_FUNCTION_KEY: key };
+
+  if (!useAzure) {
+    const caPath = path.join(ROOT, ".local/arm-simulator-ca.pem");
+    const sim = await startArmSimulator({ port: SIM_PORT, fleet: path.join(ROOT, "local/demo-fleet.json"), timeScale: TIME_SCALE, caOut: caPath });
+    stops.push(() => sim.close());
+    Object.assign(env, { ARM_ENDPOINT: sim.url, ARM_CA_CERT_PATH: caPath, VERIFY_INTERVAL_SECONDS: process.env.VERIFY_INTERVAL_SECONDS ?? "3" });
+    console.log(`ARM simulator: ${sim.url} (demo fleet: local/demo-fleet.json, time x${TIME_SCALE}); control API ${sim.url}/_sim/vms`);
+  } else {
+    console.log("Managing real Azure VMs through https://management.azure.com with DefaultAzureCredential.");
+  }
+
+  const host: ChildProcess = spawn(process.execPath, [path.join(ROOT, "dist/src/local/host/main.js"), "--app-dir", ROOT, "--port", String(HOST_PORT)], {
+    env: { ...process.env, ...env },
+    stdio: "inherit",
+  });
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    if (host.exitCode === null) host.kill("SIGTERM");
+    await new Promise((r) => (host.exitCode === null ? host.once("exit", r) : r(null)));
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void shutdown(0));
+  process.on("SIGTERM", () => void shutdown(0));
+  host.once("exit", (code) => void shutdown(code ?? 1));
+
+  if (!useAzure) {
+    console.log(`
+Try it (the same commands as in the README):
+
+  curl -s -X POST "http://localhost:${HOST_PORT}/api/Scheduled" -H "x-functions-key: ${key}" -H "content-type: application/json" \\
+    -d '{"Action":"start","RequestScopes":{"ResourceGroups":["/subscriptions/11111111-1111-4111-8111-111111111111/resourceGroups/rg-web-prod/"]}}'
+
+Then follow the "statusUrl" it returns (with the same x-functions-key header), or watch the VMs:
+  curl -sk "https://127.0.0.1:${SIM_PORT}/_sim/vms?resourceGroup=rg-web-prod&powerState=running"
+Press Ctrl-C to stop.
+`);
+  }
+}
+
+main().catch((error) => {
+  console.error(`npm start failed: ${error instanceof Error ? error.message : error}`);
+  process.exit(1);
+});
