@@ -28,7 +28,7 @@ function localSetting(name: string): string | undefined {
 
 async function main(): Promise<void> {
   const useAzure = process.argv.includes("--azure");
-  const key = process.env.LOCAL_FUNCTION_KEY ?? localSetting("LOCAL_FUNCTION_KEY") ?? "local-dev-key";
+  const key = process.env.LOCAL_FUNCTION_KEY || localSetting("LOCAL_FUNCTION_KEY") || "local-dev-key";
   const ports: [number, string][] = [[HOST_PORT, "the functions host (set HOST_PORT)"]];
   if (!useAzure) ports.push([SIM_PORT, "the ARM simulator (set SIM_PORT)"]);
   for (const [port, what] of ports) {
