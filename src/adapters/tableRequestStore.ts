@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { odata, RestError, type TableClient, type TableEntity, type TransactionAction } from "@azure/data-tables";
 import { parseVmId } from "../domain/resourceId";
 import type { RequestStore } from "../engine/ports";
-import type { RequestRecord, SweepRecord, VmRecord } from "../engine/records";
+import type { RequestRecord, SequenceState, SweepRecord, VmRecord } from "../engine/records";
 import { mapWithConcurrency } from "../engine/concurrency";
 
 export const TABLE_NAMES = {
@@ -191,6 +191,7 @@ function requestToEntity(r: RequestRecord): Entity {
   };
   putChunks(entity, "request", JSON.stringify(r.request));
   putChunks(entity, "scopeErrors", JSON.stringify(r.scopeErrors));
+  if (r.sequence) putChunks(entity, "sequence", JSON.stringify(r.sequence));
   return entity;
 }
 
@@ -206,16 +207,24 @@ function requestFromEntity(e: Record<string, unknown> & { etag?: string }): Requ
     completedAt: date(e.completedAt),
     vmCount: Number(e.vmCount ?? 0),
     scopeErrors: JSON.parse(readChunks(e, "scopeErrors") || "[]"),
+    sequence: readSequence(readChunks(e, "sequence")),
     message: str(e.message),
     etag: e.etag,
   };
+}
+
+function readSequence(text: string): SequenceState | undefined {
+  if (!text) return undefined;
+  const sequence = JSON.parse(text) as SequenceState;
+  sequence.groups = sequence.groups.map((g) => ({ ...g, releasedAt: date(g.releasedAt) }));
+  return sequence;
 }
 
 function vmToEntity(v: VmRecord): Entity {
   return {
     partitionKey: v.requestId, rowKey: vmRowKey(v.key)!, key: v.key, id: v.id, subscriptionId: v.subscriptionId,
     resourceGroup: v.resourceGroup, name: v.name, location: v.location, osType: v.osType, priority: v.priority,
-    status: v.status, attempt: v.attempt, dueAt: v.dueAt, actedAt: v.actedAt, finishedAt: v.finishedAt,
+    status: v.status, group: v.group, attempt: v.attempt, dueAt: v.dueAt, actedAt: v.actedAt, finishedAt: v.finishedAt,
     powerState: v.powerState, errorCode: v.errorCode, errorMessage: v.errorMessage?.slice(0, 8000), note: v.note?.slice(0, 2000),
   };
 }
@@ -224,7 +233,8 @@ function vmFromEntity(e: Record<string, unknown> & { etag?: string }): VmRecord 
   return {
     requestId: e.partitionKey as string, key: e.key as string, id: e.id as string, subscriptionId: e.subscriptionId as string,
     resourceGroup: e.resourceGroup as string, name: e.name as string, location: (e.location as string) ?? "",
-    osType: str(e.osType), priority: str(e.priority), status: e.status as VmRecord["status"], attempt: Number(e.attempt ?? 0),
+    osType: str(e.osType), priority: str(e.priority), status: e.status as VmRecord["status"],
+    group: typeof e.group === "number" ? e.group : undefined, attempt: Number(e.attempt ?? 0),
     dueAt: date(e.dueAt), actedAt: date(e.actedAt), finishedAt: date(e.finishedAt), powerState: str(e.powerState) as VmRecord["powerState"],
     errorCode: str(e.errorCode), errorMessage: str(e.errorMessage), note: str(e.note), etag: e.etag,
   };

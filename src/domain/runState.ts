@@ -3,9 +3,12 @@
  * Pure: the status API and the finaliser both call `summarizeRun`, so they can never disagree.
  */
 
-/** Non-terminal: Pending (released, not yet acted), Acting (call accepted, verifying), Waiting (retry scheduled). */
+/**
+ * Non-terminal: Held (its sequence group has not been released), Pending (released, not yet acted),
+ * Acting (call accepted, verifying), Waiting (retry scheduled).
+ */
 export type VmRunStatus =
-  | "Pending" | "Acting" | "Waiting"
+  | "Held" | "Pending" | "Acting" | "Waiting"
   | "Succeeded" | "AlreadyInState" | "Failed" | "Skipped" | "NotStarted";
 
 export const VM_OUTCOMES = ["Succeeded", "AlreadyInState", "Failed", "Skipped", "NotStarted"] as const;
@@ -45,9 +48,11 @@ export function countStatuses(statuses: Iterable<VmRunStatus>): RunCounts {
  * Terminal only when every VM is. Skipped VMs (excluded, untagged) do not make a run fail;
  * a scope that could not be read (e.g. a missing resource group) does, because the user asked for it.
  */
-export function summarizeRun(expanded: boolean, counts: RunCounts, scopeErrorCount: number): RequestState {
+export function summarizeRun(expanded: boolean, counts: RunCounts, scopeErrorCount: number, halted = false): RequestState {
   if (!expanded) return "Accepted";
   if (counts.InProgress > 0) return "Running";
+  // A sequence stopped by a failure did not do what was asked, whatever the earlier groups achieved.
+  if (halted) return "Failed";
   const reached = counts.Succeeded + counts.AlreadyInState;
   const missed = counts.Failed + counts.NotStarted + scopeErrorCount;
   if (missed === 0) return "Succeeded";

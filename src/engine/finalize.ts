@@ -10,11 +10,14 @@ export async function finalizeIfComplete(deps: EngineDeps, requestId: string): P
   if (!record || record.stage === "completed" || record.stage === "accepted") return;
   const rows = await deps.store.listVmRows(requestId);
   const counts = countStatuses(rows.map((r) => r.status));
-  const state = summarizeRun(true, counts, record.scopeErrors.length);
+  const halt = record.sequence?.haltedBy;
+  const state = summarizeRun(true, counts, record.scopeErrors.length, halt !== undefined);
   if (!isTerminalRequestState(state)) return;
-  await deps.store.updateRequest(record, {
-    stage: "completed", state, completedAt: deps.clock.now(), message: describeOutcome(record.action, counts, record.scopeErrors.length),
-  });
+  const outcome = describeOutcome(record.action, counts, record.scopeErrors.length);
+  const message = halt
+    ? `The sequence stopped at group ${halt.group}: ${halt.vmId} failed with ${halt.code}: ${halt.message}. Later groups were not started (set ContinueOnError to carry on). ${outcome}`
+    : outcome;
+  await deps.store.updateRequest(record, { stage: "completed", state, completedAt: deps.clock.now(), message });
 }
 
 export function describeOutcome(action: string, counts: ReturnType<typeof countStatuses>, scopeErrors: number): string {

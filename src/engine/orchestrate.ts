@@ -7,11 +7,12 @@ import { isArmRequestError } from "../domain/armError";
 import { hasReachedTarget, isInTransitionToTarget, formatPowerState } from "../domain/power";
 import { decideRetry } from "../domain/retryPolicy";
 import { vmId } from "../domain/resourceId";
-import type { PowerAction } from "../domain/scheduledRequest";
+import { describeInvalidTag, planGroups, readSequencePosition, sequenceTagFor } from "../domain/sequence";
 import { expandScopes, type Expansion } from "./expandScopes";
 import { finalizeIfComplete } from "./finalize";
 import type { EngineDeps } from "./ports";
-import type { ActMessage, OrchestrationMessage, RequestRecord, SweepRecord, VmRecord } from "./records";
+import type { ActMessage, OrchestrationMessage, RequestRecord, SequenceState, SweepRecord, VmRecord } from "./records";
+import { advanceSequence } from "./sequence";
 
 export async function orchestrate(deps: EngineDeps, message: OrchestrationMessage): Promise<void> {
   let record = await deps.store.getRequest(message.requestId);
@@ -46,59 +47,82 @@ async function expandAndRecord(deps: EngineDeps, record: RequestRecord, attempt:
     return undefined;
   }
   const now = deps.clock.now();
-  const rows = buildVmRows(record, expansion, now);
+  const { rows, sequence } = planRun(record, expansion, now);
   await deps.store.insertVmRows(rows);
-  const openSubscriptions = new Set(rows.filter((r) => r.status === "Pending" || r.status === "Acting").map((r) => r.subscriptionId));
+  const openSubscriptions = new Set(rows.filter((r) => ["Held", "Pending", "Acting"].includes(r.status)).map((r) => r.subscriptionId));
   const sweeps: SweepRecord[] = [...openSubscriptions].map((subscriptionId) => ({
     requestId: record.requestId, subscriptionId, sweepSeq: 1, done: false,
   }));
   await deps.store.insertSweeps(sweeps);
   const changes: Partial<RequestRecord> = {
-    stage: "expanded", state: "Running", vmCount: rows.length, scopeErrors: expansion.scopeErrors,
+    stage: "expanded", state: "Running", vmCount: rows.length, scopeErrors: expansion.scopeErrors, sequence,
   };
   // If a duplicate delivery got there first, carry on from what it recorded.
   return (await deps.store.updateRequest(record, changes)) ?? (await deps.store.getRequest(record.requestId));
 }
 
-/** Pure: the initial row for every VM the expansion found, excluded or unreadable. */
-export function buildVmRows(record: RequestRecord, expansion: Expansion, now: Date): VmRecord[] {
-  const action: PowerAction = record.action;
-  const base = (vm: { key: string; id: string; subscriptionId: string; resourceGroup: string; name: string; location: string; osType?: string; priority?: string }): VmRecord => ({
-    requestId: record.requestId, ...vm, status: "Pending", attempt: 0,
+/**
+ * Pure: the initial row for every VM the expansion found (selected, excluded or unreadable) and, for a
+ * Sequenced run, its groups. VMs of later groups start Held; VMs already in the target state need no call.
+ */
+export function planRun(record: RequestRecord, expansion: Expansion, now: Date): { rows: VmRecord[]; sequence?: SequenceState } {
+  const { action } = record;
+  const sequenced = record.request.sequenced;
+  const tag = sequenceTagFor(action);
+  const rowOf = (vm: Expansion["selected"][number]): VmRecord => ({
+    requestId: record.requestId, key: vm.key, id: vm.id, subscriptionId: vm.ref.subscriptionId.toLowerCase(),
+    resourceGroup: vm.ref.resourceGroup, name: vm.ref.name, location: vm.location, osType: vm.osType,
+    priority: vm.priority, powerState: vm.powerState, status: "Pending", attempt: 0,
   });
   const rows: VmRecord[] = [];
+  const grouped: { row: VmRecord; value: number }[] = [];
   for (const vm of expansion.selected) {
-    const row = base({
-      key: vm.key, id: vm.id, subscriptionId: vm.ref.subscriptionId.toLowerCase(), resourceGroup: vm.ref.resourceGroup,
-      name: vm.ref.name, location: vm.location, osType: vm.osType, priority: vm.priority,
-    });
-    row.powerState = vm.powerState;
-    if (hasReachedTarget(action, vm.powerState)) {
-      Object.assign(row, { status: "AlreadyInState", finishedAt: now, note: `already in ${formatPowerState(vm.powerState)}; no call made` });
-    } else if (isInTransitionToTarget(action, vm.powerState)) {
-      Object.assign(row, { status: "Acting", actedAt: now, note: `already in ${formatPowerState(vm.powerState)}; verifying without a call` });
+    const row = rowOf(vm);
+    rows.push(row);
+    if (!sequenced) continue;
+    const position = readSequencePosition(vm.tags, tag);
+    if (position.kind === "untagged") {
+      Object.assign(row, { status: "Skipped", finishedAt: now, note: `no ${tag} tag: a Sequenced run acts only on VMs tagged with their group` });
+    } else if (position.kind === "invalid") {
+      Object.assign(row, { status: "Failed", finishedAt: now, errorCode: "InvalidSequenceTag", errorMessage: describeInvalidTag(tag, position.raw) });
+    } else {
+      grouped.push({ row, value: position.value });
+    }
+  }
+  const values = planGroups(grouped.map((g) => g.value));
+  for (const { row, value } of grouped) row.group = values.indexOf(value);
+  for (const row of rows) {
+    if (row.status !== "Pending") continue;
+    if (hasReachedTarget(action, row.powerState)) {
+      Object.assign(row, { status: "AlreadyInState", finishedAt: now, note: `already in ${formatPowerState(row.powerState)}; no call made` });
+    } else if (isInTransitionToTarget(action, row.powerState)) {
+      Object.assign(row, { status: "Acting", actedAt: now, note: `already in ${formatPowerState(row.powerState)}; verifying without a call` });
+    } else if (row.group !== undefined && row.group > 0) {
+      Object.assign(row, { status: "Held", note: `waits for group ${values[row.group - 1]} to reach ${formatPowerState(action === "start" ? "running" : "deallocated")}` });
     } else {
       row.dueAt = now;
     }
-    rows.push(row);
   }
   for (const { vm, reason } of expansion.excluded) {
-    rows.push({
-      ...base({
-        key: vm.key, id: vm.id, subscriptionId: vm.ref.subscriptionId.toLowerCase(), resourceGroup: vm.ref.resourceGroup,
-        name: vm.ref.name, location: vm.location, osType: vm.osType, priority: vm.priority,
-      }),
-      status: "Skipped", finishedAt: now, note: reason, powerState: vm.powerState,
-    });
+    rows.push({ ...rowOf(vm), status: "Skipped", finishedAt: now, note: reason });
   }
   for (const { ref, code, message } of expansion.unreadable) {
     const id = vmId(ref);
     rows.push({
-      ...base({ key: id.toLowerCase(), id, subscriptionId: ref.subscriptionId.toLowerCase(), resourceGroup: ref.resourceGroup, name: ref.name, location: "" }),
-      status: "Failed", finishedAt: now, errorCode: code, errorMessage: message,
+      requestId: record.requestId, key: id.toLowerCase(), id, subscriptionId: ref.subscriptionId.toLowerCase(), resourceGroup: ref.resourceGroup,
+      name: ref.name, location: "", status: "Failed", attempt: 0, finishedAt: now, errorCode: code, errorMessage: message,
     });
   }
-  return rows;
+  const sequence: SequenceState | undefined = sequenced
+    ? {
+        tag,
+        continueOnError: record.request.continueOnError,
+        delaySeconds: record.request.sequenceDelaySeconds,
+        groups: values.map((value, index) => ({ value, releasedAt: index === 0 ? now : undefined })),
+        current: 0,
+      }
+    : undefined;
+  return { rows, sequence };
 }
 
 async function release(deps: EngineDeps, record: RequestRecord): Promise<void> {
@@ -113,6 +137,8 @@ async function release(deps: EngineDeps, record: RequestRecord): Promise<void> {
     deps.settings.verifyIntervalSeconds,
   );
   await deps.store.updateRequest(record, { stage: "released" });
+  // A first group with nothing to do (all already in state) releases the next one right away.
+  if (record.sequence) await advanceSequence(deps, record.requestId);
   if (sweeps.length === 0) await finalizeIfComplete(deps, record.requestId);
 }
 

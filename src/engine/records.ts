@@ -15,6 +15,19 @@ export interface ScopeError {
   message: string;
 }
 
+/** A sequenced run's groups, in the order they run, and how far it has got. */
+export interface SequenceState {
+  tag: "sequencestart" | "sequencestop";
+  continueOnError: boolean;
+  delaySeconds: number;
+  /** Group values ascending; VM rows carry the index into this list as `group`. */
+  groups: { value: number; releasedAt?: Date }[];
+  /** Index of the group being worked on; advanced exactly once per group by a conditional update. */
+  current: number;
+  /** Set when a failed group stopped the sequence. */
+  haltedBy?: { group: number; vmId: string; code: string; message: string };
+}
+
 export interface RequestRecord {
   requestId: string;
   action: PowerAction;
@@ -26,6 +39,7 @@ export interface RequestRecord {
   completedAt?: Date;
   vmCount: number;
   scopeErrors: ScopeError[];
+  sequence?: SequenceState;
   message?: string;
   etag?: string;
 }
@@ -42,6 +56,8 @@ export interface VmRecord {
   osType?: string;
   priority?: string;
   status: VmRunStatus;
+  /** Sequenced runs: index of the VM's group in RequestRecord.sequence.groups. */
+  group?: number;
   /** Power actions sent so far for this VM (a retry increments it before the next call). */
   attempt: number;
   /** When the current attempt is due (Pending/Waiting); the sweep re-kicks rows long overdue. */

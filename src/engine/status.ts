@@ -2,9 +2,9 @@
  * What GET /api/requests/{id} answers: derived from the request row and the VM rows every time, so it is
  * true even while the run is in progress, and terminal only when every VM is.
  */
-import { countStatuses, summarizeRun, VM_OUTCOMES, type RequestState, type RunCounts } from "../domain/runState";
+import { countStatuses, isTerminal, summarizeRun, VM_OUTCOMES, type RequestState, type RunCounts } from "../domain/runState";
 import type { EngineDeps } from "./ports";
-import type { ScopeError, VmRecord } from "./records";
+import type { ScopeError, SequenceState, VmRecord } from "./records";
 
 export const STATUS_FILTERS = [...VM_OUTCOMES, "InProgress"] as const;
 export type StatusFilter = (typeof STATUS_FILTERS)[number];
@@ -24,8 +24,10 @@ export interface VmStatusView {
   location: string;
   /** A final outcome, or InProgress. */
   outcome: StatusFilter;
-  /** While in progress: Pending (queued), Acting (accepted by Azure, being verified) or Waiting (retry scheduled). */
+  /** While in progress: Held (its group is not released yet), Pending (queued), Acting (accepted by Azure, being verified) or Waiting (retry scheduled). */
   step?: string;
+  /** Sequenced runs: the VM's group (its tag value). */
+  group?: number;
   powerState?: string;
   attempts: number;
   errorCode?: string;
@@ -33,6 +35,24 @@ export interface VmStatusView {
   note?: string;
   actedAt?: string;
   finishedAt?: string;
+}
+
+export interface GroupView {
+  value: number;
+  vms: number;
+  /** Waiting (not released yet), Running, Succeeded, Failed (a VM failed), NotStarted (halted before it). */
+  state: "Waiting" | "Running" | "Succeeded" | "Failed" | "NotStarted";
+  releasedAt?: string;
+  completedAt?: string;
+}
+
+export interface SequenceView {
+  tag: string;
+  continueOnError: boolean;
+  delaySeconds: number;
+  currentGroup?: number;
+  haltedBy?: SequenceState["haltedBy"];
+  groups: GroupView[];
 }
 
 export interface RequestStatusView {
@@ -45,6 +65,7 @@ export interface RequestStatusView {
   message?: string;
   counts: RunCounts;
   scopeErrors: ScopeError[];
+  sequence?: SequenceView;
   vms: VmStatusView[];
   /** Present when more VMs match: pass it back as `continuationToken`. */
   continuationToken?: string;
@@ -55,7 +76,7 @@ export async function readStatus(deps: EngineDeps, requestId: string, query: Sta
   if (!record) return undefined;
   const rows = record.stage === "accepted" ? [] : await deps.store.listVmRows(requestId);
   const counts = countStatuses(rows.map((r) => r.status));
-  const state = record.stage === "completed" ? record.state : summarizeRun(record.stage !== "accepted", counts, record.scopeErrors.length);
+  const state = record.stage === "completed" ? record.state : summarizeRun(record.stage !== "accepted", counts, record.scopeErrors.length, record.sequence?.haltedBy !== undefined);
   const matching = rows
     .filter((r) => !query.outcome || outcomeOf(r) === query.outcome)
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
@@ -71,8 +92,36 @@ export async function readStatus(deps: EngineDeps, requestId: string, query: Sta
     message: record.message ?? (record.stage === "accepted" ? "Waiting for the orchestrator to expand the scopes." : undefined),
     counts,
     scopeErrors: record.scopeErrors,
-    vms: page.map(toView),
+    sequence: record.sequence && sequenceView(record.sequence, rows),
+    vms: page.map((row) => toView(row, record.sequence)),
     continuationToken: matching.length > page.length ? page[page.length - 1]!.key : undefined,
+  };
+}
+
+function sequenceView(sequence: SequenceState, rows: VmRecord[]): SequenceView {
+  return {
+    tag: sequence.tag,
+    continueOnError: sequence.continueOnError,
+    delaySeconds: sequence.delaySeconds,
+    currentGroup: sequence.groups[sequence.current]?.value,
+    haltedBy: sequence.haltedBy,
+    groups: sequence.groups.map((group, index) => {
+      const members = rows.filter((r) => r.group === index);
+      const done = members.every((r) => isTerminal(r.status));
+      const finished = members.map((r) => r.finishedAt?.getTime() ?? 0);
+      const state: GroupView["state"] =
+        members.some((r) => r.status === "NotStarted") ? "NotStarted"
+          : index > sequence.current ? "Waiting"
+          : !done ? "Running"
+          : members.some((r) => r.status === "Failed") ? "Failed" : "Succeeded";
+      return {
+        value: group.value,
+        vms: members.length,
+        state,
+        releasedAt: index <= sequence.current ? group.releasedAt?.toISOString() : undefined,
+        completedAt: done && state !== "NotStarted" && members.length > 0 ? new Date(Math.max(...finished)).toISOString() : undefined,
+      };
+    }),
   };
 }
 
@@ -80,7 +129,7 @@ function outcomeOf(row: VmRecord): StatusFilter {
   return (VM_OUTCOMES as readonly string[]).includes(row.status) ? (row.status as StatusFilter) : "InProgress";
 }
 
-function toView(row: VmRecord): VmStatusView {
+function toView(row: VmRecord, sequence: SequenceState | undefined): VmStatusView {
   return {
     id: row.id,
     name: row.name,
@@ -89,6 +138,7 @@ function toView(row: VmRecord): VmStatusView {
     location: row.location,
     outcome: outcomeOf(row),
     step: outcomeOf(row) === "InProgress" ? row.status : undefined,
+    group: row.group === undefined ? undefined : sequence?.groups[row.group]?.value,
     powerState: row.powerState ? `PowerState/${row.powerState}` : undefined,
     attempts: row.attempt,
     errorCode: row.errorCode,

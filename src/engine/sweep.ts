@@ -15,6 +15,7 @@ import { scheduleRetryOrFail } from "./act";
 import { mapWithConcurrency } from "./concurrency";
 import { finalizeIfComplete } from "./finalize";
 import { actMessageFor } from "./orchestrate";
+import { advanceSequence } from "./sequence";
 import type { EngineDeps } from "./ports";
 import type { RequestRecord, VerifyMessage, VmRecord } from "./records";
 
@@ -42,6 +43,7 @@ export async function sweepSubscription(deps: EngineDeps, message: VerifyMessage
     nextDelay = Math.max(nextDelay, error.failure.retryAfterSeconds ?? 0);
   }
   await rekickStalledRows(deps, request, rows.filter((r) => r.status === "Pending" || r.status === "Waiting"));
+  if (request.sequence) await advanceSequence(deps, request.requestId);
 
   if (rows.some((r) => !closed.has(r.key))) {
     await deps.executionQueue.send({ ...message, sweep: claimed.sweepSeq }, nextDelay);

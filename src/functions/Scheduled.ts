@@ -8,7 +8,7 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { isArmRequestError } from "../domain/armError";
 import { parseScheduledRequest, type ScheduledRequest } from "../domain/scheduledRequest";
 import { expandScopes } from "../engine/expandScopes";
-import { buildVmRows } from "../engine/orchestrate";
+import { planRun } from "../engine/orchestrate";
 import { submitRequest } from "../engine/submitRequest";
 import { invalidFields, json, problem } from "./shared/http";
 import { config, engine } from "./shared/runtime";
@@ -83,13 +83,19 @@ async function whatIf(request: ScheduledRequest, context: InvocationContext): Pr
     });
   }
   const now = new Date();
-  const rows = buildVmRows({ requestId: "what-if", action: request.action, request, stage: "accepted", state: "Accepted", createdAt: now, deadline: now, vmCount: 0, scopeErrors: [] }, expansion, now);
+  const { rows, sequence } = planRun(
+    { requestId: "what-if", action: request.action, request, stage: "accepted", state: "Accepted", createdAt: now, deadline: now, vmCount: 0, scopeErrors: [] },
+    expansion,
+    now,
+  );
   const plan = (status: string) =>
-    status === "Pending" ? (request.action === "start" ? "WillStart" : "WillDeallocate")
-      : status === "Acting" ? "WillVerify" : status === "Skipped" ? "Excluded" : status === "Failed" ? "CannotRead" : status;
+    status === "Pending" || status === "Held" ? (request.action === "start" ? "WillStart" : "WillDeallocate")
+      : status === "Acting" ? "WillVerify" : status === "Skipped" ? "Excluded" : status === "Failed" ? "CannotAct" : status;
   const vms = rows.map((r) => ({
     id: r.id, name: r.name, subscriptionId: r.subscriptionId, resourceGroup: r.resourceGroup, location: r.location,
-    powerState: r.powerState ? `PowerState/${r.powerState}` : undefined, plan: plan(r.status), reason: r.note ?? r.errorMessage,
+    powerState: r.powerState ? `PowerState/${r.powerState}` : undefined, plan: plan(r.status),
+    group: r.group === undefined ? undefined : sequence?.groups[r.group]?.value,
+    reason: r.status === "Held" ? undefined : (r.note ?? r.errorMessage),
   }));
   const count = (p: string) => vms.filter((v) => v.plan === p).length;
   return json(200, {
@@ -101,7 +107,13 @@ async function whatIf(request: ScheduledRequest, context: InvocationContext): Pr
       willVerify: count("WillVerify"),
       alreadyInState: count("AlreadyInState"),
       excluded: count("Excluded"),
-      cannotRead: count("CannotRead"),
+      cannotAct: count("CannotAct"),
+    },
+    sequence: sequence && {
+      tag: sequence.tag,
+      continueOnError: sequence.continueOnError,
+      delaySeconds: sequence.delaySeconds,
+      groups: sequence.groups.map((g, index) => ({ value: g.value, vms: rows.filter((r) => r.group === index).map((r) => r.name) })),
     },
     vms,
     scopeErrors: expansion.scopeErrors,

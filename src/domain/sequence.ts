@@ -1,0 +1,33 @@
+/**
+ * Sequenced runs (v2 semantics): VMs tagged `sequencestart` (for start) or `sequencestop` (for stop) with
+ * non-negative integers act in ascending groups; one group's VMs act in parallel; untagged VMs are skipped.
+ * Pure: reading tags and planning groups.
+ */
+import type { PowerAction } from "./scheduledRequest";
+
+export function sequenceTagFor(action: PowerAction): "sequencestart" | "sequencestop" {
+  return action === "start" ? "sequencestart" : "sequencestop";
+}
+
+export type SequencePosition =
+  | { kind: "untagged" }
+  | { kind: "invalid"; raw: string }
+  | { kind: "group"; value: number };
+
+/** Tag names are matched case-insensitively, as Azure tag names are case-insensitive. */
+export function readSequencePosition(tags: Record<string, string>, tag: string): SequencePosition {
+  const entry = Object.entries(tags).find(([name]) => name.toLowerCase() === tag);
+  if (!entry) return { kind: "untagged" };
+  const raw = String(entry[1]).trim();
+  if (!/^\d{1,9}$/.test(raw)) return { kind: "invalid", raw: entry[1] };
+  return { kind: "group", value: Number(raw) };
+}
+
+/** Distinct group values in the order they run. */
+export function planGroups(values: Iterable<number>): number[] {
+  return [...new Set(values)].sort((a, b) => a - b);
+}
+
+export function describeInvalidTag(tag: string, raw: string): string {
+  return `tag ${tag} has the value "${raw}"; it must be a non-negative integer (0, 1, 2, ...) giving the VM's group`;
+}

@@ -1,0 +1,73 @@
+/**
+ * Moving a Sequenced run from one group to the next. Called after every verification sweep (and at
+ * release); whoever finds the current group complete advances `sequence.current` with an etag-checked
+ * update, so a group is released exactly once however many executors race. Releasing a row is itself
+ * conditional (Held → Pending), so the message for each VM is sent once, and a crash between the two
+ * steps is healed by the next call.
+ */
+import { isTerminal } from "../domain/runState";
+import { mapWithConcurrency } from "./concurrency";
+import { actMessageFor } from "./orchestrate";
+import type { EngineDeps } from "./ports";
+import type { RequestRecord, SequenceState, VmRecord } from "./records";
+
+const WRITE_CONCURRENCY = 16;
+/** More groups than this in one call means something is wrong; the next sweep carries on anyway. */
+const MAX_GROUPS_PER_CALL = 1000;
+
+export async function advanceSequence(deps: EngineDeps, requestId: string): Promise<void> {
+  for (let step = 0; step < MAX_GROUPS_PER_CALL; step++) {
+    const record = await deps.store.getRequest(requestId);
+    const sequence = record?.sequence;
+    if (!record || !sequence || record.stage === "completed") return;
+    const rows = await deps.store.listVmRows(requestId);
+    if (sequence.haltedBy) {
+      await markNotStarted(deps, rows, sequence);
+      return;
+    }
+    await releaseHeldRows(deps, record, sequence, rows);
+    const current = rows.filter((r) => r.group === sequence.current);
+    if (current.some((r) => !isTerminal(r.status))) return;
+
+    const failed = current.find((r) => r.status === "Failed");
+    if (failed && !sequence.continueOnError) {
+      const haltedBy = { group: sequence.groups[sequence.current]!.value, vmId: failed.id, code: failed.errorCode ?? "Failed", message: failed.errorMessage ?? "" };
+      const updated = await deps.store.updateRequest(record, { sequence: { ...sequence, haltedBy } });
+      if (updated) await markNotStarted(deps, rows, updated.sequence!);
+      return;
+    }
+    const next = sequence.current + 1;
+    if (next >= sequence.groups.length) return;
+    const releasedAt = new Date(deps.clock.now().getTime() + sequence.delaySeconds * 1000);
+    const advanced: SequenceState = {
+      ...sequence,
+      current: next,
+      groups: sequence.groups.map((g, i) => (i === next ? { ...g, releasedAt } : g)),
+    };
+    const updated = await deps.store.updateRequest(record, { sequence: advanced });
+    if (!updated) return; // another executor advanced it first
+    deps.log(`Request ${requestId}: group ${sequence.groups[sequence.current]!.value} done; releasing group ${advanced.groups[next]!.value}`);
+    // Loop: the released group may already be complete (every VM already in state).
+  }
+}
+
+/** Held rows of released groups become Pending and get their act message, each exactly once. */
+async function releaseHeldRows(deps: EngineDeps, record: RequestRecord, sequence: SequenceState, rows: VmRecord[]): Promise<void> {
+  const releasable = rows.filter((r) => r.status === "Held" && r.group !== undefined && r.group <= sequence.current);
+  const now = deps.clock.now().getTime();
+  await mapWithConcurrency(releasable, WRITE_CONCURRENCY, async (row) => {
+    const dueAt = sequence.groups[row.group!]!.releasedAt ?? new Date(now);
+    const updated = await deps.store.updateVmRow(row, { status: "Pending", dueAt, note: undefined });
+    if (updated) await deps.executionQueue.send(actMessageFor(record, updated), Math.max(0, (dueAt.getTime() - now) / 1000));
+  });
+}
+
+async function markNotStarted(deps: EngineDeps, rows: VmRecord[], sequence: SequenceState): Promise<void> {
+  const halt = sequence.haltedBy!;
+  const note =
+    `not started: group ${halt.group} (${sequence.tag}=${halt.group}) failed — ${halt.vmId} ended with ${halt.code}` +
+    `; a Sequenced run stops at the first failed group unless ContinueOnError is true`;
+  await mapWithConcurrency(rows.filter((r) => r.status === "Held"), WRITE_CONCURRENCY, (row) =>
+    deps.store.updateVmRow(row, { status: "NotStarted", finishedAt: deps.clock.now(), note }),
+  );
+}
