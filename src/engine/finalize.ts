@@ -2,25 +2,30 @@
  * Writes a request's final state once every VM has an outcome. Called by whoever records the last one;
  * harmless when called twice (the state is derived from the rows, and a completed request is left alone).
  */
-import { countStatuses, summarizeRun, isTerminalRequestState } from "../domain/runState";
+import { countStatuses, summarizeRun, isTerminalRequestState, type RunCounts } from "../domain/runState";
 import type { EngineDeps } from "./ports";
+import type { RequestRecord } from "./records";
 
 export async function finalizeIfComplete(deps: EngineDeps, requestId: string): Promise<void> {
   const record = await deps.store.getRequest(requestId);
   if (!record || record.stage === "completed" || record.stage === "accepted") return;
   const rows = await deps.store.listVmRows(requestId);
   const counts = countStatuses(rows.map((r) => r.status));
-  const halt = record.sequence?.haltedBy;
-  const state = summarizeRun(true, counts, record.scopeErrors.length, halt !== undefined);
+  const state = summarizeRun(true, counts, record.scopeErrors.length, record.sequence?.haltedBy !== undefined);
   if (!isTerminalRequestState(state)) return;
-  const outcome = describeOutcome(record.action, counts, record.scopeErrors.length);
-  const message = halt
-    ? `The sequence stopped at group ${halt.group}: ${halt.vmId} failed with ${halt.code}: ${halt.message}. Later groups were not started (set ContinueOnError to carry on). ${outcome}`
-    : outcome;
-  await deps.store.updateRequest(record, { stage: "completed", state, completedAt: deps.clock.now(), message });
+  await deps.store.updateRequest(record, { stage: "completed", state, completedAt: deps.clock.now(), message: finalMessage(record, counts) });
 }
 
-export function describeOutcome(action: string, counts: ReturnType<typeof countStatuses>, scopeErrors: number): string {
+/** The sentence a finished request reports; the status API shows the same one before the row is finalised. */
+export function finalMessage(record: RequestRecord, counts: RunCounts): string {
+  const outcome = describeOutcome(record.action, counts, record.scopeErrors.length);
+  const halt = record.sequence?.haltedBy;
+  return halt
+    ? `The sequence stopped at group ${halt.group}: ${halt.vmId} failed with ${halt.code}: ${halt.message}. Later groups were not started (set ContinueOnError to carry on). ${outcome}`
+    : outcome;
+}
+
+function describeOutcome(action: string, counts: RunCounts, scopeErrors: number): string {
   const target = action === "start" ? "running" : "deallocated";
   const parts = [
     `${counts.Succeeded + counts.AlreadyInState} of ${counts.total - counts.Skipped} VMs ${target}`,

@@ -2,7 +2,8 @@
  * What GET /api/requests/{id} answers: derived from the request row and the VM rows every time, so it is
  * true even while the run is in progress, and terminal only when every VM is.
  */
-import { countStatuses, isTerminal, summarizeRun, VM_OUTCOMES, type RequestState, type RunCounts } from "../domain/runState";
+import { countStatuses, isTerminal, isTerminalRequestState, summarizeRun, VM_OUTCOMES, type RequestState, type RunCounts } from "../domain/runState";
+import { finalMessage } from "./finalize";
 import type { EngineDeps } from "./ports";
 import type { ScopeError, SequenceState, VmRecord } from "./records";
 
@@ -89,7 +90,7 @@ export async function readStatus(deps: EngineDeps, requestId: string, query: Sta
     createdAt: record.createdAt.toISOString(),
     deadline: record.deadline.toISOString(),
     completedAt: record.completedAt?.toISOString(),
-    message: record.message ?? (record.stage === "accepted" ? "Waiting for the orchestrator to expand the scopes." : undefined),
+    message: record.message ?? (isTerminalRequestState(state) ? finalMessage(record, counts) : record.stage === "accepted" ? "Waiting for the orchestrator to expand the scopes." : undefined),
     counts,
     scopeErrors: record.scopeErrors,
     sequence: record.sequence && sequenceView(record.sequence, rows),
