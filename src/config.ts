@@ -23,6 +23,11 @@ export interface AppConfig {
   maxRequestBodyBytes: number;
   maxScopeEntries: number;
   retry: RetryPolicy;
+  /**
+   * Local world only: the simulator's compressed time. The app then reasons in simulated time (clock,
+   * rates, deadlines) and divides every queue delay by the scale.
+   */
+  localTime?: { scale: number; simAnchorMs: number; realAnchorMs: number };
 }
 
 export class ConfigError extends Error {
@@ -67,6 +72,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     problems.push("ARM_CA_CERT_PATH is only for the local ARM simulator; remove it when ARM_ENDPOINT is a real Azure endpoint");
   }
 
+  const localTime = readLocalTime(env, armIsLocalSimulator, problems);
   const config: AppConfig = {
     storage,
     armEndpoint,
@@ -89,9 +95,26 @@ export function loadConfig(env: Env = process.env): AppConfig {
       },
       throttledDefaultSeconds: DEFAULT_RETRY_POLICY.throttledDefaultSeconds,
     },
+    localTime,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function readLocalTime(env: Env, simulator: boolean, problems: string[]): AppConfig["localTime"] {
+  const scaleText = env.LOCAL_TIME_SCALE?.trim();
+  if (!scaleText || scaleText === "1") return undefined;
+  const scale = Number(scaleText);
+  if (!simulator) {
+    problems.push("LOCAL_TIME_SCALE is only for the local ARM simulator; remove it when ARM_ENDPOINT is a real Azure endpoint");
+    return undefined;
+  }
+  const anchor = /^(\d+)@(\d+)$/.exec(env.LOCAL_TIME_ANCHOR?.trim() ?? "");
+  if (!Number.isFinite(scale) || scale < 1 || scale > 1000 || !anchor) {
+    problems.push('LOCAL_TIME_SCALE must be a number from 1 to 1000, with LOCAL_TIME_ANCHOR="<simulated epoch ms>@<real epoch ms>" (both set by the local world)');
+    return undefined;
+  }
+  return { scale, simAnchorMs: Number(anchor[1]), realAnchorMs: Number(anchor[2]) };
 }
 
 function readStorage(env: Env, problems: string[]): StorageConnection {

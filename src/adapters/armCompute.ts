@@ -18,6 +18,8 @@ export interface ArmComputeOptions {
   credential: TokenCredential;
   /** PEM to trust (the local simulator's self-signed certificate). */
   caCertPath?: string;
+  /** Local world with compressed time: the simulator's Retry-After is in real seconds, the app thinks in simulated ones. */
+  timeScale?: number;
 }
 
 export class ArmComputeGateway implements ComputeGateway {
@@ -43,22 +45,22 @@ export class ArmComputeGateway implements ComputeGateway {
   }
 
   async listVmsInSubscription(subscriptionId: string): Promise<VmInfo[]> {
-    return callArm(async () => collect(this.client(subscriptionId).virtualMachines.listAll(), toVmInfo));
+    return this.callArm(async () => collect(this.client(subscriptionId).virtualMachines.listAll(), toVmInfo));
   }
 
   async listVmsInResourceGroup(subscriptionId: string, resourceGroup: string): Promise<VmInfo[]> {
-    return callArm(async () => collect(this.client(subscriptionId).virtualMachines.list(resourceGroup), toVmInfo));
+    return this.callArm(async () => collect(this.client(subscriptionId).virtualMachines.list(resourceGroup), toVmInfo));
   }
 
   async getVm(ref: VmRef): Promise<VmInfo | undefined> {
-    return callArmOrNotFound(async () => {
+    return this.callArmOrNotFound(async () => {
       const vm = await this.client(ref.subscriptionId).virtualMachines.get(ref.resourceGroup, ref.name, { expand: "instanceView" });
       return toVmInfo(vm);
     });
   }
 
   async listVmStatuses(subscriptionId: string): Promise<Map<string, ObservedVmStatus>> {
-    return callArm(async () => {
+    return this.callArm(async () => {
       const result = new Map<string, ObservedVmStatus>();
       for await (const vm of this.client(subscriptionId).virtualMachines.listAll({ statusOnly: "true" })) {
         const ref = vm.id ? parseVmId(vm.id) : undefined;
@@ -69,7 +71,7 @@ export class ArmComputeGateway implements ComputeGateway {
   }
 
   async getVmStatus(ref: VmRef): Promise<ObservedVmStatus | undefined> {
-    return callArmOrNotFound(async () => {
+    return this.callArmOrNotFound(async () => {
       const view = await this.client(ref.subscriptionId).virtualMachines.instanceView(ref.resourceGroup, ref.name);
       return observe(view.statuses);
     });
@@ -79,7 +81,26 @@ export class ArmComputeGateway implements ComputeGateway {
     const vms = this.client(ref.subscriptionId).virtualMachines;
     // begin* sends the action and returns a poller once Azure accepted it (202); we never poll it here:
     // the sweep verifies power states in bulk, which costs far fewer ARM reads than one poller per VM.
-    await callArm(() => (action === "start" ? vms.beginStart(ref.resourceGroup, ref.name) : vms.beginDeallocate(ref.resourceGroup, ref.name)));
+    await this.callArm(() => (action === "start" ? vms.beginStart(ref.resourceGroup, ref.name) : vms.beginDeallocate(ref.resourceGroup, ref.name)));
+  }
+
+  private async callArm<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      const failure = toArmFailure(error);
+      if (failure.retryAfterSeconds !== undefined && this.options.timeScale) failure.retryAfterSeconds *= this.options.timeScale;
+      throw new ArmRequestError(failure);
+    }
+  }
+
+  private async callArmOrNotFound<T>(call: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await this.callArm(call);
+    } catch (error) {
+      if (error instanceof ArmRequestError && error.failure.status === 404) return undefined;
+      throw error;
+    }
   }
 }
 
@@ -121,23 +142,6 @@ export function observe(statuses: InstanceViewStatus[] | undefined): ObservedVmS
         }
       : undefined,
   };
-}
-
-async function callArm<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw new ArmRequestError(toArmFailure(error));
-  }
-}
-
-async function callArmOrNotFound<T>(call: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await callArm(call);
-  } catch (error) {
-    if (error instanceof ArmRequestError && error.failure.status === 404) return undefined;
-    throw error;
-  }
 }
 
 /** Converts whatever the SDK threw (RestError, network error) into the domain's failure shape. */

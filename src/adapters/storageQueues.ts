@@ -19,7 +19,8 @@ export class StorageMessageQueue<T> implements MessageQueue<T> {
   private readonly client: QueueClient;
   private ready?: Promise<unknown>;
 
-  constructor(service: QueueServiceClient, queueName: string) {
+  /** `timeScale` > 1 only in the local world with compressed time: delays are in the app's (simulated) seconds. */
+  constructor(service: QueueServiceClient, queueName: string, private readonly timeScale = 1) {
     this.client = service.getQueueClient(queueName);
   }
 
@@ -30,7 +31,8 @@ export class StorageMessageQueue<T> implements MessageQueue<T> {
     });
     await this.ready;
     await this.client.sendMessage(Buffer.from(JSON.stringify(message), "utf8").toString("base64"), {
-      visibilityTimeout: delaySeconds > 0 ? Math.ceil(delaySeconds) : undefined,
+      // Never earlier than asked (a Retry-After must be honoured), so round up to the queue's whole seconds.
+      visibilityTimeout: delaySeconds > 0 ? Math.ceil(delaySeconds / this.timeScale) : undefined,
     });
   }
 

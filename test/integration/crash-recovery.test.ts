@@ -3,7 +3,7 @@
  * no VM is lost, none is recorded twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { World, generatedFleet } from "../support/world";
+import { World, generatedFleet } from "../../src/local/world";
 import { SUB_A } from "../support/fleets";
 
 let world: World;

@@ -3,7 +3,7 @@
  * its target state; VMs the identity may not touch (403) end Failed with Azure's code, the rest succeed.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { World, generatedFleet } from "../support/world";
+import { World, generatedFleet } from "../../src/local/world";
 import { SUB_A, SUB_B } from "../support/fleets";
 
 let world: World;

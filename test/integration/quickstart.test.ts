@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../support/world";
+import { REPO_ROOT } from "../../src/local/world";
 import { requestJson } from "../../src/local/httpsJson";
 
 const clone = mkdtempSync(path.join(tmpdir(), "ssv-quickstart-"));

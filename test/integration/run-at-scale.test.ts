@@ -3,7 +3,7 @@
  * simulator: every VM must be in the target power state according to the simulator itself.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { World, generatedFleet } from "../support/world";
+import { World, generatedFleet } from "../../src/local/world";
 import { SUB_A, SUB_B } from "../support/fleets";
 
 let world: World;

@@ -5,7 +5,7 @@
 import { QueueServiceClient } from "@azure/storage-queue";
 import { TableClient } from "@azure/data-tables";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FUNCTION_KEY, World } from "../support/world";
+import { FUNCTION_KEY, World } from "../../src/local/world";
 import { requestJson } from "../../src/local/httpsJson";
 import { SUB_A, rgId, smallFleet, vmIdOf } from "../support/fleets";
 

@@ -4,7 +4,7 @@
  * hosts race, and every group is released once.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { World, generatedFleet } from "../support/world";
+import { World, generatedFleet } from "../../src/local/world";
 import { SUB_A, SUB_B } from "../support/fleets";
 import { callsPerVm, gapsBetweenGroups } from "../support/sequence";
 

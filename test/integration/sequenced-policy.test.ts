@@ -3,7 +3,7 @@
  * between groups, bad tag values, and a host crash between two groups.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { World, generatedFleet } from "../support/world";
+import { World, generatedFleet } from "../../src/local/world";
 import { SUB_A } from "../support/fleets";
 import { callsPerVm, gapsBetweenGroups } from "../support/sequence";
 

@@ -3,7 +3,7 @@
  * to exactly the VMs a v2 user expects, both in WhatIf and in a real run, judged by the simulator.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { World } from "../support/world";
+import { World } from "../../src/local/world";
 import { SUB_A, SUB_B, SUB_C, rgId, smallFleet, vmIdOf } from "../support/fleets";
 
 let world: World;

@@ -8,6 +8,7 @@ import { azureCredential, simulatorCredential } from "../../adapters/credentials
 import { queueService, tableClient } from "../../adapters/storageClients";
 import { QUEUE_NAMES, StorageMessageQueue } from "../../adapters/storageQueues";
 import { TABLE_NAMES, TableRequestStore } from "../../adapters/tableRequestStore";
+import { appClock } from "../../adapters/clock";
 import type { EngineDeps } from "../../engine/ports";
 
 export const config: AppConfig = loadConfig();
@@ -21,16 +22,18 @@ export function engine(): EngineDeps {
 
 function buildEngine(c: AppConfig): EngineDeps {
   const queues = queueService(c.storage);
+  const timeScale = c.localTime?.scale ?? 1;
   return {
     compute: new ArmComputeGateway({
       endpoint: c.armEndpoint,
       credential: c.armIsLocalSimulator ? simulatorCredential(c.armEndpoint) : azureCredential(process.env.AZURE_CLIENT_ID),
       caCertPath: c.armCaCertPath,
+      timeScale,
     }),
     store: new TableRequestStore(tableClient(c.storage, TABLE_NAMES.requests), tableClient(c.storage, TABLE_NAMES.subscriptions)),
-    orchestrationQueue: new StorageMessageQueue(queues, QUEUE_NAMES.orchestration),
-    executionQueue: new StorageMessageQueue(queues, QUEUE_NAMES.execution),
-    clock: { now: () => new Date() },
+    orchestrationQueue: new StorageMessageQueue(queues, QUEUE_NAMES.orchestration, timeScale),
+    executionQueue: new StorageMessageQueue(queues, QUEUE_NAMES.execution, timeScale),
+    clock: appClock(c.localTime),
     random: Math.random,
     settings: {
       deadlineMinutes: c.deadlineMinutes,

@@ -1,17 +1,19 @@
 /**
- * The local world for integration tests: real Azurite, the ARM simulator over HTTPS, and the app running
- * in the local functions host as a separate process (so it can be killed like a real host).
+ * The whole local world, for integration tests and the benchmark: real Azurite, the ARM simulator over
+ * HTTPS (in this process), and the app in the local functions host as separate processes (so they can be
+ * killed like a real host).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { startAzurite, type RunningAzurite } from "../../src/local/azurite";
-import { findFreePort } from "../../src/local/ports";
-import { requestJson, type JsonResponse } from "../../src/local/httpsJson";
-import { startArmSimulator } from "../../src/local/arm-simulator";
+import { startAzurite, type RunningAzurite } from "./azurite";
+import { findFreePort } from "./ports";
+import { requestJson, type JsonResponse } from "./httpsJson";
+import { startArmSimulator } from "./arm-simulator";
 
-export const REPO_ROOT = path.resolve(__dirname, "../..");
+/** Works from src/local (vitest) and dist/src/local (compiled). */
+export const REPO_ROOT = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? "../../.." : "../..");
 export const FUNCTION_KEY = "integration-test-key";
 
 export interface WorldOptions {
@@ -79,6 +81,9 @@ export class World {
       ...(options.limits === false ? { limits: false } : {}),
     });
     writeFileSync(caPath, simulator.caCertPem);
+    const timeScale = options.timeScale ?? 1;
+    // With compressed time the app runs on the simulator's clock: anchor it to the simulator's "now".
+    const localTime = timeScale === 1 ? {} : { LOCAL_TIME_SCALE: String(timeScale), LOCAL_TIME_ANCHOR: `${Math.round(simulator.simulator.clock.now())}@${Date.now()}` };
     const settings: Record<string, string> = {
       AzureWebJobsStorage: azurite.connectionString,
       ARM_ENDPOINT: simulator.url,
@@ -92,6 +97,7 @@ export class World {
       STALL_GRACE_SECONDS: "15",
       LOCAL_HOST_QUEUE_LEASE_SECONDS: "5",
       LOCAL_HOST_DISABLE_TIMERS: "true",
+      ...localTime,
       ...options.settings,
     };
     const world = new World(azurite, simulator, caPath, await findFreePort(), settings);
