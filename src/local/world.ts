@@ -83,7 +83,7 @@ export class World {
     writeFileSync(caPath, simulator.caCertPem);
     const timeScale = options.timeScale ?? 1;
     // With compressed time the app runs on the simulator's clock: anchor it to the simulator's "now".
-    const localTime = timeScale === 1 ? {} : { LOCAL_TIME_SCALE: String(timeScale), LOCAL_TIME_ANCHOR: `${Math.round(simulator.simulator.clock.now())}@${Date.now()}` };
+    const localTime: Record<string, string> = timeScale === 1 ? {} : { LOCAL_TIME_SCALE: String(timeScale), LOCAL_TIME_ANCHOR: `${Math.round(simulator.simulator.clock.now())}@${Date.now()}` };
     const settings: Record<string, string> = {
       AzureWebJobsStorage: azurite.connectionString,
       ARM_ENDPOINT: simulator.url,
