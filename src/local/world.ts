@@ -83,18 +83,20 @@ export class World {
     writeFileSync(caPath, simulator.caCertPem);
     const timeScale = options.timeScale ?? 1;
     // With compressed time the app runs on the simulator's clock: anchor it to the simulator's "now".
+    const appSeconds = (real: number) => String(Math.round(real * timeScale));
     const localTime: Record<string, string> = timeScale === 1 ? {} : { LOCAL_TIME_SCALE: String(timeScale), LOCAL_TIME_ANCHOR: `${Math.round(simulator.simulator.clock.now())}@${Date.now()}` };
     const settings: Record<string, string> = {
       AzureWebJobsStorage: azurite.connectionString,
       ARM_ENDPOINT: simulator.url,
       ARM_CA_CERT_PATH: caPath,
       LOCAL_FUNCTION_KEY: FUNCTION_KEY,
-      VERIFY_INTERVAL_SECONDS: "1",
-      RETRY_BASE_SECONDS: "1",
-      RETRY_MAX_SECONDS: "4",
-      CAPACITY_RETRY_BASE_SECONDS: "2",
-      CAPACITY_RETRY_MAX_SECONDS: "8",
-      STALL_GRACE_SECONDS: "15",
+      // Short waits so tests finish quickly; given in real seconds, converted to the app's (simulated) time.
+      VERIFY_INTERVAL_SECONDS: appSeconds(1),
+      RETRY_BASE_SECONDS: appSeconds(1),
+      RETRY_MAX_SECONDS: appSeconds(4),
+      CAPACITY_RETRY_BASE_SECONDS: appSeconds(2),
+      CAPACITY_RETRY_MAX_SECONDS: appSeconds(8),
+      STALL_GRACE_SECONDS: appSeconds(15),
       LOCAL_HOST_QUEUE_LEASE_SECONDS: "5",
       LOCAL_HOST_DISABLE_TIMERS: "true",
       ...localTime,
