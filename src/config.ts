@@ -3,6 +3,8 @@
  * names it and says what is expected, instead of failing later in the middle of a run.
  */
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./domain/retryPolicy";
+import { DOCUMENTED_BUDGET, type PacingBudget } from "./domain/pacing";
+import { DEFAULT_BREAKER, type BreakerSettings } from "./domain/circuitBreaker";
 
 export type StorageConnection =
   | { kind: "connectionString"; connectionString: string }
@@ -22,7 +24,11 @@ export interface AppConfig {
   singleReadThreshold: number;
   maxRequestBodyBytes: number;
   maxScopeEntries: number;
+  verifyListVmsPerSecond: number;
   retry: RetryPolicy;
+  /** Azure's budgets the executor paces itself to (documented defaults; change only if Microsoft does). */
+  pacing: PacingBudget;
+  breaker: BreakerSettings;
   /**
    * Local world only: the simulator's compressed time. The app then reasons in simulated time (clock,
    * rates, deadlines) and divides every queue delay by the scale.
@@ -84,6 +90,24 @@ export function loadConfig(env: Env = process.env): AppConfig {
     singleReadThreshold: int("SINGLE_READ_THRESHOLD", 10, 0, 1000),
     maxRequestBodyBytes: int("MAX_REQUEST_BODY_BYTES", 262_144, 1024, 4_194_304),
     maxScopeEntries: int("MAX_SCOPE_ENTRIES", 1000, 1, 10_000),
+    verifyListVmsPerSecond: int("VERIFY_LIST_VMS_PER_SECOND", 200, 1, 100_000),
+    pacing: {
+      compute: {
+        burst: int("COMPUTE_POWER_BURST", DOCUMENTED_BUDGET.compute.burst, 1, 100_000),
+        refillPerSecond: int("COMPUTE_POWER_PER_MINUTE", DOCUMENTED_BUDGET.compute.refillPerSecond * 60, 1, 1_000_000) / 60,
+      },
+      armWrites: {
+        burst: int("ARM_WRITES_BURST", DOCUMENTED_BUDGET.armWrites.burst, 1, 100_000),
+        refillPerSecond: int("ARM_WRITES_PER_SECOND", DOCUMENTED_BUDGET.armWrites.refillPerSecond, 1, 100_000),
+      },
+      share: int("PACING_SHARE_PERCENT", DOCUMENTED_BUDGET.share * 100, 10, 100) / 100,
+    },
+    breaker: {
+      failureThreshold: int("BREAKER_FAILURE_THRESHOLD", DEFAULT_BREAKER.failureThreshold, 1, 100_000),
+      openSeconds: int("BREAKER_OPEN_SECONDS", DEFAULT_BREAKER.openSeconds, 1, 86_400),
+      maxOpenSeconds: int("BREAKER_MAX_OPEN_SECONDS", DEFAULT_BREAKER.maxOpenSeconds, 1, 86_400),
+      probeTimeoutSeconds: DEFAULT_BREAKER.probeTimeoutSeconds,
+    },
     retry: {
       transient: {
         baseSeconds: int("RETRY_BASE_SECONDS", DEFAULT_RETRY_POLICY.transient.baseSeconds, 1, 3600),

@@ -12,6 +12,7 @@ import { parseVmId, vmKey, type VmRef } from "../domain/resourceId";
 import type { PowerAction } from "../domain/scheduledRequest";
 import type { ObservedVmStatus } from "../domain/verification";
 import type { ComputeGateway, VmInfo } from "../engine/ports";
+import type { RemainingBudget } from "../engine/backpressure";
 
 export interface ArmComputeOptions {
   endpoint: string;
@@ -77,11 +78,14 @@ export class ArmComputeGateway implements ComputeGateway {
     });
   }
 
-  async requestPowerAction(ref: VmRef, action: PowerAction): Promise<void> {
+  async requestPowerAction(ref: VmRef, action: PowerAction): Promise<RemainingBudget> {
     const vms = this.client(ref.subscriptionId).virtualMachines;
+    let remaining: RemainingBudget = {};
+    const options = { onResponse: (raw: { headers: { get(name: string): string | undefined } }) => (remaining = readRemainingBudget(raw.headers, action)) };
     // begin* sends the action and returns a poller once Azure accepted it (202); we never poll it here:
     // the sweep verifies power states in bulk, which costs far fewer ARM reads than one poller per VM.
-    await this.callArm(() => (action === "start" ? vms.beginStart(ref.resourceGroup, ref.name) : vms.beginDeallocate(ref.resourceGroup, ref.name)));
+    await this.callArm(() => (action === "start" ? vms.beginStart(ref.resourceGroup, ref.name, options) : vms.beginDeallocate(ref.resourceGroup, ref.name, options)));
+    return remaining;
   }
 
   private async callArm<T>(call: () => Promise<T>): Promise<T> {
@@ -142,6 +146,25 @@ export function observe(statuses: InstanceViewStatus[] | undefined): ObservedVmS
         }
       : undefined,
   };
+}
+
+/**
+ * What Azure says is left of the budgets a power call spends: `x-ms-ratelimit-remaining-subscription-writes`
+ * and the Compute policy in `x-ms-ratelimit-remaining-resource` ("Microsoft.Compute/UpdateVM;1499,...";
+ * older forms carry a window suffix such as "UpdateVM3Min"), split on "," then ";" (azure-facts §3).
+ */
+export function readRemainingBudget(headers: { get(name: string): string | undefined }, action: PowerAction): RemainingBudget {
+  const writes = Number(headers.get("x-ms-ratelimit-remaining-subscription-writes"));
+  const policy = action === "start" ? "updatevm" : "deletevm";
+  let compute: number | undefined;
+  for (const part of (headers.get("x-ms-ratelimit-remaining-resource") ?? "").split(",")) {
+    const [name, count] = part.split(";");
+    const bare = name?.trim().toLowerCase().replace(/^microsoft\.compute\//, "").replace(/\d+min$/, "");
+    if (bare === policy && count !== undefined && Number.isFinite(Number(count))) {
+      compute = Math.min(compute ?? Infinity, Number(count));
+    }
+  }
+  return { compute, armWrites: Number.isFinite(writes) ? writes : undefined };
 }
 
 /** Converts whatever the SDK threw (RestError, network error) into the domain's failure shape. */

@@ -36,7 +36,7 @@ export class StorageMessageQueue<T> implements MessageQueue<T> {
     });
   }
 
-  async sendMany(messages: T[], delaySeconds = 0): Promise<void> {
-    await mapWithConcurrency(messages, SEND_CONCURRENCY, (m) => this.send(m, delaySeconds));
+  async sendMany(messages: T[], delaySeconds: number | ((message: T) => number) = 0): Promise<void> {
+    await mapWithConcurrency(messages, SEND_CONCURRENCY, (m) => this.send(m, typeof delaySeconds === "number" ? delaySeconds : delaySeconds(m)));
   }
 }

@@ -16,20 +16,35 @@ export async function actOnVm(deps: EngineDeps, message: ActMessage): Promise<vo
   const now = deps.clock.now();
   const deadline = new Date(message.deadline);
   if (now >= deadline) {
+    // Keep the platform's own error code when there was one: that is what the user needs to see.
     await deps.store.updateVmRow(row, {
-      status: "Failed", finishedAt: now, errorCode: "DeadlineExceeded",
-      errorMessage: `the request deadline ${deadline.toISOString()} passed before the ${message.action} could be sent${row.errorCode ? `; last error ${row.errorCode}: ${row.errorMessage}` : ""}`,
+      status: "Failed", finishedAt: now, errorCode: row.errorCode ?? "DeadlineExceeded",
+      errorMessage: `the request deadline ${deadline.toISOString()} passed before the ${message.action} could be completed${row.errorCode ? `; last error ${row.errorCode}: ${row.errorMessage}` : ""}`,
     });
     return;
   }
+  const admission = deps.backpressure.admit(row, now.getTime());
+  if (!admission.go) {
+    await deferAct(deps, row, message, admission.waitSeconds, admission.reason);
+    return;
+  }
+  let remaining;
   try {
-    await deps.compute.requestPowerAction({ subscriptionId: row.subscriptionId, resourceGroup: row.resourceGroup, name: row.name }, message.action);
+    remaining = await deps.compute.requestPowerAction({ subscriptionId: row.subscriptionId, resourceGroup: row.resourceGroup, name: row.name }, message.action);
   } catch (error) {
     if (!isArmRequestError(error)) throw error;
     await scheduleRetryOrFail(deps, row, error.failure, message.action, deadline);
     return;
   }
+  deps.backpressure.afterCall(row, remaining, now.getTime());
   await deps.store.updateVmRow(row, { status: "Acting", actedAt: now, attempt: row.attempt + 1, dueAt: undefined });
+}
+
+/** Not now (budget low, or the breaker is open): same attempt, later. No call was made, so nothing is counted. */
+async function deferAct(deps: EngineDeps, row: VmRecord, message: ActMessage, waitSeconds: number, reason: string): Promise<void> {
+  const dueAt = new Date(deps.clock.now().getTime() + waitSeconds * 1000);
+  const updated = await deps.store.updateVmRow(row, { dueAt, note: `waiting until ${dueAt.toISOString()}: ${reason}` });
+  if (updated) await deps.executionQueue.send(message, waitSeconds);
 }
 
 /**
@@ -42,6 +57,7 @@ export async function scheduleRetryOrFail(
   const now = deps.clock.now();
   const attemptsMade = row.status === "Acting" ? row.attempt : row.attempt + 1;
   const decision = decideRetry(failure, attemptsMade, now, deadline, deps.settings.retry, deps.random);
+  deps.backpressure.afterFailure(row, decision.failureClass, now.getTime(), failure.retryAfterSeconds);
   if (!decision.retry) {
     return deps.store.updateVmRow(row, {
       status: "Failed", finishedAt: now, attempt: attemptsMade, errorCode: failure.code,

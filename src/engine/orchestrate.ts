@@ -8,6 +8,7 @@ import { hasReachedTarget, isInTransitionToTarget, formatPowerState } from "../d
 import { decideRetry } from "../domain/retryPolicy";
 import { vmId } from "../domain/resourceId";
 import { describeInvalidTag, planGroups, readSequencePosition, sequenceTagFor } from "../domain/sequence";
+import { interleaveByBucket, planCallOffsets, type PacingBudget } from "../domain/pacing";
 import { expandScopes, type Expansion } from "./expandScopes";
 import { finalizeIfComplete } from "./finalize";
 import type { EngineDeps } from "./ports";
@@ -47,7 +48,7 @@ async function expandAndRecord(deps: EngineDeps, record: RequestRecord, attempt:
     return undefined;
   }
   const now = deps.clock.now();
-  const { rows, sequence } = planRun(record, expansion, now);
+  const { rows, sequence } = planRun(record, expansion, now, deps.settings.pacing);
   await deps.store.insertVmRows(rows);
   const openSubscriptions = new Set(rows.filter((r) => ["Held", "Pending", "Acting"].includes(r.status)).map((r) => r.subscriptionId));
   const sweeps: SweepRecord[] = [...openSubscriptions].map((subscriptionId) => ({
@@ -65,7 +66,7 @@ async function expandAndRecord(deps: EngineDeps, record: RequestRecord, attempt:
  * Pure: the initial row for every VM the expansion found (selected, excluded or unreadable) and, for a
  * Sequenced run, its groups. VMs of later groups start Held; VMs already in the target state need no call.
  */
-export function planRun(record: RequestRecord, expansion: Expansion, now: Date): { rows: VmRecord[]; sequence?: SequenceState } {
+export function planRun(record: RequestRecord, expansion: Expansion, now: Date, budget: PacingBudget): { rows: VmRecord[]; sequence?: SequenceState } {
   const { action } = record;
   const sequenced = record.request.sequenced;
   const tag = sequenceTagFor(action);
@@ -99,10 +100,9 @@ export function planRun(record: RequestRecord, expansion: Expansion, now: Date):
       Object.assign(row, { status: "Acting", actedAt: now, note: `already in ${formatPowerState(row.powerState)}; verifying without a call` });
     } else if (row.group !== undefined && row.group > 0) {
       Object.assign(row, { status: "Held", note: `waits for group ${values[row.group - 1]} to reach ${formatPowerState(action === "start" ? "running" : "deallocated")}` });
-    } else {
-      row.dueAt = now;
     }
   }
+  schedulePending(rows.filter((r) => r.status === "Pending"), now, budget);
   for (const { vm, reason } of expansion.excluded) {
     rows.push({ ...rowOf(vm), status: "Skipped", finishedAt: now, note: reason });
   }
@@ -125,12 +125,27 @@ export function planRun(record: RequestRecord, expansion: Expansion, now: Date):
   return { rows, sequence };
 }
 
+/**
+ * Gives each VM about to be released its send time (`dueAt`) within Azure's budgets: the first calls go at
+ * once, the rest at the rate the buckets refill. Each VM's act message is delayed until then.
+ */
+export function schedulePending(rows: VmRecord[], from: Date, budget: PacingBudget): void {
+  const ordered = interleaveByBucket(rows.map((row) => ({ row, subscriptionId: row.subscriptionId, region: row.location })));
+  const offsets = planCallOffsets(ordered, budget);
+  ordered.forEach(({ row }, i) => (row.dueAt = new Date(from.getTime() + offsets[i]! * 1000)));
+}
+
+/** Seconds until a row's planned send time (never negative). */
+export function secondsUntilDue(row: VmRecord, now: Date): number {
+  return row.dueAt ? Math.max(0, (row.dueAt.getTime() - now.getTime()) / 1000) : 0;
+}
+
 async function release(deps: EngineDeps, record: RequestRecord): Promise<void> {
   const rows = await deps.store.listVmRows(record.requestId);
-  const acts: ActMessage[] = rows
-    .filter((row) => row.status === "Pending")
-    .map((row) => actMessageFor(record, row));
-  await deps.executionQueue.sendMany(acts);
+  const pending = rows.filter((row) => row.status === "Pending");
+  const now = deps.clock.now();
+  const delays = new Map(pending.map((row) => [row.key, secondsUntilDue(row, now)]));
+  await deps.executionQueue.sendMany(pending.map((row) => actMessageFor(record, row)), (m) => delays.get((m as ActMessage).vmKey) ?? 0);
   const sweeps = (await deps.store.listSweeps(record.requestId)).filter((s) => !s.done);
   await deps.executionQueue.sendMany(
     sweeps.map((s) => ({ type: "verify", requestId: s.requestId, subscriptionId: s.subscriptionId, sweep: s.sweepSeq })),

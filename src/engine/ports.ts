@@ -7,6 +7,8 @@ import type { PowerAction } from "../domain/scheduledRequest";
 import type { VmRef } from "../domain/resourceId";
 import type { ObservedVmStatus } from "../domain/verification";
 import type { RetryPolicy } from "../domain/retryPolicy";
+import type { PacingBudget } from "../domain/pacing";
+import type { Backpressure, RemainingBudget } from "./backpressure";
 import type { ExecutionMessage, OrchestrationMessage, RequestRecord, SweepRecord, VmRecord } from "./records";
 
 export interface VmInfo {
@@ -30,8 +32,8 @@ export interface ComputeGateway {
   listVmStatuses(subscriptionId: string): Promise<Map<string, ObservedVmStatus>>;
   /** One VM's status from its instance view; undefined when it does not exist. */
   getVmStatus(ref: VmRef): Promise<ObservedVmStatus | undefined>;
-  /** Sends start or deallocate and returns once Azure accepted it; never waits for the operation. */
-  requestPowerAction(ref: VmRef, action: PowerAction): Promise<void>;
+  /** Sends start or deallocate and returns once Azure accepted it (with what is left of the budgets); never waits for the operation. */
+  requestPowerAction(ref: VmRef, action: PowerAction): Promise<RemainingBudget>;
 }
 
 export interface RequestStore {
@@ -55,7 +57,8 @@ export interface RequestStore {
 
 export interface MessageQueue<T> {
   send(message: T, delaySeconds?: number): Promise<void>;
-  sendMany(messages: T[], delaySeconds?: number): Promise<void>;
+  /** Sends all, each with the same delay or its own. */
+  sendMany(messages: T[], delaySeconds?: number | ((message: T) => number)): Promise<void>;
 }
 
 export interface Clock {
@@ -71,7 +74,10 @@ export interface EngineSettings {
   stallGraceSeconds: number;
   /** Up to this many VMs being verified in a subscription are read one by one; more are read with one list. */
   singleReadThreshold: number;
+  /** Sweeps of big subscriptions are spaced so one sweep lists at most this many VMs per second of interval. */
+  verifyListVmsPerSecond: number;
   retry: RetryPolicy;
+  pacing: PacingBudget;
 }
 
 export interface EngineDeps {
@@ -81,6 +87,7 @@ export interface EngineDeps {
   executionQueue: MessageQueue<ExecutionMessage>;
   clock: Clock;
   random: () => number;
+  backpressure: Backpressure;
   settings: EngineSettings;
   log: (message: string) => void;
 }

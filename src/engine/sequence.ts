@@ -7,7 +7,7 @@
  */
 import { isTerminal } from "../domain/runState";
 import { mapWithConcurrency } from "./concurrency";
-import { actMessageFor } from "./orchestrate";
+import { actMessageFor, schedulePending, secondsUntilDue } from "./orchestrate";
 import type { EngineDeps } from "./ports";
 import type { RequestRecord, SequenceState, VmRecord } from "./records";
 
@@ -51,15 +51,23 @@ export async function advanceSequence(deps: EngineDeps, requestId: string): Prom
   }
 }
 
-/** Held rows of released groups become Pending and get their act message, each exactly once. */
+/**
+ * Held rows of released groups become Pending, paced from the group's release time, and get their act
+ * message — each exactly once (the Held → Pending update is etag-checked).
+ */
 async function releaseHeldRows(deps: EngineDeps, record: RequestRecord, sequence: SequenceState, rows: VmRecord[]): Promise<void> {
   const releasable = rows.filter((r) => r.status === "Held" && r.group !== undefined && r.group <= sequence.current);
-  const now = deps.clock.now().getTime();
-  await mapWithConcurrency(releasable, WRITE_CONCURRENCY, async (row) => {
-    const dueAt = sequence.groups[row.group!]!.releasedAt ?? new Date(now);
-    const updated = await deps.store.updateVmRow(row, { status: "Pending", dueAt, note: undefined });
-    if (updated) await deps.executionQueue.send(actMessageFor(record, updated), Math.max(0, (dueAt.getTime() - now) / 1000));
-  });
+  const now = deps.clock.now();
+  for (let group = 0; group <= sequence.current; group++) {
+    const members = releasable.filter((r) => r.group === group);
+    const plans = members.map((r) => ({ ...r }));
+    schedulePending(plans, sequence.groups[group]!.releasedAt ?? now, deps.settings.pacing);
+    await mapWithConcurrency(members, WRITE_CONCURRENCY, async (original, i) => {
+      const planned = plans[i]!;
+      const updated = await deps.store.updateVmRow(original, { status: "Pending", dueAt: planned.dueAt, note: undefined });
+      if (updated) await deps.executionQueue.send(actMessageFor(record, updated), secondsUntilDue(updated, now));
+    });
+  }
 }
 
 async function markNotStarted(deps: EngineDeps, rows: VmRecord[], sequence: SequenceState): Promise<void> {

@@ -35,7 +35,10 @@ export async function sweepSubscription(deps: EngineDeps, message: VerifyMessage
   let nextDelay = deps.settings.verifyIntervalSeconds;
   const closed = new Set<string>();
   try {
-    for (const key of await verifyActingRows(deps, request, rows.filter((r) => r.status === "Acting"))) closed.add(key);
+    const verified = await verifyActingRows(deps, request, rows.filter((r) => r.status === "Acting"));
+    verified.closed.forEach((key) => closed.add(key));
+    // A sweep that lists a big subscription costs many reads: space such sweeps out (ARM reads per VM stay low).
+    nextDelay = Math.max(nextDelay, verified.listed / deps.settings.verifyListVmsPerSecond);
   } catch (error) {
     if (!isArmRequestError(error)) throw error;
     // Reading states failed (throttled or transient): nothing is decided this round; try again later.
@@ -53,10 +56,10 @@ export async function sweepSubscription(deps: EngineDeps, message: VerifyMessage
   await finalizeIfComplete(deps, message.requestId);
 }
 
-/** Applies the verdicts; returns the keys of the rows that now have an outcome. */
-async function verifyActingRows(deps: EngineDeps, request: RequestRecord, acting: VmRecord[]): Promise<string[]> {
-  if (acting.length === 0) return [];
-  const observed = await readStatuses(deps, acting);
+/** Applies the verdicts; returns the keys of the rows that now have an outcome, and how many VMs a list returned. */
+async function verifyActingRows(deps: EngineDeps, request: RequestRecord, acting: VmRecord[]): Promise<{ closed: string[]; listed: number }> {
+  if (acting.length === 0) return { closed: [], listed: 0 };
+  const { observed, listed } = await readStatuses(deps, acting);
   const now = deps.clock.now();
   const outcomes = await mapWithConcurrency(acting, WRITE_CONCURRENCY, async (row): Promise<VmRecord | undefined> => {
     const verdict = judgeActingVm({
@@ -64,6 +67,7 @@ async function verifyActingRows(deps: EngineDeps, request: RequestRecord, acting
     });
     switch (verdict.kind) {
       case "reached":
+        deps.backpressure.afterReached(row);
         return deps.store.updateVmRow(row, { status: "Succeeded", finishedAt: now, powerState: verdict.powerState, errorCode: undefined, errorMessage: undefined, note: undefined });
       case "gone":
         return deps.store.updateVmRow(row, { status: "Failed", finishedAt: now, errorCode: "ResourceNotFound", errorMessage: "the VM no longer exists (it disappeared while the action was running)" });
@@ -76,20 +80,21 @@ async function verifyActingRows(deps: EngineDeps, request: RequestRecord, acting
         return deps.store.updateVmRow(row, { powerState: observed.get(row.key)?.powerState });
     }
   });
-  return outcomes.filter((r): r is VmRecord => r !== undefined && isTerminal(r.status)).map((r) => r.key);
+  return { closed: outcomes.filter((r): r is VmRecord => r !== undefined && isTerminal(r.status)).map((r) => r.key), listed };
 }
 
 /** A few VMs are cheaper to read one by one; many are cheaper with one paged list of the subscription. */
-async function readStatuses(deps: EngineDeps, rows: VmRecord[]): Promise<Map<string, ObservedVmStatus>> {
+async function readStatuses(deps: EngineDeps, rows: VmRecord[]): Promise<{ observed: Map<string, ObservedVmStatus>; listed: number }> {
   if (rows.length > deps.settings.singleReadThreshold) {
-    return deps.compute.listVmStatuses(rows[0]!.subscriptionId);
+    const observed = await deps.compute.listVmStatuses(rows[0]!.subscriptionId);
+    return { observed, listed: observed.size };
   }
   const result = new Map<string, ObservedVmStatus>();
   await mapWithConcurrency(rows, WRITE_CONCURRENCY, async (row) => {
     const status = await deps.compute.getVmStatus({ subscriptionId: row.subscriptionId, resourceGroup: row.resourceGroup, name: row.name });
     if (status) result.set(row.key, status);
   });
-  return result;
+  return { observed: result, listed: 0 };
 }
 
 /**

@@ -87,6 +87,7 @@ async function whatIf(request: ScheduledRequest, context: InvocationContext): Pr
     { requestId: "what-if", action: request.action, request, stage: "accepted", state: "Accepted", createdAt: now, deadline: now, vmCount: 0, scopeErrors: [] },
     expansion,
     now,
+    config.pacing,
   );
   const plan = (status: string) =>
     status === "Pending" || status === "Held" ? (request.action === "start" ? "WillStart" : "WillDeallocate")

@@ -25,6 +25,16 @@ export interface WorldOptions {
   hosts?: number;
   /** Throttling on (documented limits) unless false. */
   limits?: boolean;
+  /** Seed of the simulator's random numbers (durations, fault probabilities); default 1. */
+  seed?: number;
+}
+
+/** Per function: invocations counted from the hosts' `Executed '<fn>' (...)` lines (not capped like hostLogs). */
+export interface InvocationStats {
+  succeeded: number;
+  failed: number;
+  /** Each invocation's `Duration=…ms`, real milliseconds. */
+  durationsMs: number[];
 }
 
 export interface SimVm {
@@ -59,6 +69,7 @@ export class World {
   private hostProcesses: ChildProcess[] = [];
   readonly hostPort: number;
   private logs: string[] = [];
+  private invocations = new Map<string, InvocationStats>();
 
   private constructor(
     readonly azurite: RunningAzurite,
@@ -78,6 +89,7 @@ export class World {
       fleet: options.fleet as never,
       timeScale: options.timeScale ?? 1,
       caOut: caPath,
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
       ...(options.limits === false ? { limits: false } : {}),
     });
     writeFileSync(caPath, simulator.caCertPem);
@@ -111,6 +123,25 @@ export class World {
     return this.simulator.url;
   }
 
+  /** The in-process simulator (for the benchmark: its clock, without an HTTP round trip). */
+  get armSimulator(): Awaited<ReturnType<typeof startArmSimulator>>["simulator"] {
+    return this.simulator.simulator;
+  }
+
+  get caCertPem(): string {
+    return this.simulator.caCertPem;
+  }
+
+  /** Process ids of the host processes still running. */
+  hostPids(): number[] {
+    return this.hostProcesses.filter((p) => p.exitCode === null && p.signalCode === null && p.pid !== undefined).map((p) => p.pid!);
+  }
+
+  /** Invocations per function name, counted from every host's log since start. */
+  invocationStats(): Map<string, InvocationStats> {
+    return this.invocations;
+  }
+
   get hostUrl(): string {
     return `http://127.0.0.1:${this.hostPort}`;
   }
@@ -126,6 +157,13 @@ export class World {
       for (const line of chunk.toString("utf8").split("\n")) if (line) this.logs.push(line);
       if (this.logs.length > 20_000) this.logs.splice(0, this.logs.length - 10_000);
     };
+    // Whole stdout lines (a chunk may end mid-line) for the invocation counts.
+    let partial = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      const lines = (partial + chunk.toString("utf8")).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) this.countInvocation(line);
+    });
     child.stdout!.on("data", capture);
     child.stderr!.on("data", capture);
     this.hostProcesses.push(child);
@@ -144,6 +182,16 @@ export class World {
         reject(new Error(`host exited with ${code}:\n${this.logs.slice(-30).join("\n")}`));
       });
     });
+  }
+
+  private countInvocation(line: string): void {
+    const m = /Executed '([^']+)' \((Succeeded|Failed), Id=[^,]*, Duration=(\d+)ms\)/.exec(line);
+    if (!m) return;
+    let stats = this.invocations.get(m[1]);
+    if (!stats) this.invocations.set(m[1], (stats = { succeeded: 0, failed: 0, durationsMs: [] }));
+    if (m[2] === "Succeeded") stats.succeeded++;
+    else stats.failed++;
+    stats.durationsMs.push(Number(m[3]));
   }
 
   /** SIGKILL every host: the crash the app must survive. */

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { Clock } from "../../src/local/arm-simulator/clock";
 import { Throttler, defaultLimits, mergeLimits } from "../../src/local/arm-simulator/buckets";
 import { ArmSimulator } from "../../src/local/arm-simulator/simulator";
+import { drawDurationSeconds } from "../../src/local/arm-simulator/fleet";
+import { mulberry32 } from "../../src/local/arm-simulator/random";
 
 function fakeReal(): { now: () => number; tick: (ms: number) => void } {
   let t = 0;
@@ -59,5 +61,40 @@ describe("ARM simulator model (no HTTP)", () => {
     expect(sim.controlView(b).powerState).toBe("stopped");
     expect(sim.act(b, "restart").kind).toBe("notAllowed");
     expect(sim.controlVms({ powerState: "stopped" }).map((v) => v.name)).toEqual(["b"]);
+  });
+
+  it("draws durations log-normally around medianSeconds, clipped to [min, max], reproducibly from the seed", () => {
+    const range = { minSeconds: 30, maxSeconds: 180, medianSeconds: 60 };
+    const draw = (seed: number) => {
+      const rng = mulberry32(seed);
+      return Array.from({ length: 20_000 }, () => drawDurationSeconds(range, rng));
+    };
+    const xs = draw(7);
+    expect(draw(7)).toEqual(xs);
+    expect(Math.min(...xs)).toBe(30);
+    expect(Math.max(...xs)).toBeLessThanOrEqual(180);
+    const sorted = [...xs].sort((a, b) => a - b);
+    expect(sorted[10_000]).toBeGreaterThan(55);
+    expect(sorted[10_000]).toBeLessThan(65);
+    // Right-skewed: a few percent near the maximum, far fewer than a uniform draw would give.
+    const slow = xs.filter((x) => x > 150).length / xs.length;
+    expect(slow).toBeGreaterThan(0.005);
+    expect(slow).toBeLessThan(0.05);
+    // Without a median the draw stays uniform.
+    const rng = mulberry32(7);
+    const uniform = Array.from({ length: 20_000 }, () => drawDurationSeconds({ minSeconds: 30, maxSeconds: 180 }, rng));
+    expect(uniform.filter((x) => x > 150).length / uniform.length).toBeGreaterThan(0.15);
+
+    const sim = new ArmSimulator({ seed: 5 });
+    sim.loadFleet({
+      durations: { start: range },
+      subscriptions: [{ subscriptionId: "s", resourceGroups: [{ name: "rg", location: "westeurope", generate: [{ namePrefix: "vm-", count: 200 }] }] }],
+    });
+    for (const vm of sim.controlVms()) sim.act(sim.vmById(vm.id)!, "start");
+    sim.clock.advance(29);
+    expect(sim.controlVms({ powerState: "running" })).toHaveLength(0);
+    sim.clock.advance(151);
+    expect(sim.controlVms({ powerState: "running" })).toHaveLength(200);
+    expect(() => new ArmSimulator().loadFleet({ durations: { start: { minSeconds: 30, maxSeconds: 180, medianSeconds: 200 } } })).toThrow(/medianSeconds/);
   });
 });

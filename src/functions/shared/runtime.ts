@@ -9,6 +9,7 @@ import { queueService, tableClient } from "../../adapters/storageClients";
 import { QUEUE_NAMES, StorageMessageQueue } from "../../adapters/storageQueues";
 import { TABLE_NAMES, TableRequestStore } from "../../adapters/tableRequestStore";
 import { appClock } from "../../adapters/clock";
+import { Backpressure } from "../../engine/backpressure";
 import type { EngineDeps } from "../../engine/ports";
 
 export const config: AppConfig = loadConfig();
@@ -35,12 +36,15 @@ function buildEngine(c: AppConfig): EngineDeps {
     executionQueue: new StorageMessageQueue(queues, QUEUE_NAMES.execution, timeScale),
     clock: appClock(c.localTime),
     random: Math.random,
+    backpressure: new Backpressure(c.pacing, c.breaker),
     settings: {
       deadlineMinutes: c.deadlineMinutes,
       verifyIntervalSeconds: c.verifyIntervalSeconds,
       stallGraceSeconds: c.stallGraceSeconds,
       singleReadThreshold: c.singleReadThreshold,
+      verifyListVmsPerSecond: c.verifyListVmsPerSecond,
       retry: c.retry,
+      pacing: c.pacing,
     },
     log: (message) => console.warn(message),
   };

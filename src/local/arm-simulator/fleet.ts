@@ -6,6 +6,28 @@ export type DurationKind = "start" | "deallocate" | "powerOff" | "restart" | "si
 export interface DurationRange {
   minSeconds: number;
   maxSeconds: number;
+  /**
+   * Optional: draw from a log-normal distribution with this median (clipped to [min, max]) instead of
+   * uniformly. Real operation times are right-skewed: most near the median, a tail towards the maximum.
+   */
+  medianSeconds?: number;
+}
+
+/**
+ * Log-normal spread of a duration range with a median: σ is chosen so that the maximum sits at the
+ * 99th percentile (z = 2.326) on the wider side of the median; draws are clipped to [min, max].
+ */
+export function drawDurationSeconds(range: DurationRange, random: () => number): number {
+  const { minSeconds: min, maxSeconds: max, medianSeconds: median } = range;
+  if (median === undefined || max <= min) return min + random() * (max - min);
+  const m = Math.max(median, 1e-6);
+  const lo = Math.max(min, 1e-6);
+  const sigma = Math.max(Math.log(max / m), Math.log(m / lo), 1e-6) / 2.326;
+  // Box-Muller from two uniforms of the seeded stream (1 - u keeps log away from 0).
+  const u1 = 1 - random();
+  const u2 = random();
+  const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  return Math.min(max, Math.max(min, m * Math.exp(sigma * z)));
 }
 
 export interface FleetVmSpec {
@@ -71,7 +93,14 @@ export function expandFleet(spec: FleetSpec): { seeds: VmSeed[]; durations: Part
     if (!range || !(range.minSeconds >= 0) || !(range.maxSeconds >= range.minSeconds)) {
       throw new Error(`durations.${kind} needs 0 <= minSeconds <= maxSeconds`);
     }
-    durations[kind as DurationKind] = { minSeconds: range.minSeconds, maxSeconds: range.maxSeconds };
+    if (range.medianSeconds !== undefined && !(range.medianSeconds >= range.minSeconds && range.medianSeconds <= range.maxSeconds)) {
+      throw new Error(`durations.${kind}.medianSeconds must be between minSeconds and maxSeconds`);
+    }
+    durations[kind as DurationKind] = {
+      minSeconds: range.minSeconds,
+      maxSeconds: range.maxSeconds,
+      ...(range.medianSeconds !== undefined ? { medianSeconds: range.medianSeconds } : {}),
+    };
   }
   const seeds: VmSeed[] = [];
   for (const sub of spec.subscriptions ?? []) {

@@ -1,7 +1,7 @@
 /** The in-memory ARM world: fleet index, operations, clock, buckets, faults and log. No HTTP here. */
 import { createHash } from "node:crypto";
 import { Clock } from "./clock";
-import { DEFAULT_DURATIONS, expandFleet, type DurationKind, type DurationRange, type FleetSpec, type VmSeed } from "./fleet";
+import { DEFAULT_DURATIONS, drawDurationSeconds, expandFleet, type DurationKind, type DurationRange, type FleetSpec, type VmSeed } from "./fleet";
 import { Throttler, defaultLimits, mergeLimits, type LimitsConfig, type LimitsInput } from "./buckets";
 import { FaultBook } from "./faults";
 import { RequestLog } from "./request-log";
@@ -219,7 +219,7 @@ export class ArmSimulator {
 
   act(vm: SimVm, action: ActionKind, fails?: OperationError): ActionOutcome {
     const range = this.durations[action];
-    const durationMs = (range.minSeconds + this.durationRandom() * (range.maxSeconds - range.minSeconds)) * 1000;
+    const durationMs = drawDurationSeconds(range, this.durationRandom) * 1000;
     const outcome = beginAction({
       vm,
       action,

@@ -1,0 +1,71 @@
+/**
+ * Circuit breaker per failure domain (subscription + region + OS type: the 2021-10-13 incident broke
+ * Windows VM operations for hours while Linux worked, so Linux must keep moving). After enough
+ * consecutive platform failures it opens: calls wait instead of hammering; when the wait is over one
+ * probe goes through; a probe that reaches its target closes it, one that fails re-opens it for longer.
+ * Pure and in memory: each host instance learns on its own, which is enough to stop the hammering.
+ */
+
+export interface BreakerSettings {
+  /** Consecutive failures that open the breaker. */
+  failureThreshold: number;
+  /** First open period, seconds; doubles on every failed probe up to maxOpenSeconds. */
+  openSeconds: number;
+  maxOpenSeconds: number;
+  /** A probe with no verdict after this long lets another probe through. */
+  probeTimeoutSeconds: number;
+}
+
+export const DEFAULT_BREAKER: BreakerSettings = { failureThreshold: 20, openSeconds: 60, maxOpenSeconds: 600, probeTimeoutSeconds: 300 };
+
+type Admission = { allowed: true; probe: boolean } | { allowed: false; retryInSeconds: number };
+
+interface BreakerState {
+  consecutiveFailures: number;
+  openUntil?: number;
+  openSeconds: number;
+  probeSince?: number;
+}
+
+export class CircuitBreakers {
+  private readonly states = new Map<string, BreakerState>();
+
+  constructor(private readonly settings: BreakerSettings) {}
+
+  static key(subscriptionId: string, region: string, osType: string | undefined): string {
+    return `${subscriptionId}|${region}|${osType ?? "unknown"}`.toLowerCase();
+  }
+
+  /** May a call for this failure domain go out now? */
+  admit(key: string, nowMs: number): Admission {
+    const s = this.states.get(key);
+    if (!s || s.openUntil === undefined) return { allowed: true, probe: false };
+    if (nowMs < s.openUntil) return { allowed: false, retryInSeconds: (s.openUntil - nowMs) / 1000 };
+    const probeRunning = s.probeSince !== undefined && nowMs - s.probeSince < this.settings.probeTimeoutSeconds * 1000;
+    if (probeRunning) return { allowed: false, retryInSeconds: s.openSeconds };
+    s.probeSince = nowMs;
+    return { allowed: true, probe: true };
+  }
+
+  recordSuccess(key: string): void {
+    this.states.delete(key);
+  }
+
+  recordFailure(key: string, nowMs: number): void {
+    const s = this.states.get(key) ?? { consecutiveFailures: 0, openSeconds: this.settings.openSeconds };
+    s.consecutiveFailures++;
+    if (s.probeSince !== undefined) {
+      // The probe failed: stay away twice as long.
+      s.openSeconds = Math.min(this.settings.maxOpenSeconds, s.openSeconds * 2);
+      s.openUntil = nowMs + s.openSeconds * 1000;
+      s.probeSince = undefined;
+    } else if (s.openUntil === undefined && s.consecutiveFailures >= this.settings.failureThreshold) {
+      s.openUntil = nowMs + s.openSeconds * 1000;
+    }
+    this.states.set(key, s);
+  }
+
+  isOpen(key: string): boolean {
+    return this.states.get(key)?.openUntil !== undefined;
+  }
+}
