@@ -107,6 +107,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       openSeconds: int("BREAKER_OPEN_SECONDS", DEFAULT_BREAKER.openSeconds, 1, 86_400),
       maxOpenSeconds: int("BREAKER_MAX_OPEN_SECONDS", DEFAULT_BREAKER.maxOpenSeconds, 1, 86_400),
       probeTimeoutSeconds: DEFAULT_BREAKER.probeTimeoutSeconds,
+      probeWaitSeconds: DEFAULT_BREAKER.probeWaitSeconds,
     },
     retry: {
       transient: {

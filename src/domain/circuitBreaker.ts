@@ -14,9 +14,11 @@ export interface BreakerSettings {
   maxOpenSeconds: number;
   /** A probe with no verdict after this long lets another probe through. */
   probeTimeoutSeconds: number;
+  /** While a probe runs, others look again this often, so they follow quickly once it succeeds. */
+  probeWaitSeconds: number;
 }
 
-export const DEFAULT_BREAKER: BreakerSettings = { failureThreshold: 20, openSeconds: 60, maxOpenSeconds: 600, probeTimeoutSeconds: 300 };
+export const DEFAULT_BREAKER: BreakerSettings = { failureThreshold: 20, openSeconds: 60, maxOpenSeconds: 300, probeTimeoutSeconds: 300, probeWaitSeconds: 30 };
 
 type Admission = { allowed: true; probe: boolean } | { allowed: false; retryInSeconds: number };
 
@@ -42,7 +44,7 @@ export class CircuitBreakers {
     if (!s || s.openUntil === undefined) return { allowed: true, probe: false };
     if (nowMs < s.openUntil) return { allowed: false, retryInSeconds: (s.openUntil - nowMs) / 1000 };
     const probeRunning = s.probeSince !== undefined && nowMs - s.probeSince < this.settings.probeTimeoutSeconds * 1000;
-    if (probeRunning) return { allowed: false, retryInSeconds: s.openSeconds };
+    if (probeRunning) return { allowed: false, retryInSeconds: this.settings.probeWaitSeconds };
     s.probeSince = nowMs;
     return { allowed: true, probe: true };
   }

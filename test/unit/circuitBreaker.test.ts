@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CircuitBreakers } from "../../src/domain/circuitBreaker";
 
-const settings = { failureThreshold: 3, openSeconds: 60, maxOpenSeconds: 240, probeTimeoutSeconds: 300 };
+const settings = { failureThreshold: 3, openSeconds: 60, maxOpenSeconds: 240, probeTimeoutSeconds: 300, probeWaitSeconds: 30 };
 const windows = CircuitBreakers.key("sub", "westeurope", "Windows");
 const linux = CircuitBreakers.key("sub", "westeurope", "Linux");
 
@@ -17,7 +17,7 @@ describe("CircuitBreakers", () => {
     const b = new CircuitBreakers(settings);
     for (let i = 0; i < 3; i++) b.recordFailure(windows, 0);
     expect(b.admit(windows, 60_000)).toEqual({ allowed: true, probe: true });
-    expect(b.admit(windows, 60_001).allowed).toBe(false); // only one probe at a time
+    expect(b.admit(windows, 60_001)).toEqual({ allowed: false, retryInSeconds: 30 }); // one probe at a time; others look again soon
     b.recordFailure(windows, 70_000);
     expect(b.admit(windows, 70_000)).toEqual({ allowed: false, retryInSeconds: 120 });
     expect(b.admit(windows, 190_000).allowed).toBe(true);

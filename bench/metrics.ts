@@ -1,0 +1,143 @@
+/**
+ * Metrics of one benchmark row, computed from the simulator's own data (VM histories and its request log),
+ * not from anything the app reports about itself.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import type { ArmSimulator, RequestLogEntry } from "../src/local/arm-simulator";
+
+export interface RowResult {
+  key: string;
+  label: string;
+  vms: number;
+  /** Lower bound from the limits, simulated seconds. */
+  tStarSeconds: number;
+  /** Simulated seconds from the first request to the last VM reaching running; undefined if not all did. */
+  wallSeconds?: number;
+  /** Simulated seconds until the last VM that did reach running got there. */
+  lastRunningSeconds?: number;
+  /** App rows: simulated seconds until the request was terminal (seen by the status API), and its state. */
+  terminalSeconds?: number;
+  requestState?: string;
+  /** The row was stopped at this simulated second (the time cap) before finishing. */
+  cappedAtSeconds?: number;
+  running: number;
+  reads: number;
+  writes: number;
+  throttled: number;
+  throttledWrites: number;
+  /** App rows: function executions (Scheduled, orchestrator, executor; not the bench's own status polls). */
+  executions?: number;
+  executionsByFunction?: Record<string, number>;
+  orchestratorMs?: number[];
+  /** Peak resident memory (VmHWM) of the host process(es), MiB. */
+  hostPeakMiB?: number;
+  hostCpuSeconds?: number;
+  realSeconds: number;
+  notes: string[];
+}
+
+export interface SimFacts {
+  running: number;
+  wallSeconds?: number;
+  lastRunningSeconds?: number;
+  reads: number;
+  writes: number;
+  throttled: number;
+  throttledWrites: number;
+  log: RequestLogEntry[];
+}
+
+/** VM histories and request log since `t0` (simulated epoch ms). */
+export function simFacts(sim: ArmSimulator, t0: number, target = "running"): SimFacts {
+  const vms = sim.controlVms();
+  let running = 0;
+  let last = -Infinity;
+  for (const vm of vms) {
+    let reached: number | undefined;
+    for (const h of vm.history) {
+      const t = Date.parse(h.time);
+      if (t >= t0 && h.powerState === target && reached === undefined) reached = t;
+    }
+    if (vm.powerState === target) running++;
+    if (reached !== undefined) last = Math.max(last, reached);
+  }
+  const log = sim.log.since(0).requests.filter((r) => Date.parse(r.time) >= t0 - 1000);
+  let reads = 0;
+  let writes = 0;
+  let throttled = 0;
+  let throttledWrites = 0;
+  for (const r of log) {
+    const write = r.method === "POST";
+    if (r.method === "GET") reads++;
+    if (write) writes++;
+    if (r.status === 429) {
+      throttled++;
+      if (write) throttledWrites++;
+    }
+  }
+  const lastRunningSeconds = Number.isFinite(last) ? (last - t0) / 1000 : undefined;
+  return {
+    running,
+    wallSeconds: running === vms.length ? (lastRunningSeconds ?? 0) : undefined,
+    lastRunningSeconds,
+    reads,
+    writes,
+    throttled,
+    throttledWrites,
+    log,
+  };
+}
+
+/** Linux: the process's peak resident set (VmHWM), MiB; undefined elsewhere or if it is gone. */
+export function peakRssMiB(pid: number): number | undefined {
+  try {
+    const m = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Linux: user + system CPU seconds the process has used. */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 14 and 15 (utime, stime) counted from 1 with pid; after "comm)" the list starts at field 3.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Errors by status/code in the log (for notes). */
+export function statusSummary(log: RequestLogEntry[], operation?: string): string {
+  const counts = new Map<string, number>();
+  for (const r of log) {
+    if (operation && r.operation !== operation) continue;
+    const k = r.status === 429 ? `429(${r.throttledBy ?? "?"})` : String(r.status);
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}×${n}`).join(", ");
+}
+
+/** Linux: pids of this process's children whose command line contains `needle` (e.g. Azurite). */
+export function childPids(needle: string): number[] {
+  const out: number[] = [];
+  try {
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        if (ppid !== process.pid) continue;
+        if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(needle)) out.push(Number(entry));
+      } catch {
+        // gone meanwhile
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return out;
+}

@@ -1,0 +1,130 @@
+/** The benchmark's markdown: one table, a targets line per row, notes; written to a file and the README. */
+import { readFileSync, writeFileSync } from "node:fs";
+import type { RowResult } from "./metrics";
+
+export const TARGETS = {
+  ratio: 1.1,
+  writesPerVm: 1.05,
+  readsPerVm: 0.25,
+  throttledShareOfWrites: 0.01,
+  orchestratorSeconds: 30,
+  orchestratorMiB: 256,
+};
+
+export function clock(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds)) return "—";
+  const s = Math.round(seconds);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+const num = (n: number | undefined, digits = 2) => (n === undefined || !Number.isFinite(n) ? "—" : n.toFixed(digits));
+const mark = (ok: boolean) => (ok ? "✓" : "✗");
+
+function wall(r: RowResult): string {
+  if (r.wallSeconds !== undefined) return clock(r.wallSeconds);
+  // Not every VM got there: say how far it got and when it stopped.
+  return `— (last at ${clock(r.lastRunningSeconds)}${r.cappedAtSeconds !== undefined ? `, cap ${clock(r.cappedAtSeconds)}` : ""})`;
+}
+
+export function table(rows: RowResult[]): string {
+  const head = [
+    "row", "VMs", "wall time (sim)", "request terminal", "T*", "ratio to T*", "VMs in target state",
+    "429s (% of writes)", "ARM reads / VM", "ARM writes / VM", "function executions / VM", "host peak memory", "real time",
+  ];
+  const lines = [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`];
+  for (const r of rows) {
+    const pct = r.writes ? ((100 * r.throttled) / r.writes).toFixed(2) : "—";
+    lines.push(`| ${[
+      r.label,
+      r.vms.toLocaleString("en-US"),
+      wall(r),
+      r.terminalSeconds !== undefined ? `${clock(r.terminalSeconds)} ${r.requestState ?? ""}`.trim() : r.requestState ?? "n/a",
+      clock(r.tStarSeconds),
+      r.wallSeconds !== undefined ? num(r.wallSeconds / r.tStarSeconds) : "—",
+      `${r.running.toLocaleString("en-US")} (${((100 * r.running) / r.vms).toFixed(1)}%)`,
+      `${r.throttled.toLocaleString("en-US")} (${pct}%)`,
+      num(r.reads / r.vms),
+      num(r.writes / r.vms),
+      r.executions !== undefined ? num(r.executions / r.vms) : "n/a",
+      r.hostPeakMiB !== undefined ? `${Math.round(r.hostPeakMiB)} MiB` : "n/a",
+      `${Math.round(r.realSeconds)} s`,
+    ].join(" | ")} |`);
+  }
+  return lines.join("\n");
+}
+
+export function targetsLine(r: RowResult, timeTarget: boolean): string {
+  const parts: string[] = [];
+  parts.push(`100% in target ${mark(r.running === r.vms)}`);
+  if (timeTarget) {
+    const ratio = r.wallSeconds !== undefined ? r.wallSeconds / r.tStarSeconds : undefined;
+    parts.push(`≤ ${TARGETS.ratio} × T* ${mark(ratio !== undefined && ratio <= TARGETS.ratio)}${ratio !== undefined ? ` (${ratio.toFixed(2)})` : ""}`);
+  }
+  parts.push(`≤ ${TARGETS.writesPerVm} writes/VM ${mark(r.writes / r.vms <= TARGETS.writesPerVm)}`);
+  parts.push(`≤ ${TARGETS.readsPerVm} reads/VM ${mark(r.reads / r.vms <= TARGETS.readsPerVm)}`);
+  parts.push(`429s ≤ 1% of writes ${mark(r.writes > 0 && r.throttled / r.writes <= TARGETS.throttledShareOfWrites)}`);
+  if (r.orchestratorMs !== undefined) {
+    const total = r.orchestratorMs.reduce((a, b) => a + b, 0) / 1000;
+    const n = r.orchestratorMs.length;
+    parts.push(`orchestrator < ${TARGETS.orchestratorSeconds} s ${mark(n > 0 && total < TARGETS.orchestratorSeconds)} (${n} invocation${n === 1 ? "" : "s"}, ${total.toFixed(1)} s)`);
+    parts.push(`host < ${TARGETS.orchestratorMiB} MB ${mark(r.hostPeakMiB !== undefined && r.hostPeakMiB * 1.048576 < TARGETS.orchestratorMiB)}`);
+  }
+  return `- **${r.label}**: ${parts.join(" · ")}`;
+}
+
+export interface ReportContext {
+  date: string;
+  scale: number;
+  cores: number;
+  memoryGiB: number;
+  node: string;
+  commit?: string;
+  command: string;
+  globalNotes: string[];
+}
+
+export function markdown(rows: RowResult[], ctx: ReportContext, timeTargetKeys: Set<string>): string {
+  const out: string[] = [];
+  out.push(
+    `Run ${ctx.date} · \`${ctx.command}\` · time scale ${ctx.scale}× (simulated seconds per real second) · ` +
+      `${ctx.cores} cores, ${ctx.memoryGiB.toFixed(0)} GiB, Node ${ctx.node}${ctx.commit ? ` · commit ${ctx.commit}` : ""}`,
+  );
+  out.push("");
+  out.push(table(rows));
+  out.push("");
+  out.push("Targets (issue #4):");
+  out.push("");
+  for (const r of rows) if (r.key === "1" || r.key === "2" || r.key === "3") out.push(targetsLine(r, timeTargetKeys.has(r.key)));
+  out.push("");
+  out.push("Notes:");
+  out.push("");
+  for (const n of ctx.globalNotes) out.push(`- ${n}`);
+  for (const r of rows) for (const n of r.notes) out.push(`- ${r.label}: ${n}`);
+  return out.join("\n") + "\n";
+}
+
+export function writeResults(path: string, title: string, body: string): void {
+  writeFileSync(path, `# ${title}\n\n${body}`);
+}
+
+/** Replaces the README section between the bench markers (adding a Benchmark section if absent). */
+export function updateReadme(readmePath: string, body: string): void {
+  let text = readFileSync(readmePath, "utf8");
+  const start = "<!-- bench:start -->";
+  const end = "<!-- bench:end -->";
+  if (!text.includes(start) || !text.includes(end)) {
+    const section =
+      "## Benchmark\n\n" +
+      "`npm run bench` starts, for each row, a fresh local world (Azurite, the ARM simulator with Azure's documented " +
+      "throttling limits and log-normal start times of 30–180 s, the app in the local functions host), posts one " +
+      "`Scheduled` start and measures from the simulator's own VM histories and request log. The baselines run the " +
+      "official SDK against the same simulator. Options: `--scale <n>` (default 10), `--vms <n>` (default 10000), " +
+      "`--only 1,2,3,v2,naive`, `--out <file>`, `--no-readme`. Last full run:\n\n" +
+      `${start}\n${end}\n\n`;
+    const anchor = text.indexOf("## Dependencies");
+    text = anchor >= 0 ? text.slice(0, anchor) + section + text.slice(anchor) : `${text.trimEnd()}\n\n${section}`;
+  }
+  const a = text.indexOf(start) + start.length;
+  const b = text.indexOf(end);
+  writeFileSync(readmePath, `${text.slice(0, a)}\n${body.trimEnd()}\n${text.slice(b)}`);
+}
