@@ -10,7 +10,7 @@ import path from "node:path";
 import { startAzurite, type RunningAzurite } from "./azurite";
 import { findFreePort } from "./ports";
 import { requestJson, type JsonResponse } from "./httpsJson";
-import { startArmSimulator } from "./arm-simulator";
+import { startArmSimulator, type ControlVm, type RequestLogEntry } from "./arm-simulator";
 
 /** Works from src/local (vitest) and dist/src/local (compiled). */
 export const REPO_ROOT = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? "../../.." : "../..");
@@ -37,33 +37,9 @@ export interface InvocationStats {
   durationsMs: number[];
 }
 
-export interface SimVm {
-  id: string;
-  name: string;
-  subscriptionId: string;
-  resourceGroup: string;
-  location: string;
-  osType: string;
-  priority: string;
-  tags: Record<string, string>;
-  powerState: string;
-  provisioningState?: string;
-  history: { time: string; powerState: string }[];
-}
-
-export interface SimRequest {
-  seq: number;
-  time: string;
-  method: string;
-  path: string;
-  status: number;
-  vmId?: string;
-  operation?: string;
-  subscriptionId?: string;
-  region?: string;
-  throttledBy?: string;
-  faultId?: string;
-}
+/** What the simulator's control API returns for a VM and for a logged ARM request. */
+export type SimVm = ControlVm;
+export type SimRequest = RequestLogEntry;
 
 export class World {
   private hostProcesses: ChildProcess[] = [];

@@ -6,6 +6,7 @@
  * Faults come before Compute buckets so an injected error never costs Compute tokens;
  * an ARM-throttled request consumes no Compute tokens either. Every request is logged.
  */
+import type { RequestLogEntry } from "./request-log";
 import type { ArmSimulator, SubscriptionEntry } from "./simulator";
 import type { BucketCheck, BucketName } from "./buckets";
 import type { FaultOperation, FaultRule } from "./faults";
@@ -89,15 +90,8 @@ export function parseArmRoute(method: string, path: string): Route {
   return { op: "unknown", sub };
 }
 
-interface LogFields {
-  principal: string | null;
-  subscriptionId: string | null;
-  region: string | null;
-  vmId: string | null;
-  operation: string | null;
-  throttledBy: string | null;
-  faultId: string | null;
-}
+/** The request-log fields a route fills in as it learns them. */
+type LogFields = Pick<RequestLogEntry, "principal" | "subscriptionId" | "region" | "vmId" | "operation" | "throttledBy" | "faultId">;
 
 export function handleArmRequest(sim: ArmSimulator, req: ArmRequest, options: ArmRouteOptions = {}): SimResponse {
   const route = parseArmRoute(req.method, req.path);
