@@ -140,7 +140,8 @@ function toView(row: VmRecord, sequence: SequenceState | undefined): VmStatusVie
     outcome: outcomeOf(row),
     step: outcomeOf(row) === "InProgress" ? row.status : undefined,
     group: row.group === undefined ? undefined : sequence?.groups[row.group]?.value,
-    powerState: row.powerState ? `PowerState/${row.powerState}` : undefined,
+    // In-progress rows hold the state seen at expansion; only a final outcome's state is current.
+    powerState: row.powerState && outcomeOf(row) !== "InProgress" ? `PowerState/${row.powerState}` : undefined,
     attempts: row.attempt,
     errorCode: row.errorCode,
     errorMessage: row.errorMessage,

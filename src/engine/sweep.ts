@@ -20,6 +20,7 @@ import type { EngineDeps } from "./ports";
 import type { RequestRecord, VerifyMessage, VmRecord } from "./records";
 
 const WRITE_CONCURRENCY = 16;
+const MAX_REKICKS_PER_SWEEP = 100;
 
 export async function sweepSubscription(deps: EngineDeps, message: VerifyMessage, dequeueCount: number): Promise<void> {
   const sweep = await deps.store.getSweep(message.requestId, message.subscriptionId);
@@ -76,8 +77,8 @@ async function verifyActingRows(deps: EngineDeps, request: RequestRecord, acting
       case "operationFailed":
         return scheduleRetryOrFail(deps, row, verdict.failure, request.action, request.deadline);
       case "stillGoing":
-        if (observed.get(row.key)?.powerState === row.powerState) return undefined;
-        return deps.store.updateVmRow(row, { powerState: observed.get(row.key)?.powerState });
+        // No write: recording every transition would cost a table write per VM per sweep at scale.
+        return undefined;
     }
   });
   return { closed: outcomes.filter((r): r is VmRecord => r !== undefined && isTerminal(r.status)).map((r) => r.key), listed };
@@ -99,12 +100,13 @@ async function readStatuses(deps: EngineDeps, rows: VmRecord[]): Promise<{ obser
 
 /**
  * The safety net: a row whose act message should have run long ago lost it (host killed between a row
- * write and a send). Send it again; the act step's attempt check makes duplicates harmless.
+ * write and a send). Send it again; the act step's attempt check makes duplicates harmless. Capped per
+ * sweep: when the executors are merely behind, a flood of duplicates would only put them further behind.
  */
 async function rekickStalledRows(deps: EngineDeps, request: RequestRecord, waiting: VmRecord[]): Promise<void> {
   const now = deps.clock.now();
   const graceMs = deps.settings.stallGraceSeconds * 1000;
-  const stalled = waiting.filter((row) => !row.dueAt || now.getTime() - row.dueAt.getTime() > graceMs);
+  const stalled = waiting.filter((row) => !row.dueAt || now.getTime() - row.dueAt.getTime() > graceMs).slice(0, MAX_REKICKS_PER_SWEEP);
   await mapWithConcurrency(stalled, WRITE_CONCURRENCY, async (row) => {
     const updated = await deps.store.updateVmRow(row, { dueAt: now });
     if (updated) await deps.executionQueue.send(actMessageFor(request, updated));
