@@ -7,12 +7,20 @@ import { decideRetry } from "../domain/retryPolicy";
 import { isTerminal } from "../domain/runState";
 import type { EngineDeps } from "./ports";
 import type { ActMessage, VmRecord } from "./records";
-import { actMessageFor } from "./orchestrate";
+import { sendActs } from "./actMessages";
+import { mapWithConcurrency } from "./concurrency";
 
-export async function actOnVm(deps: EngineDeps, message: ActMessage): Promise<void> {
-  const row = await deps.store.getVmRow(message.requestId, message.vmKey);
+const VMS_IN_PARALLEL = 16;
+
+/** Handles an act message: every VM in it on its own (one VM's failure never holds up the others). */
+export async function actOnVms(deps: EngineDeps, message: ActMessage): Promise<void> {
+  await mapWithConcurrency(message.vms, VMS_IN_PARALLEL, (vm) => actOnVm(deps, message, vm));
+}
+
+async function actOnVm(deps: EngineDeps, message: ActMessage, vm: ActMessage["vms"][number]): Promise<void> {
+  const row = await deps.store.getVmRow(message.requestId, vm.key);
   // Idempotency: a duplicate or stale message finds the row already past this attempt.
-  if (!row || isTerminal(row.status) || row.attempt !== message.attempt || row.status === "Acting") return;
+  if (!row || isTerminal(row.status) || row.attempt !== vm.attempt || row.status === "Acting") return;
   const now = deps.clock.now();
   const deadline = new Date(message.deadline);
   if (now >= deadline) {
@@ -44,7 +52,7 @@ export async function actOnVm(deps: EngineDeps, message: ActMessage): Promise<vo
 async function deferAct(deps: EngineDeps, row: VmRecord, message: ActMessage, waitSeconds: number, reason: string): Promise<void> {
   const dueAt = new Date(deps.clock.now().getTime() + waitSeconds * 1000);
   const updated = await deps.store.updateVmRow(row, { dueAt, note: `waiting until ${dueAt.toISOString()}: ${reason}` });
-  if (updated) await deps.executionQueue.send(message, waitSeconds);
+  if (updated) await sendActs(deps, { requestId: row.requestId, action: message.action, deadline: new Date(message.deadline) }, [updated]);
 }
 
 /**
@@ -69,8 +77,6 @@ export async function scheduleRetryOrFail(
     status: "Waiting", attempt: attemptsMade, dueAt, errorCode: failure.code, errorMessage: failure.message,
     note: `${decision.failureClass} error; retrying after ${decision.afterSeconds}s`,
   });
-  if (updated) {
-    await deps.executionQueue.send(actMessageFor({ requestId: row.requestId, action, deadline }, updated), decision.afterSeconds);
-  }
+  if (updated) await sendActs(deps, { requestId: row.requestId, action, deadline }, [updated]);
   return updated;
 }

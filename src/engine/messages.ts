@@ -50,7 +50,12 @@ export function parseExecutionMessage(raw: unknown): ExecutionMessage {
     if (action !== "start" && action !== "stop") fail(q, `"action" must be "start" or "stop"`, raw);
     const deadline = text(q, o, "deadline", raw);
     if (Number.isNaN(Date.parse(deadline))) fail(q, `"deadline" must be an ISO date`, raw);
-    return { type: "act", requestId: text(q, o, "requestId", raw), vmKey: text(q, o, "vmKey", raw), attempt: integer(q, o, "attempt", raw), action, deadline };
+    if (!Array.isArray(o.vms) || o.vms.length === 0) fail(q, `"vms" must be a non-empty array`, raw);
+    const vms = (o.vms as unknown[]).map((vm) => {
+      const v = (vm && typeof vm === "object" ? vm : {}) as Record<string, unknown>;
+      return { key: text(q, v, "key", raw), attempt: integer(q, v, "attempt", raw) };
+    });
+    return { type: "act", requestId: text(q, o, "requestId", raw), action, deadline, vms };
   }
   if (o.type === "verify") {
     return { type: "verify", requestId: text(q, o, "requestId", raw), subscriptionId: text(q, o, "subscriptionId", raw), sweep: integer(q, o, "sweep", raw) };

@@ -12,7 +12,8 @@ import { interleaveByBucket, planCallOffsets, type PacingBudget } from "../domai
 import { expandScopes, type Expansion } from "./expandScopes";
 import { finalizeIfComplete } from "./finalize";
 import type { EngineDeps } from "./ports";
-import type { ActMessage, OrchestrationMessage, RequestRecord, SequenceState, SweepRecord, VmRecord } from "./records";
+import type { OrchestrationMessage, RequestRecord, SequenceState, SweepRecord, VmRecord } from "./records";
+import { sendActs } from "./actMessages";
 import { advanceSequence } from "./sequence";
 
 export async function orchestrate(deps: EngineDeps, message: OrchestrationMessage): Promise<void> {
@@ -135,17 +136,9 @@ export function schedulePending(rows: VmRecord[], from: Date, budget: PacingBudg
   ordered.forEach(({ row }, i) => (row.dueAt = new Date(from.getTime() + offsets[i]! * 1000)));
 }
 
-/** Seconds until a row's planned send time (never negative). */
-export function secondsUntilDue(row: VmRecord, now: Date): number {
-  return row.dueAt ? Math.max(0, (row.dueAt.getTime() - now.getTime()) / 1000) : 0;
-}
-
 async function release(deps: EngineDeps, record: RequestRecord): Promise<void> {
   const rows = await deps.store.listVmRows(record.requestId);
-  const pending = rows.filter((row) => row.status === "Pending");
-  const now = deps.clock.now();
-  const delays = new Map(pending.map((row) => [row.key, secondsUntilDue(row, now)]));
-  await deps.executionQueue.sendMany(pending.map((row) => actMessageFor(record, row)), (m) => delays.get((m as ActMessage).vmKey) ?? 0);
+  await sendActs(deps, record, rows.filter((row) => row.status === "Pending"));
   const sweeps = (await deps.store.listSweeps(record.requestId)).filter((s) => !s.done);
   await deps.executionQueue.sendMany(
     sweeps.map((s) => ({ type: "verify", requestId: s.requestId, subscriptionId: s.subscriptionId, sweep: s.sweepSeq })),
@@ -157,6 +150,4 @@ async function release(deps: EngineDeps, record: RequestRecord): Promise<void> {
   if (sweeps.length === 0) await finalizeIfComplete(deps, record.requestId);
 }
 
-export function actMessageFor(record: Pick<RequestRecord, "requestId" | "action" | "deadline">, row: VmRecord): ActMessage {
-  return { type: "act", requestId: record.requestId, vmKey: row.key, attempt: row.attempt, action: record.action, deadline: record.deadline.toISOString() };
-}
+

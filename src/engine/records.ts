@@ -87,13 +87,16 @@ export interface OrchestrationMessage {
   attempt?: number;
 }
 
+/**
+ * Send the power action to these VMs (one subscription + region, all due at the same second). Batching
+ * keeps queue traffic and function executions far below one per VM; each VM is still handled on its own.
+ */
 export interface ActMessage {
   type: "act";
   requestId: string;
-  vmKey: string;
-  attempt: number;
   action: PowerAction;
   deadline: string;
+  vms: { key: string; attempt: number }[];
 }
 
 export interface VerifyMessage {

@@ -7,7 +7,8 @@
  */
 import { isTerminal } from "../domain/runState";
 import { mapWithConcurrency } from "./concurrency";
-import { actMessageFor, schedulePending, secondsUntilDue } from "./orchestrate";
+import { schedulePending } from "./orchestrate";
+import { sendActs } from "./actMessages";
 import type { EngineDeps } from "./ports";
 import type { RequestRecord, SequenceState, VmRecord } from "./records";
 
@@ -62,11 +63,10 @@ async function releaseHeldRows(deps: EngineDeps, record: RequestRecord, sequence
     const members = releasable.filter((r) => r.group === group);
     const plans = members.map((r) => ({ ...r }));
     schedulePending(plans, sequence.groups[group]!.releasedAt ?? now, deps.settings.pacing);
-    await mapWithConcurrency(members, WRITE_CONCURRENCY, async (original, i) => {
-      const planned = plans[i]!;
-      const updated = await deps.store.updateVmRow(original, { status: "Pending", dueAt: planned.dueAt, note: undefined });
-      if (updated) await deps.executionQueue.send(actMessageFor(record, updated), secondsUntilDue(updated, now));
-    });
+    const released = await mapWithConcurrency(members, WRITE_CONCURRENCY, (original, i) =>
+      deps.store.updateVmRow(original, { status: "Pending", dueAt: plans[i]!.dueAt, note: undefined }),
+    );
+    await sendActs(deps, record, released.filter((r): r is VmRecord => r !== undefined));
   }
 }
 

@@ -14,7 +14,7 @@ import { judgeActingVm, type ObservedVmStatus } from "../domain/verification";
 import { scheduleRetryOrFail } from "./act";
 import { mapWithConcurrency } from "./concurrency";
 import { finalizeIfComplete } from "./finalize";
-import { actMessageFor } from "./orchestrate";
+import { sendActs } from "./actMessages";
 import { advanceSequence } from "./sequence";
 import type { EngineDeps } from "./ports";
 import type { RequestRecord, VerifyMessage, VmRecord } from "./records";
@@ -107,8 +107,6 @@ async function rekickStalledRows(deps: EngineDeps, request: RequestRecord, waiti
   const now = deps.clock.now();
   const graceMs = deps.settings.stallGraceSeconds * 1000;
   const stalled = waiting.filter((row) => !row.dueAt || now.getTime() - row.dueAt.getTime() > graceMs).slice(0, MAX_REKICKS_PER_SWEEP);
-  await mapWithConcurrency(stalled, WRITE_CONCURRENCY, async (row) => {
-    const updated = await deps.store.updateVmRow(row, { dueAt: now });
-    if (updated) await deps.executionQueue.send(actMessageFor(request, updated));
-  });
+  const kicked = await mapWithConcurrency(stalled, WRITE_CONCURRENCY, (row) => deps.store.updateVmRow(row, { dueAt: now }));
+  await sendActs(deps, request, kicked.filter((r): r is VmRecord => r !== undefined));
 }

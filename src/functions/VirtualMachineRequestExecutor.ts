@@ -1,6 +1,6 @@
 /** Queue execution-request → send one VM's power action ("act"), or verify a subscription's VMs ("verify"). */
 import { app, type InvocationContext } from "@azure/functions";
-import { actOnVm } from "../engine/act";
+import { actOnVms } from "../engine/act";
 import { parseExecutionMessage } from "../engine/messages";
 import { sweepSubscription } from "../engine/sweep";
 import { engine } from "./shared/runtime";
@@ -8,7 +8,7 @@ import { engine } from "./shared/runtime";
 export async function virtualMachineRequestExecutor(message: unknown, context: InvocationContext): Promise<void> {
   const parsed = parseExecutionMessage(message);
   if (parsed.type === "act") {
-    await actOnVm(engine(), parsed);
+    await actOnVms(engine(), parsed);
   } else {
     await sweepSubscription(engine(), parsed, Number(context.triggerMetadata?.dequeueCount ?? 1));
   }
