@@ -28,7 +28,7 @@ export interface PacingBudget {
 export const DOCUMENTED_BUDGET: PacingBudget = {
   compute: { burst: 1500, refillPerSecond: 500 / 60 },
   armWrites: { burst: 200, refillPerSecond: 10 },
-  share: 0.95,
+  share: 0.97,
 };
 
 interface BucketState {
