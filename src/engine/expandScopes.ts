@@ -9,6 +9,7 @@ import { vmId, vmKey, type VmRef } from "../domain/resourceId";
 import type { RequestScopes } from "../domain/scheduledRequest";
 import { selectVms, type ExcludedVm } from "../domain/scope";
 import type { ComputeGateway, VmInfo } from "./ports";
+import type { ObservedVmStatus } from "../domain/verification";
 import type { ScopeError } from "./records";
 import { mapWithConcurrency } from "./concurrency";
 
@@ -44,28 +45,32 @@ export async function expandScopes(compute: ComputeGateway, scopes: RequestScope
 
   const subscriptions = new Set(scopes.subscriptions);
   const groups = scopes.resourceGroups.filter((g) => !subscriptions.has(g.subscriptionId.toLowerCase()));
-  const listed = await mapWithConcurrency(
-    [
-      ...[...subscriptions].map((s) => ({ scope: `/subscriptions/${s}`, read: () => compute.listVmsInSubscription(s) })),
-      ...groups.map((g) => ({
-        scope: `/subscriptions/${g.subscriptionId}/resourceGroups/${g.resourceGroup}`,
-        read: () => compute.listVmsInResourceGroup(g.subscriptionId, g.resourceGroup),
-      })),
-    ],
-    LIST_CONCURRENCY,
-    (item) => readScope(item.scope, scopeErrors, item.read),
-  );
+  const listedSubscriptions = new Set([...subscriptions, ...groups.map((g) => g.subscriptionId.toLowerCase())]);
+  // Models and power states come from two lists; reading them side by side halves the wait.
+  const [listed, statuses] = await Promise.all([
+    mapWithConcurrency(
+      [
+        ...[...subscriptions].map((s) => ({ scope: `/subscriptions/${s}`, read: () => compute.listVmsInSubscription(s) })),
+        ...groups.map((g) => ({
+          scope: `/subscriptions/${g.subscriptionId}/resourceGroups/${g.resourceGroup}`,
+          read: () => compute.listVmsInResourceGroup(g.subscriptionId, g.resourceGroup),
+        })),
+      ],
+      LIST_CONCURRENCY,
+      (item) => readScope(item.scope, scopeErrors, item.read),
+    ),
+    mapWithConcurrency([...listedSubscriptions], LIST_CONCURRENCY, (s) => readScope(`/subscriptions/${s}`, [], () => compute.listVmStatuses(s))),
+  ]);
   listed.forEach(add);
-
-  // Lists carry no power state: one status list per subscription that produced VMs fills it in.
-  const listedSubscriptions = new Set([...found.values()].map((vm) => vm.ref.subscriptionId.toLowerCase()));
-  const statuses = await mapWithConcurrency([...listedSubscriptions], LIST_CONCURRENCY, (s) => compute.listVmStatuses(s));
-  for (const statusMap of statuses) {
-    for (const [key, status] of statusMap) {
-      const vm = found.get(key);
-      if (vm) vm.powerState = status.powerState;
-    }
-  }
+  const known = new Map<string, ObservedVmStatus>();
+  for (const statusMap of statuses) statusMap?.forEach((status, key) => known.set(key, status));
+  // An identity allowed only on some resource groups cannot list a whole subscription's states: read those VMs one by one.
+  const unknown = [...found.values()].filter((vm) => !known.has(vm.key));
+  await mapWithConcurrency(unknown, GET_CONCURRENCY, async (vm) => {
+    const status = await compute.getVmStatus(vm.ref);
+    if (status) known.set(vm.key, status);
+  });
+  for (const vm of found.values()) vm.powerState = known.get(vm.key)?.powerState;
 
   const unreadable: Expansion["unreadable"] = [];
   const toGet = scopes.vms.filter((ref) => !found.has(vmKey(ref)));
