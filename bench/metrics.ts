@@ -141,3 +141,11 @@ export function childPids(needle: string): number[] {
   }
   return out;
 }
+
+/** When the accepted starts were sent: first, the 1,500th (the burst), and last, simulated seconds after t0. */
+export function startSpan(log: RequestLogEntry[], t0: number): string {
+  const times = log.filter((r) => r.operation === "start" && r.status === 202).map((r) => (Date.parse(r.time) - t0) / 1000).sort((a, b) => a - b);
+  if (!times.length) return "no start accepted";
+  const at = (i: number) => (times[Math.min(i, times.length - 1)] ?? 0).toFixed(0);
+  return `accepted starts sent from ${at(0)} s to ${at(times.length - 1)} s simulated (1,500th at ${at(1499)} s, 5,000th at ${at(4999)} s)`;
+}

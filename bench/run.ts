@@ -157,7 +157,9 @@ async function main(): Promise<void> {
   writeResults(out, "Benchmark results", body);
   log(`wrote ${path.relative(REPO_ROOT, out)}`);
   if (cli.readme) {
-    updateReadme(path.join(REPO_ROOT, "README.md"), body);
+    const notesAt = body.indexOf("\nNotes:");
+    const summary = notesAt >= 0 ? body.slice(0, notesAt) : body;
+    updateReadme(path.join(REPO_ROOT, "README.md"), `${summary.trimEnd()}\n\nHow each number is measured, and per-row details: [${path.relative(REPO_ROOT, out)}](${path.relative(REPO_ROOT, out)}).`);
     log("updated README.md (bench section)");
   }
 }

@@ -5,7 +5,7 @@
 import { World } from "../src/local/world";
 import type { FaultRuleInput } from "../src/local/arm-simulator";
 import { lowerBoundSeconds, type BenchFleet } from "./fleets";
-import { childPids, cpuSeconds, peakRssMiB, simFacts, statusSummary, type RowResult } from "./metrics";
+import { childPids, cpuSeconds, peakRssMiB, simFacts, statusSummary, startSpan, type RowResult } from "./metrics";
 
 /** Production timings in the app's (simulated) seconds. */
 export const BENCH_APP_SETTINGS: Record<string, string> = {
@@ -140,7 +140,7 @@ export async function runAppRow(o: AppRowOptions): Promise<RowResult> {
       const failed = await world.callFunction("GET", `requests/${requestId}?outcome=Failed&top=3`);
       for (const vm of failed.body?.vms ?? []) notes.push(`failed VM ${vm.name}: ${vm.errorCode}: ${String(vm.errorMessage).slice(0, 200)}`);
     }
-    notes.push(`starts: ${statusSummary(facts.log, "start")}`);
+    notes.push(`starts: ${statusSummary(facts.log, "start")}; ${startSpan(facts.log, t0)}`);
     notes.push(`executions by function: ${JSON.stringify(byFunction)}`);
     return {
       key: o.key,

@@ -7,7 +7,7 @@ import { ComputeManagementClient } from "@azure/arm-compute";
 import type { TokenCredential } from "@azure/identity";
 import { startArmSimulator, type RunningArmSimulator } from "../../src/local/arm-simulator";
 import { lowerBoundSeconds, type BenchFleet } from "../fleets";
-import { simFacts, statusSummary, type RowResult } from "../metrics";
+import { simFacts, statusSummary, startSpan, type RowResult } from "../metrics";
 
 export interface BaselineOptions {
   fleet: BenchFleet;
@@ -74,7 +74,7 @@ export async function withBaselineSimulator(o: BaselineOptions, body: (run: Base
     while (run.elapsed() <= capSeconds && sim.simulator.controlVms({ powerState: "starting" }).length > 0) await sleep(500);
     const realSeconds = (Date.now() - realStart) / 1000;
     const facts = simFacts(sim.simulator, t0);
-    notes.push(`starts: ${statusSummary(facts.log, "start")}`);
+    notes.push(`starts: ${statusSummary(facts.log, "start")}; ${startSpan(facts.log, t0)}`);
     const capped = run.elapsed() > capSeconds;
     if (capped) notes.push(`stopped at the time cap (${Math.round(capSeconds)} s simulated)`);
     return {
