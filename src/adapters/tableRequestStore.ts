@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { odata, RestError, type TableClient, type TableEntity, type TransactionAction } from "@azure/data-tables";
 import { parseVmId } from "../domain/resourceId";
 import type { RequestStore } from "../engine/ports";
+import type { VmRunStatus } from "../domain/runState";
 import type { RequestRecord, SequenceState, SweepRecord, VmRecord } from "../engine/records";
 import { mapWithConcurrency } from "../engine/concurrency";
 
@@ -16,6 +17,7 @@ export const TABLE_NAMES = {
 } as const;
 
 const REQUEST_ROW = "request";
+const OPEN_STATUSES: VmRunStatus[] = ["Held", "Pending", "Acting", "Waiting"];
 const IDEMPOTENCY_PARTITION = "idempotency";
 /** Table string properties hold 64 KiB (32K UTF-16 chars): long JSON is split across numbered properties. */
 const CHUNK = 30_000;
@@ -70,13 +72,14 @@ export class TableRequestStore implements RequestStore {
     });
   }
 
-  async listVmRows(requestId: string, filter?: { subscriptionId?: string }): Promise<VmRecord[]> {
+  async listVmRows(requestId: string, filter?: { subscriptionId?: string; openOnly?: boolean }): Promise<VmRecord[]> {
     await this.tables();
     const prefix = filter?.subscriptionId ? `vm|${filter.subscriptionId.toLowerCase()}|` : "vm|";
     const upper = prefix.slice(0, -1) + "}";
+    const open = filter?.openOnly ? ` and (${OPEN_STATUSES.map((s) => odata`status eq ${s}`).join(" or ")})` : "";
     const rows: VmRecord[] = [];
     const entities = this.requests.listEntities<Record<string, unknown>>({
-      queryOptions: { filter: odata`PartitionKey eq ${requestId} and RowKey ge ${prefix} and RowKey lt ${upper}` },
+      queryOptions: { filter: odata`PartitionKey eq ${requestId} and RowKey ge ${prefix} and RowKey lt ${upper}` + open },
     });
     for await (const entity of entities) rows.push(vmFromEntity(entity));
     return rows;

@@ -88,6 +88,36 @@ export function interleaveByBucket<T extends { subscriptionId: string; region: s
 }
 
 /**
+ * The executor's own copy of a budget: the plan says when a call is due, but a host that fell behind
+ * would otherwise catch up in a clump, and a bucket refills only up to its burst. Every call takes a
+ * token here first; with none left it waits for the refill.
+ */
+export class TokenBuckets {
+  private readonly state = new Map<string, BucketState>();
+
+  constructor(private readonly limit: TokenBucketLimit) {}
+
+  /** Seconds until a token is available in this bucket (0 = one is there now). */
+  waitSeconds(key: string, nowMs: number): number {
+    const s = this.refilled(key, nowMs);
+    return s.tokens >= 1 ? 0 : (1 - s.tokens) / this.limit.refillPerSecond;
+  }
+
+  take(key: string, nowMs: number): void {
+    this.refilled(key, nowMs).tokens -= 1;
+  }
+
+  private refilled(key: string, nowMs: number): BucketState {
+    const now = nowMs / 1000;
+    const s = this.state.get(key) ?? { tokens: this.limit.burst, at: now };
+    s.tokens = Math.min(this.limit.burst, s.tokens + Math.max(0, now - s.at) * this.limit.refillPerSecond);
+    s.at = now;
+    this.state.set(key, s);
+    return s;
+  }
+}
+
+/**
  * Watches what Azure says is left in a bucket (the x-ms-ratelimit-remaining-* headers). When something
  * else is spending the budget and the remainder falls below `lowWater`, calls for that bucket are held
  * until it has refilled to `resumeAt` — instead of finding out through 429s.

@@ -26,6 +26,23 @@ export function classifyFailure(failure: ArmFailure): FailureClass {
   return "permanent";
 }
 
+export interface RetryContext {
+  /** Many VMs of this VM's failure domain (subscription + region + OS) are failing right now. */
+  domainFailing?: boolean;
+}
+
+/**
+ * An operation Azure accepted and then failed with a code we do not know to be transient (status 200:
+ * the failure came from the operation, not from a refusal) gets one more try, and keeps being retried
+ * while its whole failure domain is failing: one VM failing is about the VM, twenty in a row is the
+ * platform (the 2021-10-13 incident failed Windows VM operations everywhere with extension errors).
+ */
+function classifyInContext(failure: ArmFailure, attempt: number, context: RetryContext): FailureClass {
+  const failureClass = classifyFailure(failure);
+  if (failureClass === "permanent" && failure.status === 200 && (attempt < 2 || context.domainFailing)) return "transient";
+  return failureClass;
+}
+
 export interface BackoffSettings {
   /** First delay, seconds. */
   baseSeconds: number;
@@ -72,8 +89,9 @@ export function decideRetry(
   deadline: Date,
   policy: RetryPolicy,
   random: () => number,
+  context: RetryContext = {},
 ): RetryDecision {
-  const failureClass = classifyFailure(failure);
+  const failureClass = classifyInContext(failure, attempt, context);
   if (failureClass === "permanent") {
     return { retry: false, failureClass, reason: explainPermanent(failure) };
   }

@@ -64,8 +64,10 @@ export async function scheduleRetryOrFail(
 ): Promise<VmRecord | undefined> {
   const now = deps.clock.now();
   const attemptsMade = row.status === "Acting" ? row.attempt : row.attempt + 1;
-  const decision = decideRetry(failure, attemptsMade, now, deadline, deps.settings.retry, deps.random);
-  deps.backpressure.afterFailure(row, decision.failureClass, now.getTime(), failure.retryAfterSeconds);
+  deps.backpressure.afterFailure(row, failure, now.getTime());
+  const decision = decideRetry(failure, attemptsMade, now, deadline, deps.settings.retry, deps.random, {
+    domainFailing: deps.backpressure.domainFailing(row),
+  });
   if (!decision.retry) {
     return deps.store.updateVmRow(row, {
       status: "Failed", finishedAt: now, attempt: attemptsMade, errorCode: failure.code,

@@ -1,11 +1,15 @@
 /**
- * Turning VMs due for their power call into act messages: VMs of one subscription + region due in the
- * same second travel together (up to ACT_BATCH_SIZE), each message delayed until its VMs are due.
+ * Turning VMs due for their power call into act messages: VMs of one subscription due in the same time
+ * window travel together (up to ACT_BATCH_SIZE), each message delayed to the end of its window — never
+ * before any of its VMs is due, so the pacing plan holds. Few, full messages matter: a storage queue gets
+ * slower the more messages it holds, and every message is a function execution.
  */
 import type { EngineDeps } from "./ports";
 import type { ActMessage, RequestRecord, VmRecord } from "./records";
 
 export const ACT_BATCH_SIZE = 50;
+/** Window for large releases (seconds); a handful of VMs (retries, deferrals) keep second precision. */
+const RELEASE_WINDOW_SECONDS = 10;
 
 type RequestRef = Pick<RequestRecord, "requestId" | "action" | "deadline">;
 
@@ -15,10 +19,12 @@ export function secondsUntilDue(row: VmRecord, now: Date): number {
 }
 
 export function actMessages(request: RequestRef, rows: VmRecord[], now: Date): { message: ActMessage; delaySeconds: number }[] {
+  const window = rows.length > ACT_BATCH_SIZE ? RELEASE_WINDOW_SECONDS : 1;
   const groups = new Map<string, { delaySeconds: number; rows: VmRecord[] }>();
   for (const row of rows) {
-    const delaySeconds = Math.ceil(secondsUntilDue(row, now));
-    const key = `${row.subscriptionId}|${row.location}|${delaySeconds}`.toLowerCase();
+    const due = secondsUntilDue(row, now);
+    const delaySeconds = Math.ceil(due / window) * window;
+    const key = `${row.subscriptionId}|${delaySeconds}`.toLowerCase();
     const group = groups.get(key) ?? { delaySeconds, rows: [] };
     group.rows.push(row);
     groups.set(key, group);

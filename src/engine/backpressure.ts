@@ -4,8 +4,9 @@
  * sweep report what happened. In memory, per host instance (see domain/circuitBreaker.ts).
  */
 import { CircuitBreakers, type BreakerSettings } from "../domain/circuitBreaker";
-import { RateGuard, type PacingBudget } from "../domain/pacing";
-import type { FailureClass } from "../domain/retryPolicy";
+import { RateGuard, TokenBuckets, type PacingBudget } from "../domain/pacing";
+import { classifyFailure } from "../domain/retryPolicy";
+import type { ArmFailure } from "../domain/armError";
 import type { VmRecord } from "./records";
 
 export interface RemainingBudget {
@@ -22,8 +23,14 @@ export class Backpressure {
   private readonly computeGuard: RateGuard;
   private readonly writesGuard: RateGuard;
 
+  private readonly computeTokens: TokenBuckets;
+  private readonly writeTokens: TokenBuckets;
+
   constructor(budget: PacingBudget, breaker: BreakerSettings) {
     this.breakers = new CircuitBreakers(breaker);
+    const share = (limit: PacingBudget["compute"]) => ({ burst: Math.max(1, Math.floor(limit.burst * budget.share)), refillPerSecond: limit.refillPerSecond * budget.share });
+    this.computeTokens = new TokenBuckets(share(budget.compute));
+    this.writeTokens = new TokenBuckets(share(budget.armWrites));
     // Hold when less than a third of the plan's reserve is left; resume once the reserve is back.
     const reserve = (limit: PacingBudget["compute"]) => Math.max(2, Math.floor(limit.burst * (1 - budget.share)));
     this.computeGuard = new RateGuard({ lowWater: reserve(budget.compute) / 3, resumeAt: reserve(budget.compute), refillPerSecond: budget.compute.refillPerSecond });
@@ -33,6 +40,8 @@ export class Backpressure {
   admit(row: VmRecord, nowMs: number): Admission {
     const held = Math.max(this.computeGuard.holdSeconds(computeKey(row), nowMs), this.writesGuard.holdSeconds(row.subscriptionId, nowMs));
     if (held > 0) return { go: false, waitSeconds: held, reason: "Azure's remaining request budget for this subscription/region is low" };
+    const budgetWait = Math.max(this.computeTokens.waitSeconds(computeKey(row), nowMs), this.writeTokens.waitSeconds(row.subscriptionId, nowMs));
+    if (budgetWait > 0) return { go: false, waitSeconds: budgetWait, reason: "pacing: this subscription/region's request budget is spent until it refills" };
     const admission = this.breakers.admit(breakerKey(row), nowMs);
     if (!admission.allowed) {
       return {
@@ -41,6 +50,8 @@ export class Backpressure {
         reason: `circuit open: operations on ${row.osType ?? "these"} VMs in ${row.location} keep failing on the platform side; probing before resuming`,
       };
     }
+    this.computeTokens.take(computeKey(row), nowMs);
+    this.writeTokens.take(row.subscriptionId, nowMs);
     return { go: true };
   }
 
@@ -49,8 +60,13 @@ export class Backpressure {
     this.writesGuard.observe(row.subscriptionId, remaining.armWrites, nowMs);
   }
 
-  /** A refused call or a failed operation. Throttling is the guards' business, not the breaker's. */
-  afterFailure(row: VmRecord, failureClass: FailureClass, nowMs: number, retryAfterSeconds?: number): void {
+  /**
+   * A refused call or a failed operation. Throttling is the guards' business, not the breaker's; every
+   * operation that Azure accepted and then failed counts towards the breaker, whatever its code.
+   */
+  afterFailure(row: VmRecord, failure: ArmFailure, nowMs: number): void {
+    const failureClass = classifyFailure(failure);
+    const retryAfterSeconds = failure.retryAfterSeconds;
     if (failureClass === "throttled") {
       // Everyone else waiting on these buckets would get the same 429: hold them all for the Retry-After.
       const until = nowMs + (retryAfterSeconds ?? 0) * 1000;
@@ -58,7 +74,12 @@ export class Backpressure {
       this.writesGuard.holdAtLeast(row.subscriptionId, until);
       return;
     }
-    if (failureClass === "transient" || failureClass === "capacity") this.breakers.recordFailure(breakerKey(row), nowMs);
+    if (failureClass === "transient" || failureClass === "capacity" || failure.status === 200) this.breakers.recordFailure(breakerKey(row), nowMs);
+  }
+
+  /** Is this VM's failure domain failing as a whole (its breaker open)? */
+  domainFailing(row: VmRecord): boolean {
+    return this.breakers.isOpen(breakerKey(row));
   }
 
   afterReached(row: VmRecord): void {

@@ -44,7 +44,8 @@ export interface RequestStore {
   updateRequest(record: RequestRecord, changes: Partial<RequestRecord>): Promise<RequestRecord | undefined>;
   /** Writes VM rows that do not exist yet; rows already there are left as they are (a rerun must not reset progress). */
   insertVmRows(rows: VmRecord[]): Promise<void>;
-  listVmRows(requestId: string, filter?: { subscriptionId?: string }): Promise<VmRecord[]>;
+  /** `openOnly`: only rows without an outcome yet (filtered by the store, not after reading). */
+  listVmRows(requestId: string, filter?: { subscriptionId?: string; openOnly?: boolean }): Promise<VmRecord[]>;
   getVmRow(requestId: string, key: string): Promise<VmRecord | undefined>;
   updateVmRow(row: VmRecord, changes: Partial<VmRecord>): Promise<VmRecord | undefined>;
   /** Binds an idempotency identity to a request id; returns the id that owns it (ours, or an earlier one). */

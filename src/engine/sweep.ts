@@ -32,7 +32,7 @@ export async function sweepSubscription(deps: EngineDeps, message: VerifyMessage
 
   const request = await deps.store.getRequest(message.requestId);
   if (!request) return;
-  const rows = (await deps.store.listVmRows(message.requestId, { subscriptionId: message.subscriptionId })).filter((r) => !isTerminal(r.status));
+  const rows = await deps.store.listVmRows(message.requestId, { subscriptionId: message.subscriptionId, openOnly: true });
   let nextDelay = deps.settings.verifyIntervalSeconds;
   const closed = new Set<string>();
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DOCUMENTED_BUDGET, interleaveByBucket, planCallOffsets, RateGuard, type PacingBudget } from "../../src/domain/pacing";
+import { DOCUMENTED_BUDGET, interleaveByBucket, planCallOffsets, RateGuard, TokenBuckets, type PacingBudget } from "../../src/domain/pacing";
 
 const full: PacingBudget = { ...DOCUMENTED_BUDGET, share: 1 };
 
@@ -65,5 +65,21 @@ describe("RateGuard", () => {
     expect(guard.holdSeconds("k", 1000)).toBeCloseTo(7);
     expect(guard.holdSeconds("k", 8000)).toBe(0);
     expect(guard.holdSeconds("other", 1000)).toBe(0);
+  });
+});
+
+describe("TokenBuckets", () => {
+  it("lets a late host catch up only as fast as the bucket refills", () => {
+    const buckets = new TokenBuckets({ burst: 3, refillPerSecond: 1 });
+    for (let i = 0; i < 3; i++) {
+      expect(buckets.waitSeconds("k", 0)).toBe(0);
+      buckets.take("k", 0);
+    }
+    expect(buckets.waitSeconds("k", 0)).toBe(1);
+    // Ten idle seconds refill only up to the burst: the eleventh-second catch-up gets 3, not 10.
+    let sent = 0;
+    while (buckets.waitSeconds("k", 10_000) === 0) { buckets.take("k", 10_000); sent++; }
+    expect(sent).toBe(3);
+    expect(buckets.waitSeconds("other", 10_000)).toBe(0);
   });
 });

@@ -59,4 +59,15 @@ describe("decideRetry", () => {
     expect(d.retry).toBe(false);
     if (!d.retry) expect(d.reason).toMatch(/deadline.*3 attempt\(s\).*InternalServerError: boom/);
   });
+  it("gives a failed operation with an unknown code one more try, then fails it", () => {
+    const failure = { status: 200, code: "VMExtensionProvisioningError", message: "extension not found" };
+    expect(decideRetry(failure, 1, now, inAnHour, DEFAULT_RETRY_POLICY, random).retry).toBe(true);
+    expect(decideRetry(failure, 2, now, inAnHour, DEFAULT_RETRY_POLICY, random).retry).toBe(false);
+  });
+  it("keeps retrying such failures while the VM's whole failure domain is failing (a platform incident)", () => {
+    const failure = { status: 200, code: "VMExtensionProvisioningError", message: "extension not found" };
+    expect(decideRetry(failure, 5, now, inAnHour, DEFAULT_RETRY_POLICY, random, { domainFailing: true })).toMatchObject({ retry: true, failureClass: "transient" });
+    // A refusal (403) is about this VM whatever the domain does.
+    expect(decideRetry({ status: 403, code: "AuthorizationFailed", message: "" }, 1, now, inAnHour, DEFAULT_RETRY_POLICY, random, { domainFailing: true }).retry).toBe(false);
+  });
 });

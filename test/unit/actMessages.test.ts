@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { actMessages, ACT_BATCH_SIZE } from "../../src/engine/actMessages";
+import type { VmRecord } from "../../src/engine/records";
+
+const now = new Date("2026-01-05T08:00:00Z");
+const row = (i: number, dueInSeconds: number, subscriptionId = "s1"): VmRecord => ({
+  requestId: "r", key: `k${i}`, id: `id${i}`, subscriptionId, resourceGroup: "rg", name: `vm${i}`, location: i % 2 ? "eastus" : "westus",
+  status: "Pending", attempt: 0, dueAt: new Date(now.getTime() + dueInSeconds * 1000),
+});
+const request = { requestId: "r", action: "start" as const, deadline: new Date("2026-01-05T10:00:00Z") };
+
+describe("actMessages", () => {
+  it("never sends a VM before it is due, and batches a large release into few full messages", () => {
+    const rows = Array.from({ length: 1000 }, (_, i) => row(i, i / 8)); // 8 per second for 125 s
+    const batches = actMessages(request, rows, now);
+    const dueOf = new Map(rows.map((r) => [r.key, (r.dueAt!.getTime() - now.getTime()) / 1000]));
+    for (const b of batches) {
+      expect(b.message.vms.length).toBeLessThanOrEqual(ACT_BATCH_SIZE);
+      for (const vm of b.message.vms) expect(b.delaySeconds).toBeGreaterThanOrEqual(dueOf.get(vm.key)!);
+    }
+    expect(batches.reduce((n, b) => n + b.message.vms.length, 0)).toBe(1000);
+    expect(batches.length).toBeLessThanOrEqual(30);
+  });
+
+  it("keeps second precision for a few VMs (retries) and separates subscriptions", () => {
+    const batches = actMessages(request, [row(1, 2.2), row(2, 2.5, "s2")], now);
+    expect(batches.map((b) => b.delaySeconds)).toEqual([3, 3]);
+    expect(batches).toHaveLength(2);
+  });
+});
