@@ -38,13 +38,16 @@ export class CircuitBreakers {
     return `${subscriptionId}|${region}|${osType ?? "unknown"}`.toLowerCase();
   }
 
-  /** May a call for this failure domain go out now? */
+  /**
+   * May a call for this failure domain go out now? Those turned away come back after the probe has had
+   * time to show a verdict (not every few seconds: thousands of VMs may be waiting).
+   */
   admit(key: string, nowMs: number): Admission {
     const s = this.states.get(key);
     if (!s || s.openUntil === undefined) return { allowed: true, probe: false };
-    if (nowMs < s.openUntil) return { allowed: false, retryInSeconds: (s.openUntil - nowMs) / 1000 };
+    if (nowMs < s.openUntil) return { allowed: false, retryInSeconds: (s.openUntil - nowMs) / 1000 + this.settings.probeWaitSeconds };
     const probeRunning = s.probeSince !== undefined && nowMs - s.probeSince < this.settings.probeTimeoutSeconds * 1000;
-    if (probeRunning) return { allowed: false, retryInSeconds: this.settings.probeWaitSeconds };
+    if (probeRunning) return { allowed: false, retryInSeconds: 2 * this.settings.probeWaitSeconds };
     s.probeSince = nowMs;
     return { allowed: true, probe: true };
   }

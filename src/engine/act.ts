@@ -12,12 +12,18 @@ import { mapWithConcurrency } from "./concurrency";
 
 const VMS_IN_PARALLEL = 16;
 
-/** Handles an act message: every VM in it on its own (one VM's failure never holds up the others). */
+/**
+ * Handles an act message: every VM in it on its own (one VM's failure never holds up the others). VMs
+ * that must wait (budget spent, breaker open) go back together, in as few messages as possible.
+ */
 export async function actOnVms(deps: EngineDeps, message: ActMessage): Promise<void> {
-  await mapWithConcurrency(message.vms, VMS_IN_PARALLEL, (vm) => actOnVm(deps, message, vm));
+  const deferred = await mapWithConcurrency(message.vms, VMS_IN_PARALLEL, (vm) => actOnVm(deps, message, vm));
+  const waiting = deferred.filter((row): row is VmRecord => row !== undefined);
+  if (waiting.length > 0) await sendActs(deps, { requestId: message.requestId, action: message.action, deadline: new Date(message.deadline) }, waiting);
 }
 
-async function actOnVm(deps: EngineDeps, message: ActMessage, vm: ActMessage["vms"][number]): Promise<void> {
+/** Returns the row when the VM must wait (its dueAt moved); the caller sends it back. */
+async function actOnVm(deps: EngineDeps, message: ActMessage, vm: ActMessage["vms"][number]): Promise<VmRecord | undefined> {
   const row = await deps.store.getVmRow(message.requestId, vm.key);
   // Idempotency: a duplicate or stale message finds the row already past this attempt.
   if (!row || isTerminal(row.status) || row.attempt !== vm.attempt || row.status === "Acting") return;
@@ -33,8 +39,9 @@ async function actOnVm(deps: EngineDeps, message: ActMessage, vm: ActMessage["vm
   }
   const admission = deps.backpressure.admit(row, now.getTime());
   if (!admission.go) {
-    await deferAct(deps, row, message, admission.waitSeconds, admission.reason);
-    return;
+    // Not now: same attempt, later. No call was made, so nothing is counted.
+    const dueAt = new Date(now.getTime() + admission.waitSeconds * 1000);
+    return deps.store.updateVmRow(row, { dueAt, note: `waiting until ${dueAt.toISOString()}: ${admission.reason}` });
   }
   let remaining;
   try {
@@ -46,13 +53,6 @@ async function actOnVm(deps: EngineDeps, message: ActMessage, vm: ActMessage["vm
   }
   deps.backpressure.afterCall(row, remaining, now.getTime());
   await deps.store.updateVmRow(row, { status: "Acting", actedAt: now, attempt: row.attempt + 1, dueAt: undefined });
-}
-
-/** Not now (budget low, or the breaker is open): same attempt, later. No call was made, so nothing is counted. */
-async function deferAct(deps: EngineDeps, row: VmRecord, message: ActMessage, waitSeconds: number, reason: string): Promise<void> {
-  const dueAt = new Date(deps.clock.now().getTime() + waitSeconds * 1000);
-  const updated = await deps.store.updateVmRow(row, { dueAt, note: `waiting until ${dueAt.toISOString()}: ${reason}` });
-  if (updated) await sendActs(deps, { requestId: row.requestId, action: message.action, deadline: new Date(message.deadline) }, [updated]);
 }
 
 /**

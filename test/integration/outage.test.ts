@@ -47,7 +47,8 @@ describe("regional outage of Windows VM operations", () => {
     const linuxDone = Math.max(...vms.filter((v) => v.name.startsWith("lin-")).map((v) => runningAt(v.name)));
     expect((linuxDone - startedAt) / 1000).toBeLessThan(300); // Linux finished long before the outage ended
     const windowsDone = Math.max(...vms.filter((v) => v.name.startsWith("win-")).map((v) => runningAt(v.name)));
-    expect((windowsDone - startedAt) / 1000).toBeLessThan(900 + 420); // probes at most every 5 minutes, then everyone follows
+    // Probes go out at most every 5 minutes; once one succeeds the waiting VMs follow within about a minute.
+    expect((windowsDone - startedAt) / 1000).toBeLessThan(900 + 300 + 240);
 
     const windowsCalls = (await world.armRequests()).filter((r) => r.operation === "start" && /\/win-/.test(r.vmId ?? ""));
     const duringOutage = windowsCalls.filter((r) => Date.parse(r.time) - startedAt < 900_000);

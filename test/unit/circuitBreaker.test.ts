@@ -9,7 +9,7 @@ describe("CircuitBreakers", () => {
   it("opens after consecutive failures, only for that failure domain", () => {
     const b = new CircuitBreakers(settings);
     for (let i = 0; i < 3; i++) b.recordFailure(windows, 0);
-    expect(b.admit(windows, 1000)).toEqual({ allowed: false, retryInSeconds: 59 });
+    expect(b.admit(windows, 1000)).toEqual({ allowed: false, retryInSeconds: 59 + 30 });
     expect(b.admit(linux, 1000)).toEqual({ allowed: true, probe: false });
   });
 
@@ -17,14 +17,14 @@ describe("CircuitBreakers", () => {
     const b = new CircuitBreakers(settings);
     for (let i = 0; i < 3; i++) b.recordFailure(windows, 0);
     expect(b.admit(windows, 60_000)).toEqual({ allowed: true, probe: true });
-    expect(b.admit(windows, 60_001)).toEqual({ allowed: false, retryInSeconds: 30 }); // one probe at a time; others look again soon
+    expect(b.admit(windows, 60_001)).toEqual({ allowed: false, retryInSeconds: 60 }); // one probe at a time; others come back after a verdict
     b.recordFailure(windows, 70_000);
-    expect(b.admit(windows, 70_000)).toEqual({ allowed: false, retryInSeconds: 120 });
+    expect(b.admit(windows, 70_000)).toEqual({ allowed: false, retryInSeconds: 120 + 30 });
     expect(b.admit(windows, 190_000).allowed).toBe(true);
     b.recordFailure(windows, 190_000);
     b.admit(windows, 430_000);
     b.recordFailure(windows, 430_000);
-    expect(b.admit(windows, 430_000)).toEqual({ allowed: false, retryInSeconds: 240 });
+    expect(b.admit(windows, 430_000)).toEqual({ allowed: false, retryInSeconds: 240 + 30 });
   });
 
   it("closes when a probe reaches its target", () => {
