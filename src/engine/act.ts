@@ -52,7 +52,21 @@ async function actOnVm(deps: EngineDeps, message: ActMessage, vm: ActMessage["vm
     return;
   }
   deps.backpressure.afterCall(row, remaining, now.getTime());
-  await deps.store.updateVmRow(row, { status: "Acting", actedAt: now, attempt: row.attempt + 1, dueAt: undefined });
+  await recordAccepted(deps, row, now);
+}
+
+/**
+ * Azure accepted the call: record it. The etag may have moved meanwhile (a sweep re-kicking an overdue
+ * row touches its dueAt); losing that race must not lose the call, or the next message would call again.
+ */
+async function recordAccepted(deps: EngineDeps, row: VmRecord, actedAt: Date): Promise<void> {
+  let current: VmRecord | undefined = row;
+  for (let tries = 0; current && tries < 5; tries++) {
+    if (await deps.store.updateVmRow(current, { status: "Acting", actedAt, attempt: row.attempt + 1, dueAt: undefined })) return;
+    current = await deps.store.getVmRow(row.requestId, row.key);
+    // Somebody else recorded this attempt (or moved past it): nothing left to do.
+    if (!current || current.attempt !== row.attempt || (current.status !== "Pending" && current.status !== "Waiting")) return;
+  }
 }
 
 /**
