@@ -13,10 +13,6 @@ export interface RunningAzurite {
   stop(): Promise<void>;
 }
 
-function azuriteBin(): string {
-  return require.resolve("azurite/dist/src/azurite.js");
-}
-
 export async function isPortOpen(port: number): Promise<boolean> {
   return await new Promise<boolean>((resolve) => {
     const socket = createConnection({ port, host: "127.0.0.1" });
@@ -35,38 +31,55 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
 }
 
 /**
- * Starts Azurite (queue + table services only, in memory) on free loopback ports.
+ * Starts Azurite in memory on free loopback ports: one process per storage service, because each Azurite
+ * process runs on one core and the queue and table services are both busy in a large run.
  * `--skipApiVersionCheck` is needed because the current storage SDKs send newer API versions than Azurite knows.
+ * Blob runs only when a port is asked for (`npm start`, for tools such as Storage Explorer); the app needs none.
  */
-export async function startAzurite(options: { silent?: boolean; ports?: { blob: number; queue: number; table: number } } = {}): Promise<RunningAzurite> {
+export async function startAzurite(options: { silent?: boolean; ports?: { blob?: number; queue: number; table: number } } = {}): Promise<RunningAzurite> {
   const queuePort = options.ports?.queue ?? (await findFreePort());
   const tablePort = options.ports?.table ?? (await findFreePort());
-  const blobPort = options.ports?.blob ?? (await findFreePort());
-  for (const port of options.ports ? [blobPort, queuePort, tablePort] : []) {
+  const blobPort = options.ports?.blob;
+  const services: { name: "queue" | "table" | "blob"; port: number }[] = [
+    { name: "queue", port: queuePort },
+    { name: "table", port: tablePort },
+    ...(blobPort !== undefined ? [{ name: "blob" as const, port: blobPort }] : []),
+  ];
+  for (const { port } of options.ports ? services : []) {
     if (await isPortOpen(port)) throw new Error(`Port ${port} is already in use (another Azurite?). Stop it, or it will receive this app's queues and tables.`);
   }
-  const child: ChildProcess = spawn(process.execPath, [
-    azuriteBin(),
-    "--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry", "--loose", "--silent",
-    "--blobPort", String(blobPort), "--queuePort", String(queuePort), "--tablePort", String(tablePort),
-  ], { stdio: options.silent === false ? "inherit" : "ignore" });
-  let exited = false;
-  child.once("exit", () => { exited = true; });
+  const children = services.map(({ name, port }) => spawnService(name, port, options.silent !== false));
   try {
-    await Promise.all([waitForPort(queuePort, 20_000), waitForPort(tablePort, 20_000)]);
+    await Promise.all(services.map(({ port }) => waitForPort(port, 20_000)));
   } catch (error) {
-    child.kill("SIGKILL");
+    for (const child of children) child.process.kill("SIGKILL");
     throw error;
   }
   const connectionString =
     `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};` +
-    `BlobEndpoint=http://127.0.0.1:${blobPort}/${DEV_ACCOUNT};` +
+    (blobPort !== undefined ? `BlobEndpoint=http://127.0.0.1:${blobPort}/${DEV_ACCOUNT};` : "") +
     `QueueEndpoint=http://127.0.0.1:${queuePort}/${DEV_ACCOUNT};` +
     `TableEndpoint=http://127.0.0.1:${tablePort}/${DEV_ACCOUNT};`;
   return {
     connectionString,
     queuePort,
     tablePort,
+    async stop() {
+      await Promise.all(children.map((child) => child.stop()));
+    },
+  };
+}
+
+function spawnService(name: "queue" | "table" | "blob", port: number, silent: boolean): { process: ChildProcess; stop(): Promise<void> } {
+  const child: ChildProcess = spawn(process.execPath, [
+    require.resolve(`azurite/dist/src/${name}/main.js`),
+    "--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry", "--loose", "--silent",
+    `--${name}Port`, String(port),
+  ], { stdio: silent ? "ignore" : "inherit" });
+  let exited = false;
+  child.once("exit", () => { exited = true; });
+  return {
+    process: child,
     async stop() {
       if (exited) return;
       await new Promise<void>((resolve) => {
