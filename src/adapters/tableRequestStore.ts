@@ -1,7 +1,12 @@
 /**
- * Where every row of a run is written: Azure Table storage, in v2's tables. A request's own row and its VM
- * rows share one partition (the request id), so VM rows are written in transactions of 100 and a status
- * read is one partition scan. Every update is conditional on the row's etag.
+ * Where every row of a run is written: Azure Table storage, in v2's tables. Every update is conditional on
+ * the row's etag.
+ *
+ * Layout: the request row is partition `<requestId>`; VM rows live in partitions `<requestId>|<subscription>|<shard>`,
+ * 16 shards per subscription chosen by a hash of the row key. A subscription's rows are one partition range
+ * (what a sweep reads), the whole run is another (what the status reads), and no partition holds more than
+ * a sixteenth of a subscription: a single partition serves about 2,000 entities/s, and a 10,000-VM run
+ * writes faster than that at its start. Updates of many rows go out as transactions per partition.
  */
 import { createHash } from "node:crypto";
 import { odata, RestError, type TableClient, type TableEntity, type TransactionAction } from "@azure/data-tables";
@@ -21,7 +26,9 @@ const OPEN_STATUSES: VmRunStatus[] = ["Held", "Pending", "Acting", "Waiting"];
 const IDEMPOTENCY_PARTITION = "idempotency";
 /** Table string properties hold 64 KiB (32K UTF-16 chars): long JSON is split across numbered properties. */
 const CHUNK = 30_000;
+/** Azure's limit of operations per transaction. */
 const BATCH = 100;
+const SHARDS_PER_SUBSCRIPTION = 16;
 
 type Entity = TableEntity<Record<string, unknown>>;
 
@@ -58,9 +65,7 @@ export class TableRequestStore implements RequestStore {
 
   async insertVmRows(rows: VmRecord[]): Promise<void> {
     await this.tables();
-    const batches: VmRecord[][] = [];
-    for (let i = 0; i < rows.length; i += BATCH) batches.push(rows.slice(i, i + BATCH));
-    await mapWithConcurrency(batches, 8, async (batch) => {
+    await mapWithConcurrency(transactionBatches(rows), 8, async (batch) => {
       const actions: TransactionAction[] = batch.map((row) => ["create", vmToEntity(row)]);
       try {
         await this.requests.submitTransaction(actions);
@@ -74,12 +79,12 @@ export class TableRequestStore implements RequestStore {
 
   async listVmRows(requestId: string, filter?: { subscriptionId?: string; openOnly?: boolean }): Promise<VmRecord[]> {
     await this.tables();
-    const prefix = filter?.subscriptionId ? `vm|${filter.subscriptionId.toLowerCase()}|` : "vm|";
+    const prefix = filter?.subscriptionId ? `${requestId}|${filter.subscriptionId.toLowerCase()}|` : `${requestId}|`;
     const upper = prefix.slice(0, -1) + "}";
     const open = filter?.openOnly ? ` and (${OPEN_STATUSES.map((s) => odata`status eq ${s}`).join(" or ")})` : "";
     const rows: VmRecord[] = [];
     const entities = this.requests.listEntities<Record<string, unknown>>({
-      queryOptions: { filter: odata`PartitionKey eq ${requestId} and RowKey ge ${prefix} and RowKey lt ${upper}` + open },
+      queryOptions: { filter: odata`PartitionKey ge ${prefix} and PartitionKey lt ${upper}` + open },
     });
     for await (const entity of entities) rows.push(vmFromEntity(entity));
     return rows;
@@ -89,7 +94,7 @@ export class TableRequestStore implements RequestStore {
     await this.tables();
     const rowKey = vmRowKey(key);
     if (!rowKey) return undefined;
-    const entity = await getOrUndefined(() => this.requests.getEntity<Record<string, unknown>>(requestId, rowKey));
+    const entity = await getOrUndefined(() => this.requests.getEntity<Record<string, unknown>>(vmPartitionKey(requestId, rowKey), rowKey));
     return entity && vmFromEntity(entity);
   }
 
@@ -97,6 +102,28 @@ export class TableRequestStore implements RequestStore {
     const next = { ...row, ...changes };
     const etag = await replaceIfUnchanged(this.requests, vmToEntity(next), row.etag);
     return etag ? { ...next, etag } : undefined;
+  }
+
+  async updateVmRows(updates: { row: VmRecord; changes: Partial<VmRecord> }[]): Promise<(VmRecord | undefined)[]> {
+    const results = new Map<{ row: VmRecord; changes: Partial<VmRecord> }, VmRecord | undefined>();
+    const byRow = new Map(updates.map((u) => [u.row, u]));
+    await mapWithConcurrency(transactionBatches(updates.map((u) => u.row)), 8, async (batch) => {
+      const next = batch.map((row) => ({ ...row, ...byRow.get(row)!.changes }));
+      try {
+        const response = await this.requests.submitTransaction(
+          next.map((row, i): TransactionAction => ["update", vmToEntity(row), "Replace", { etag: batch[i]!.etag ?? "*" }]),
+        );
+        next.forEach((row, i) => results.set(byRow.get(batch[i]!)!, { ...row, etag: response.subResponses[i]?.etag }));
+      } catch (error) {
+        if (!(error instanceof RestError && (error.statusCode === 412 || error.statusCode === 404))) throw error;
+        // A transaction is all or nothing: one row moved on meanwhile, so write this batch row by row.
+        await mapWithConcurrency(batch, 8, async (row) => {
+          const update = byRow.get(row)!;
+          results.set(update, await this.updateVmRow(row, update.changes));
+        });
+      }
+    });
+    return updates.map((u) => results.get(u));
   }
 
   async claimIdempotencyKey(identity: string, requestId: string): Promise<string> {
@@ -139,6 +166,30 @@ export class TableRequestStore implements RequestStore {
 export function vmRowKey(key: string): string | undefined {
   const ref = parseVmId(key);
   return ref && `vm|${ref.subscriptionId}|${ref.resourceGroup}|${ref.name}`.toLowerCase();
+}
+
+/** `<requestId>|<subscription>|<shard>`, derived from the row key alone (FNV-1a), so any reader can find a row. */
+export function vmPartitionKey(requestId: string, rowKey: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < rowKey.length; i++) hash = Math.imul(hash ^ rowKey.charCodeAt(i), 0x01000193);
+  const subscriptionId = rowKey.split("|")[1];
+  return `${requestId}|${subscriptionId}|${((hash >>> 0) % SHARDS_PER_SUBSCRIPTION).toString(16)}`;
+}
+
+/** Rows grouped by partition, in slices a transaction can take. */
+function transactionBatches(rows: VmRecord[]): VmRecord[][] {
+  const byPartition = new Map<string, VmRecord[]>();
+  for (const row of rows) {
+    const partition = vmPartitionKey(row.requestId, vmRowKey(row.key)!);
+    const members = byPartition.get(partition);
+    if (members) members.push(row);
+    else byPartition.set(partition, [row]);
+  }
+  const batches: VmRecord[][] = [];
+  for (const members of byPartition.values()) {
+    for (let i = 0; i < members.length; i += BATCH) batches.push(members.slice(i, i + BATCH));
+  }
+  return batches;
 }
 
 async function replaceIfUnchanged(table: TableClient, entity: Entity, etag: string | undefined): Promise<string | undefined> {
@@ -224,8 +275,9 @@ function readSequence(text: string): SequenceState | undefined {
 }
 
 function vmToEntity(v: VmRecord): Entity {
+  const rowKey = vmRowKey(v.key)!;
   return {
-    partitionKey: v.requestId, rowKey: vmRowKey(v.key)!, key: v.key, id: v.id, subscriptionId: v.subscriptionId,
+    partitionKey: vmPartitionKey(v.requestId, rowKey), rowKey, key: v.key, id: v.id, subscriptionId: v.subscriptionId,
     resourceGroup: v.resourceGroup, name: v.name, location: v.location, osType: v.osType, priority: v.priority,
     status: v.status, group: v.group, attempt: v.attempt, dueAt: v.dueAt, actedAt: v.actedAt, finishedAt: v.finishedAt,
     powerState: v.powerState, errorCode: v.errorCode, errorMessage: v.errorMessage?.slice(0, 8000), note: v.note?.slice(0, 2000),
@@ -234,7 +286,7 @@ function vmToEntity(v: VmRecord): Entity {
 
 function vmFromEntity(e: Record<string, unknown> & { etag?: string }): VmRecord {
   return {
-    requestId: e.partitionKey as string, key: e.key as string, id: e.id as string, subscriptionId: e.subscriptionId as string,
+    requestId: (e.partitionKey as string).split("|")[0]!, key: e.key as string, id: e.id as string, subscriptionId: e.subscriptionId as string,
     resourceGroup: e.resourceGroup as string, name: e.name as string, location: (e.location as string) ?? "",
     osType: str(e.osType), priority: str(e.priority), status: e.status as VmRecord["status"],
     group: typeof e.group === "number" ? e.group : undefined, attempt: Number(e.attempt ?? 0),

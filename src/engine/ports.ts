@@ -48,6 +48,8 @@ export interface RequestStore {
   listVmRows(requestId: string, filter?: { subscriptionId?: string; openOnly?: boolean }): Promise<VmRecord[]>;
   getVmRow(requestId: string, key: string): Promise<VmRecord | undefined>;
   updateVmRow(row: VmRecord, changes: Partial<VmRecord>): Promise<VmRecord | undefined>;
+  /** Many updates at once (fewer storage round trips); each result as updateVmRow's, in the same order. */
+  updateVmRows(updates: { row: VmRecord; changes: Partial<VmRecord> }[]): Promise<(VmRecord | undefined)[]>;
   /** Binds an idempotency identity to a request id; returns the id that owns it (ours, or an earlier one). */
   claimIdempotencyKey(identity: string, requestId: string): Promise<string>;
   insertSweeps(rows: SweepRecord[]): Promise<void>;
