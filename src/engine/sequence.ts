@@ -6,13 +6,11 @@
  * steps is healed by the next call.
  */
 import { isTerminal } from "../domain/runState";
-import { mapWithConcurrency } from "./concurrency";
 import { schedulePending } from "./orchestrate";
-import { sendActs } from "./actMessages";
+import { writeRows } from "./rowWrites";
 import type { EngineDeps } from "./ports";
 import type { RequestRecord, SequenceState, VmRecord } from "./records";
 
-const WRITE_CONCURRENCY = 16;
 /** More groups than this in one call means something is wrong; the next sweep carries on anyway. */
 const MAX_GROUPS_PER_CALL = 1000;
 
@@ -23,7 +21,7 @@ export async function advanceSequence(deps: EngineDeps, requestId: string): Prom
     if (!record || !sequence || record.stage === "completed") return;
     const rows = await deps.store.listVmRows(requestId);
     if (sequence.haltedBy) {
-      await markNotStarted(deps, rows, sequence);
+      await markNotStarted(deps, record, rows, sequence);
       return;
     }
     await releaseHeldRows(deps, record, sequence, rows);
@@ -34,7 +32,7 @@ export async function advanceSequence(deps: EngineDeps, requestId: string): Prom
     if (failed && !sequence.continueOnError) {
       const haltedBy = { group: sequence.groups[sequence.current]!.value, vmId: failed.id, code: failed.errorCode ?? "Failed", message: failed.errorMessage ?? "" };
       const updated = await deps.store.updateRequest(record, { sequence: { ...sequence, haltedBy } });
-      if (updated) await markNotStarted(deps, rows, updated.sequence!);
+      if (updated) await markNotStarted(deps, updated, rows, updated.sequence!);
       return;
     }
     const next = sequence.current + 1;
@@ -63,19 +61,15 @@ async function releaseHeldRows(deps: EngineDeps, record: RequestRecord, sequence
     const members = releasable.filter((r) => r.group === group);
     const plans = members.map((r) => ({ ...r }));
     schedulePending(plans, sequence.groups[group]!.releasedAt ?? now, deps.settings.pacing);
-    const released = await mapWithConcurrency(members, WRITE_CONCURRENCY, (original, i) =>
-      deps.store.updateVmRow(original, { status: "Pending", dueAt: plans[i]!.dueAt, note: undefined }),
-    );
-    await sendActs(deps, record, released.filter((r): r is VmRecord => r !== undefined));
+    await writeRows(deps, record, members.map((row, i) => ({ row, changes: { status: "Pending", dueAt: plans[i]!.dueAt, note: undefined } })));
   }
 }
 
-async function markNotStarted(deps: EngineDeps, rows: VmRecord[], sequence: SequenceState): Promise<void> {
+async function markNotStarted(deps: EngineDeps, record: RequestRecord, rows: VmRecord[], sequence: SequenceState): Promise<void> {
   const halt = sequence.haltedBy!;
   const note =
     `not started: group ${halt.group} (${sequence.tag}=${halt.group}) failed — ${halt.vmId} ended with ${halt.code}` +
     `; a Sequenced run stops at the first failed group unless ContinueOnError is true`;
-  await mapWithConcurrency(rows.filter((r) => r.status === "Held"), WRITE_CONCURRENCY, (row) =>
-    deps.store.updateVmRow(row, { status: "NotStarted", finishedAt: deps.clock.now(), note }),
-  );
+  const finishedAt = deps.clock.now();
+  await writeRows(deps, record, rows.filter((r) => r.status === "Held").map((row) => ({ row, changes: { status: "NotStarted", finishedAt, note } })));
 }

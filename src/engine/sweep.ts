@@ -11,15 +11,15 @@
 import { isArmRequestError } from "../domain/armError";
 import { isTerminal } from "../domain/runState";
 import { judgeActingVm, type ObservedVmStatus } from "../domain/verification";
-import { scheduleRetryOrFail } from "./act";
+import { retryOrFail } from "./act";
 import { mapWithConcurrency } from "./concurrency";
 import { finalizeIfComplete } from "./finalize";
-import { sendActs } from "./actMessages";
+import { writeRows, type RowWrite } from "./rowWrites";
 import { advanceSequence } from "./sequence";
 import type { EngineDeps } from "./ports";
 import type { RequestRecord, VerifyMessage, VmRecord } from "./records";
 
-const WRITE_CONCURRENCY = 16;
+const READ_CONCURRENCY = 16;
 const MAX_REKICKS_PER_SWEEP = 100;
 
 export async function sweepSubscription(deps: EngineDeps, message: VerifyMessage, dequeueCount: number): Promise<void> {
@@ -62,26 +62,32 @@ async function verifyActingRows(deps: EngineDeps, request: RequestRecord, acting
   if (acting.length === 0) return { closed: [], listed: 0 };
   const { observed, listed } = await readStatuses(deps, acting);
   const now = deps.clock.now();
-  const outcomes = await mapWithConcurrency(acting, WRITE_CONCURRENCY, async (row): Promise<VmRecord | undefined> => {
+  const writes: RowWrite[] = [];
+  for (const row of acting) {
     const verdict = judgeActingVm({
       action: request.action, actedAt: row.actedAt ?? now, deadline: request.deadline, now, observed: observed.get(row.key),
     });
     switch (verdict.kind) {
       case "reached":
         deps.backpressure.afterReached(row);
-        return deps.store.updateVmRow(row, { status: "Succeeded", finishedAt: now, powerState: verdict.powerState, errorCode: undefined, errorMessage: undefined, note: undefined });
+        writes.push({ row, changes: { status: "Succeeded", finishedAt: now, powerState: verdict.powerState, errorCode: undefined, errorMessage: undefined, note: undefined } });
+        break;
       case "gone":
-        return deps.store.updateVmRow(row, { status: "Failed", finishedAt: now, errorCode: "ResourceNotFound", errorMessage: "the VM no longer exists (it disappeared while the action was running)" });
+        writes.push({ row, changes: { status: "Failed", finishedAt: now, errorCode: "ResourceNotFound", errorMessage: "the VM no longer exists (it disappeared while the action was running)" } });
+        break;
       case "deadlinePassed":
-        return deps.store.updateVmRow(row, { status: "Failed", finishedAt: now, errorCode: "DeadlineExceeded", errorMessage: verdict.message, powerState: observed.get(row.key)?.powerState });
+        writes.push({ row, changes: { status: "Failed", finishedAt: now, errorCode: "DeadlineExceeded", errorMessage: verdict.message, powerState: observed.get(row.key)?.powerState } });
+        break;
       case "operationFailed":
-        return scheduleRetryOrFail(deps, row, verdict.failure, request.action, request.deadline);
+        writes.push({ row, changes: retryOrFail(deps, row, verdict.failure, request.deadline) });
+        break;
       case "stillGoing":
         // No write: recording every transition would cost a table write per VM per sweep at scale.
-        return undefined;
+        break;
     }
-  });
-  return { closed: outcomes.filter((r): r is VmRecord => r !== undefined && isTerminal(r.status)).map((r) => r.key), listed };
+  }
+  const written = await writeRows(deps, request, writes);
+  return { closed: written.filter((r): r is VmRecord => r !== undefined && isTerminal(r.status)).map((r) => r.key), listed };
 }
 
 /** A few VMs are cheaper to read one by one; many are cheaper with one paged list of the subscription. */
@@ -91,7 +97,7 @@ async function readStatuses(deps: EngineDeps, rows: VmRecord[]): Promise<{ obser
     return { observed, listed: observed.size };
   }
   const result = new Map<string, ObservedVmStatus>();
-  await mapWithConcurrency(rows, WRITE_CONCURRENCY, async (row) => {
+  await mapWithConcurrency(rows, READ_CONCURRENCY, async (row) => {
     const status = await deps.compute.getVmStatus({ subscriptionId: row.subscriptionId, resourceGroup: row.resourceGroup, name: row.name });
     if (status) result.set(row.key, status);
   });
@@ -107,6 +113,5 @@ async function rekickStalledRows(deps: EngineDeps, request: RequestRecord, waiti
   const now = deps.clock.now();
   const graceMs = deps.settings.stallGraceSeconds * 1000;
   const stalled = waiting.filter((row) => !row.dueAt || now.getTime() - row.dueAt.getTime() > graceMs).slice(0, MAX_REKICKS_PER_SWEEP);
-  const kicked = await mapWithConcurrency(stalled, WRITE_CONCURRENCY, (row) => deps.store.updateVmRow(row, { dueAt: now }));
-  await sendActs(deps, request, kicked.filter((r): r is VmRecord => r !== undefined));
+  await writeRows(deps, request, stalled.map((row) => ({ row, changes: { dueAt: now } })));
 }
