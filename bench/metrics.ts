@@ -9,6 +9,8 @@ export interface RowResult {
   key: string;
   label: string;
   vms: number;
+  /** Simulated seconds per real second this row ran at. */
+  scale: number;
   /** Lower bound from the limits, simulated seconds. */
   tStarSeconds: number;
   /** Simulated seconds from the first request to the last VM reaching running; undefined if not all did. */

@@ -28,7 +28,7 @@ function wall(r: RowResult): string {
 
 export function table(rows: RowResult[]): string {
   const head = [
-    "row", "VMs", "wall time (sim)", "request terminal", "T*", "ratio to T*", "VMs in target state",
+    "row", "VMs", "time scale", "wall time (sim)", "request terminal", "T*", "ratio to T*", "VMs in target state",
     "429s (% of writes)", "ARM reads / VM", "ARM writes / VM", "function executions / VM", "host peak memory", "real time",
   ];
   const lines = [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`];
@@ -37,6 +37,7 @@ export function table(rows: RowResult[]): string {
     lines.push(`| ${[
       r.label,
       r.vms.toLocaleString("en-US"),
+      `${r.scale}×`,
       wall(r),
       r.terminalSeconds !== undefined ? `${clock(r.terminalSeconds)} ${r.requestState ?? ""}`.trim() : r.requestState ?? "n/a",
       clock(r.tStarSeconds),
@@ -74,7 +75,6 @@ export function targetsLine(r: RowResult, timeTarget: boolean): string {
 
 export interface ReportContext {
   date: string;
-  scale: number;
   cores: number;
   memoryGiB: number;
   node: string;
@@ -86,7 +86,7 @@ export interface ReportContext {
 export function markdown(rows: RowResult[], ctx: ReportContext, timeTargetKeys: Set<string>): string {
   const out: string[] = [];
   out.push(
-    `Run ${ctx.date} · \`${ctx.command}\` · time scale ${ctx.scale}× (simulated seconds per real second) · ` +
+    `Run ${ctx.date} · \`${ctx.command}\` · ` +
       `${ctx.cores} cores, ${ctx.memoryGiB.toFixed(0)} GiB, Node ${ctx.node}${ctx.commit ? ` · commit ${ctx.commit}` : ""}`,
   );
   out.push("");
@@ -118,7 +118,7 @@ export function updateReadme(readmePath: string, body: string): void {
       "`npm run bench` starts, for each row, a fresh local world (Azurite, the ARM simulator with Azure's documented " +
       "throttling limits and log-normal start times of 30–180 s, the app in the local functions host), posts one " +
       "`Scheduled` start and measures from the simulator's own VM histories and request log. The baselines run the " +
-      "official SDK against the same simulator. Options: `--scale <n>` (default 10), `--vms <n>` (default 10000), " +
+      "official SDK against the same simulator. Options: `--scale <n>` or `--scale <row>=<n>,...` (defaults 1=3,2=1,3=3,v2=10,naive=10), `--vms <n>` (default 10000), " +
       "`--only 1,2,3,v2,naive`, `--out <file>`, `--no-readme`. Last full run:\n\n" +
       `${start}\n${end}\n\n`;
     const anchor = text.indexOf("## Dependencies");

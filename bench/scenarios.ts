@@ -146,6 +146,7 @@ export async function runAppRow(o: AppRowOptions): Promise<RowResult> {
       key: o.key,
       label: o.label,
       vms: o.fleet.total,
+      scale: o.scale,
       tStarSeconds: tStar,
       wallSeconds: facts.wallSeconds,
       lastRunningSeconds: facts.lastRunningSeconds,

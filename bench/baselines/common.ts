@@ -81,6 +81,7 @@ export async function withBaselineSimulator(o: BaselineOptions, body: (run: Base
       key,
       label,
       vms: o.fleet.total,
+      scale: o.scale,
       tStarSeconds: tStar,
       wallSeconds: facts.wallSeconds,
       lastRunningSeconds: facts.lastRunningSeconds,
