@@ -111,7 +111,9 @@ export class TokenBuckets {
     const now = nowMs / 1000;
     const s = this.state.get(key) ?? { tokens: this.limit.burst, at: now };
     s.tokens = Math.min(this.limit.burst, s.tokens + Math.max(0, now - s.at) * this.limit.refillPerSecond);
-    s.at = now;
+    // Concurrent invocations read the clock at different moments and may arrive out of order: an earlier
+    // timestamp must not move the bucket back in time, or the same seconds would be refilled twice.
+    s.at = Math.max(s.at, now);
     this.state.set(key, s);
     return s;
   }
