@@ -1,15 +1,16 @@
 /**
- * Turning VMs due for their power call into act messages: VMs of one subscription due in the same time
- * window travel together (up to ACT_BATCH_SIZE), each message delayed to the end of its window — never
- * before any of its VMs is due, so the pacing plan holds. Few, full messages matter: a storage queue gets
- * slower the more messages it holds, and every message is a function execution.
+ * Turning VMs due for their power call into act messages: VMs of one subscription due close together
+ * travel together (up to ACT_BATCH_SIZE, due within BATCH_SPREAD_SECONDS of each other), each message
+ * delayed until its last VM is due — never before any of its VMs is due, so the pacing plan holds, and no
+ * VM waits more than the spread beyond its time. Few, full messages matter: a storage queue gets slower
+ * the more messages it holds, and every message is a function execution.
  */
 import type { EngineDeps } from "./ports";
 import type { ActMessage, RequestRecord, VmRecord } from "./records";
 
 export const ACT_BATCH_SIZE = 50;
-/** Window for large releases (seconds); a handful of VMs (retries, deferrals) keep second precision. */
-const RELEASE_WINDOW_SECONDS = 10;
+/** At Azure's write refill (10/s per subscription) this still fills most of a batch, and costs at most 3 s. */
+export const BATCH_SPREAD_SECONDS = 3;
 
 type RequestRef = Pick<RequestRecord, "requestId" | "action" | "deadline">;
 
@@ -19,26 +20,28 @@ export function secondsUntilDue(row: VmRecord, now: Date): number {
 }
 
 export function actMessages(request: RequestRef, rows: VmRecord[], now: Date): { message: ActMessage; delaySeconds: number }[] {
-  const window = rows.length > ACT_BATCH_SIZE ? RELEASE_WINDOW_SECONDS : 1;
-  const groups = new Map<string, { delaySeconds: number; rows: VmRecord[] }>();
+  const bySubscription = new Map<string, { row: VmRecord; due: number }[]>();
   for (const row of rows) {
-    const due = secondsUntilDue(row, now);
-    const delaySeconds = Math.ceil(due / window) * window;
-    const key = `${row.subscriptionId}|${delaySeconds}`.toLowerCase();
-    const group = groups.get(key) ?? { delaySeconds, rows: [] };
-    group.rows.push(row);
-    groups.set(key, group);
+    const key = row.subscriptionId.toLowerCase();
+    const members = bySubscription.get(key) ?? [];
+    members.push({ row, due: secondsUntilDue(row, now) });
+    bySubscription.set(key, members);
   }
   const out: { message: ActMessage; delaySeconds: number }[] = [];
-  for (const { delaySeconds, rows: members } of groups.values()) {
-    for (let i = 0; i < members.length; i += ACT_BATCH_SIZE) {
+  for (const members of bySubscription.values()) {
+    members.sort((a, b) => a.due - b.due);
+    for (let start = 0; start < members.length; ) {
+      let end = start + 1;
+      while (end < members.length && end - start < ACT_BATCH_SIZE && members[end]!.due - members[start]!.due <= BATCH_SPREAD_SECONDS) end++;
+      const batch = members.slice(start, end);
       out.push({
-        delaySeconds,
+        delaySeconds: Math.ceil(batch[batch.length - 1]!.due),
         message: {
           type: "act", requestId: request.requestId, action: request.action, deadline: request.deadline.toISOString(),
-          vms: members.slice(i, i + ACT_BATCH_SIZE).map((r) => ({ key: r.key, attempt: r.attempt })),
+          vms: batch.map(({ row }) => ({ key: row.key, attempt: row.attempt })),
         },
       });
+      start = end;
     }
   }
   return out;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { actMessages, ACT_BATCH_SIZE } from "../../src/engine/actMessages";
+import { actMessages, ACT_BATCH_SIZE, BATCH_SPREAD_SECONDS } from "../../src/engine/actMessages";
 import type { VmRecord } from "../../src/engine/records";
 
 const now = new Date("2026-01-05T08:00:00Z");
@@ -10,16 +10,26 @@ const row = (i: number, dueInSeconds: number, subscriptionId = "s1"): VmRecord =
 const request = { requestId: "r", action: "start" as const, deadline: new Date("2026-01-05T10:00:00Z") };
 
 describe("actMessages", () => {
-  it("never sends a VM before it is due, and batches a large release into few full messages", () => {
+  it("never sends a VM before it is due nor much after, and batches a large release into few messages", () => {
     const rows = Array.from({ length: 1000 }, (_, i) => row(i, i / 8)); // 8 per second for 125 s
     const batches = actMessages(request, rows, now);
     const dueOf = new Map(rows.map((r) => [r.key, (r.dueAt!.getTime() - now.getTime()) / 1000]));
     for (const b of batches) {
       expect(b.message.vms.length).toBeLessThanOrEqual(ACT_BATCH_SIZE);
-      for (const vm of b.message.vms) expect(b.delaySeconds).toBeGreaterThanOrEqual(dueOf.get(vm.key)!);
+      for (const vm of b.message.vms) {
+        expect(b.delaySeconds).toBeGreaterThanOrEqual(dueOf.get(vm.key)!);
+        expect(b.delaySeconds).toBeLessThanOrEqual(dueOf.get(vm.key)! + BATCH_SPREAD_SECONDS + 1);
+      }
     }
     expect(batches.reduce((n, b) => n + b.message.vms.length, 0)).toBe(1000);
-    expect(batches.length).toBeLessThanOrEqual(30);
+    // 8 VMs per second due within 3 s of each other: about 25 per message.
+    expect(batches.length).toBeLessThanOrEqual(45);
+  });
+
+  it("fills whole batches when many VMs are due at once", () => {
+    const batches = actMessages(request, Array.from({ length: 500 }, (_, i) => row(i, 0)), now);
+    expect(batches.map((b) => b.message.vms.length)).toEqual(Array(10).fill(ACT_BATCH_SIZE));
+    expect(batches.every((b) => b.delaySeconds === 0)).toBe(true);
   });
 
   it("keeps second precision for a few VMs (retries) and separates subscriptions", () => {
