@@ -79,15 +79,23 @@ export class TableRequestStore implements RequestStore {
 
   async listVmRows(requestId: string, filter?: { subscriptionId?: string; openOnly?: boolean }): Promise<VmRecord[]> {
     await this.tables();
-    const prefix = filter?.subscriptionId ? `${requestId}|${filter.subscriptionId.toLowerCase()}|` : `${requestId}|`;
-    const upper = prefix.slice(0, -1) + "}";
     const open = filter?.openOnly ? ` and (${OPEN_STATUSES.map((s) => odata`status eq ${s}`).join(" or ")})` : "";
     const rows: VmRecord[] = [];
     const entities = this.requests.listEntities<Record<string, unknown>>({
-      queryOptions: { filter: odata`PartitionKey ge ${prefix} and PartitionKey lt ${upper}` + open },
+      queryOptions: { filter: vmPartitionsFilter(requestId, filter?.subscriptionId) + open },
     });
     for await (const entity of entities) rows.push(vmFromEntity(entity));
     return rows;
+  }
+
+  async listVmStatuses(requestId: string): Promise<VmRunStatus[]> {
+    await this.tables();
+    const statuses: VmRunStatus[] = [];
+    const entities = this.requests.listEntities<{ status: VmRunStatus }>({
+      queryOptions: { filter: vmPartitionsFilter(requestId), select: ["status"] },
+    });
+    for await (const entity of entities) statuses.push(entity.status);
+    return statuses;
   }
 
   async getVmRow(requestId: string, key: string): Promise<VmRecord | undefined> {
@@ -174,6 +182,13 @@ export function vmPartitionKey(requestId: string, rowKey: string): string {
   for (let i = 0; i < rowKey.length; i++) hash = Math.imul(hash ^ rowKey.charCodeAt(i), 0x01000193);
   const subscriptionId = rowKey.split("|")[1];
   return `${requestId}|${subscriptionId}|${((hash >>> 0) % SHARDS_PER_SUBSCRIPTION).toString(16)}`;
+}
+
+/** The partition range of a run's VM rows, or of one subscription's. */
+function vmPartitionsFilter(requestId: string, subscriptionId?: string): string {
+  const prefix = subscriptionId ? `${requestId}|${subscriptionId.toLowerCase()}|` : `${requestId}|`;
+  const upper = prefix.slice(0, -1) + "}";
+  return odata`PartitionKey ge ${prefix} and PartitionKey lt ${upper}`;
 }
 
 /** Rows grouped by partition, in slices a transaction can take. */

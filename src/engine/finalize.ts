@@ -9,8 +9,8 @@ import type { RequestRecord } from "./records";
 export async function finalizeIfComplete(deps: EngineDeps, requestId: string): Promise<void> {
   const record = await deps.store.getRequest(requestId);
   if (!record || record.stage === "completed" || record.stage === "accepted") return;
-  const rows = await deps.store.listVmRows(requestId);
-  const counts = countStatuses(rows.map((r) => r.status));
+  // Every sweep that finishes calls this, often at the same moment: read statuses only, not whole rows.
+  const counts = countStatuses(await deps.store.listVmStatuses(requestId));
   const state = summarizeRun(true, counts, record.scopeErrors.length, record.sequence?.haltedBy !== undefined);
   if (!isTerminalRequestState(state)) return;
   await deps.store.updateRequest(record, { stage: "completed", state, completedAt: deps.clock.now(), message: finalMessage(record, counts) });

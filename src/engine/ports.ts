@@ -4,6 +4,7 @@
  */
 import type { PowerState } from "../domain/power";
 import type { PowerAction } from "../domain/scheduledRequest";
+import type { VmRunStatus } from "../domain/runState";
 import type { VmRef } from "../domain/resourceId";
 import type { ObservedVmStatus } from "../domain/verification";
 import type { RetryPolicy } from "../domain/retryPolicy";
@@ -46,6 +47,8 @@ export interface RequestStore {
   insertVmRows(rows: VmRecord[]): Promise<void>;
   /** `openOnly`: only rows without an outcome yet (filtered by the store, not after reading). */
   listVmRows(requestId: string, filter?: { subscriptionId?: string; openOnly?: boolean }): Promise<VmRecord[]>;
+  /** Only the status of every VM row: what deciding whether a run is complete needs, at a fraction of the reads. */
+  listVmStatuses(requestId: string): Promise<VmRunStatus[]>;
   getVmRow(requestId: string, key: string): Promise<VmRecord | undefined>;
   updateVmRow(row: VmRecord, changes: Partial<VmRecord>): Promise<VmRecord | undefined>;
   /** Many updates at once (fewer storage round trips); each result as updateVmRow's, in the same order. */

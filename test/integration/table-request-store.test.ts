@@ -48,6 +48,9 @@ describe("table request store", () => {
     const all = await store.listVmRows(requestId);
     expect(all).toHaveLength(830);
     expect(all.every((r) => r.requestId === requestId)).toBe(true);
+    const statuses = await store.listVmStatuses(requestId);
+    expect(statuses).toHaveLength(830);
+    expect(new Set(statuses)).toEqual(new Set(["Pending"]));
     const one = all.find((r) => r.name === "vm-0007" && r.subscriptionId === SUB_B)!;
     expect(await store.getVmRow(requestId, one.key)).toMatchObject({ key: one.key, status: "Pending" });
   });
