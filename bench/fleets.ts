@@ -104,6 +104,25 @@ export function manyRegionsFleet(vms: number, subscriptions = 20, regions = ["we
  * budget, and its last start then takes up to the slowest operation. `notBeforeSeconds` raises the bound when
  * some VMs cannot start before a moment (the end of an outage), after which they still need the slowest op.
  */
+/** ARM write bucket per subscription and principal (azure-facts §2): 200 at once, then 10 per second. */
+export const WRITE_BURST = 200;
+export const WRITE_REFILL_PER_SECOND = 10;
+
+/**
+ * The bound with both buckets: T*, or the ARM write bucket's max(0, N − 200)/10 s per subscription plus
+ * the slowest start, whichever is later. No client can beat it; T* alone ignores the write bucket.
+ */
+export function bothBucketsBoundSeconds(fleet: BenchFleet, notBeforeSeconds = 0): number {
+  const perSubscription = new Map<string, number>();
+  for (const [key, n] of fleet.groups) {
+    const sub = key.split("|")[0]!;
+    perSubscription.set(sub, (perSubscription.get(sub) ?? 0) + n);
+  }
+  let writes = 0;
+  for (const n of perSubscription.values()) writes = Math.max(writes, Math.max(0, n - WRITE_BURST) / WRITE_REFILL_PER_SECOND);
+  return Math.max(lowerBoundSeconds(fleet, notBeforeSeconds), writes + fleet.slowestStartSeconds);
+}
+
 export function lowerBoundSeconds(fleet: BenchFleet, notBeforeSeconds = 0): number {
   let worst = 0;
   for (const n of fleet.groups.values()) worst = Math.max(worst, (Math.max(0, n - START_BURST) / START_REFILL_PER_MINUTE) * 60);

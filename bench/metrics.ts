@@ -11,8 +11,10 @@ export interface RowResult {
   vms: number;
   /** Simulated seconds per real second this row ran at. */
   scale: number;
-  /** Lower bound from the limits, simulated seconds. */
+  /** Lower bound from the limits, simulated seconds (the formula: Compute bucket only). */
   tStarSeconds: number;
+  /** Lower bound with the ARM write bucket too. */
+  bothBoundsSeconds: number;
   /** Simulated seconds from the first request to the last VM reaching running; undefined if not all did. */
   wallSeconds?: number;
   /** Simulated seconds until the last VM that did reach running got there. */

@@ -4,7 +4,7 @@
  */
 import { World } from "../src/local/world";
 import type { FaultRuleInput } from "../src/local/arm-simulator";
-import { lowerBoundSeconds, type BenchFleet } from "./fleets";
+import { bothBucketsBoundSeconds, lowerBoundSeconds, type BenchFleet } from "./fleets";
 import { childPids, cpuSeconds, peakRssMiB, simFacts, statusSummary, startSpan, type RowResult } from "./metrics";
 
 /** Production timings in the app's (simulated) seconds. */
@@ -148,6 +148,7 @@ export async function runAppRow(o: AppRowOptions): Promise<RowResult> {
       vms: o.fleet.total,
       scale: o.scale,
       tStarSeconds: tStar,
+      bothBoundsSeconds: bothBucketsBoundSeconds(o.fleet, o.notBeforeSeconds),
       wallSeconds: facts.wallSeconds,
       lastRunningSeconds: facts.lastRunningSeconds,
       terminalSeconds,

@@ -6,7 +6,7 @@
 import { ComputeManagementClient } from "@azure/arm-compute";
 import type { TokenCredential } from "@azure/identity";
 import { startArmSimulator, type RunningArmSimulator } from "../../src/local/arm-simulator";
-import { lowerBoundSeconds, type BenchFleet } from "../fleets";
+import { bothBucketsBoundSeconds, lowerBoundSeconds, type BenchFleet } from "../fleets";
 import { simFacts, statusSummary, startSpan, type RowResult } from "../metrics";
 
 export interface BaselineOptions {
@@ -83,6 +83,7 @@ export async function withBaselineSimulator(o: BaselineOptions, body: (run: Base
       vms: o.fleet.total,
       scale: o.scale,
       tStarSeconds: tStar,
+      bothBoundsSeconds: bothBucketsBoundSeconds(o.fleet),
       wallSeconds: facts.wallSeconds,
       lastRunningSeconds: facts.lastRunningSeconds,
       cappedAtSeconds: capped ? Math.round(run.elapsed()) : undefined,

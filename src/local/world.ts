@@ -95,6 +95,11 @@ export class World {
     return world;
   }
 
+  /** The app settings a host of this world gets (for a process that runs the app's code outside the host). */
+  appSettings(): Record<string, string> {
+    return { ...this.settings };
+  }
+
   get simUrl(): string {
     return this.simulator.url;
   }
