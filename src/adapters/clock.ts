@@ -5,7 +5,8 @@
 import type { Clock } from "../engine/ports";
 
 export function appClock(localTime?: { scale: number; simAnchorMs: number; realAnchorMs: number }): Clock {
-  if (!localTime) return { now: () => new Date() };
+  const sleepFor = (scale: number) => (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, (seconds * 1000) / scale)));
+  if (!localTime) return { now: () => new Date(), sleep: sleepFor(1) };
   const { scale, simAnchorMs, realAnchorMs } = localTime;
-  return { now: () => new Date(simAnchorMs + (Date.now() - realAnchorMs) * scale) };
+  return { now: () => new Date(simAnchorMs + (Date.now() - realAnchorMs) * scale), sleep: sleepFor(scale) };
 }

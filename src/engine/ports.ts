@@ -69,6 +69,8 @@ export interface MessageQueue<T> {
 
 export interface Clock {
   now(): Date;
+  /** Waits this many seconds of the app's time. */
+  sleep(seconds: number): Promise<void>;
 }
 
 export interface EngineSettings {
