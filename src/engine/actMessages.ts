@@ -27,14 +27,16 @@ export function actMessages(request: RequestRef, rows: VmRecord[], now: Date): {
     members.push({ row, due: secondsUntilDue(row, now) });
     bySubscription.set(key, members);
   }
-  const out: { message: ActMessage; delaySeconds: number }[] = [];
+  const out: { message: ActMessage; delaySeconds: number; turn: number }[] = [];
   for (const members of bySubscription.values()) {
+    let turn = 0;
     members.sort((a, b) => a.due - b.due);
     for (let start = 0; start < members.length; ) {
       let end = start + 1;
       while (end < members.length && end - start < ACT_BATCH_SIZE && members[end]!.due - members[start]!.due <= BATCH_SPREAD_SECONDS) end++;
       const batch = members.slice(start, end);
       out.push({
+        turn: turn++,
         delaySeconds: Math.ceil(batch[batch.length - 1]!.due),
         message: {
           type: "act", requestId: request.requestId, action: request.action, deadline: request.deadline.toISOString(),
@@ -44,7 +46,9 @@ export function actMessages(request: RequestRef, rows: VmRecord[], now: Date): {
       start = end;
     }
   }
-  return out;
+  // Subscriptions take turns: each subscription's write bucket refills only once its calls begin, so when
+  // the executors cannot send every burst at once, one batch of each first beats all of one first.
+  return out.sort((a, b) => a.delaySeconds - b.delaySeconds || a.turn - b.turn).map(({ message, delaySeconds }) => ({ message, delaySeconds }));
 }
 
 /** Sends the act messages for these rows, each batch with its own delay. */

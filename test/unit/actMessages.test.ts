@@ -32,6 +32,12 @@ describe("actMessages", () => {
     expect(batches.every((b) => b.delaySeconds === 0)).toBe(true);
   });
 
+  it("lets subscriptions take turns among messages due at the same time", () => {
+    const rows = ["s1", "s2", "s3"].flatMap((sub, s) => Array.from({ length: 150 }, (_, i) => row(s * 1000 + i, 0, sub)));
+    const order = actMessages(request, rows, now).map((b) => rows.find((r) => r.key === b.message.vms[0]!.key)!.subscriptionId);
+    expect(order).toEqual(["s1", "s2", "s3", "s1", "s2", "s3", "s1", "s2", "s3"]);
+  });
+
   it("keeps second precision for a few VMs (retries) and separates subscriptions", () => {
     const batches = actMessages(request, [row(1, 2.2), row(2, 2.5, "s2")], now);
     expect(batches.map((b) => b.delaySeconds)).toEqual([3, 3]);
