@@ -16,9 +16,9 @@ beforeAll(async () => {
   );
   world = await World.start({
     fleet,
-    // 30×: a 100 ms hiccup of the event loop is 3 simulated seconds (5 tokens), inside the 3% reserve;
-    // at 60× it would be 10 tokens and the test would measure the machine, not the pacing.
-    timeScale: 30,
+    // 15×: a 200 ms hiccup (a first TLS handshake, a GC pause) is 3 simulated seconds, 5 tokens, inside the
+    // 3% reserve (9); at 60× it would be 10 tokens and the test would measure the machine, not the pacing.
+    timeScale: 15,
     // The app is told the same budget the simulator enforces (the documented one, shrunk to keep the test short).
     settings: { COMPUTE_POWER_BURST: String(compute.burst), COMPUTE_POWER_PER_MINUTE: String(compute.perMinute) },
   });
