@@ -31,6 +31,7 @@ const BATCH = 100;
 const SHARDS_PER_SUBSCRIPTION = 16;
 
 type Entity = TableEntity<Record<string, unknown>>;
+type VmUpdate = { row: VmRecord; changes: Partial<VmRecord> };
 
 export class TableRequestStore implements RequestStore {
   private ready?: Promise<unknown>;
@@ -65,7 +66,7 @@ export class TableRequestStore implements RequestStore {
 
   async insertVmRows(rows: VmRecord[]): Promise<void> {
     await this.tables();
-    await mapWithConcurrency(transactionBatches(rows), 8, async (batch) => {
+    await mapWithConcurrency(transactionBatches(rows, (row) => row), 8, async (batch) => {
       const actions: TransactionAction[] = batch.map((row) => ["create", vmToEntity(row)]);
       try {
         await this.requests.submitTransaction(actions);
@@ -112,25 +113,30 @@ export class TableRequestStore implements RequestStore {
     return etag ? { ...next, etag } : undefined;
   }
 
-  async updateVmRows(updates: { row: VmRecord; changes: Partial<VmRecord> }[]): Promise<(VmRecord | undefined)[]> {
-    const results = new Map<{ row: VmRecord; changes: Partial<VmRecord> }, VmRecord | undefined>();
-    const byRow = new Map(updates.map((u) => [u.row, u]));
-    await mapWithConcurrency(transactionBatches(updates.map((u) => u.row)), 8, async (batch) => {
-      const next = batch.map((row) => ({ ...row, ...byRow.get(row)!.changes }));
+  async updateVmRows(updates: VmUpdate[]): Promise<(VmRecord | undefined)[]> {
+    const results = new Map<VmUpdate, VmRecord | undefined>();
+    // A transaction may touch an entity once: a second update of the same row goes alone, after the batch.
+    const seen = new Set<string>();
+    const firsts: VmUpdate[] = [];
+    const repeats: VmUpdate[] = [];
+    for (const update of updates) {
+      (seen.has(update.row.key) ? repeats : firsts).push(update);
+      seen.add(update.row.key);
+    }
+    await mapWithConcurrency(transactionBatches(firsts, (u) => u.row), 8, async (batch) => {
+      const next = batch.map(({ row, changes }) => ({ ...row, ...changes }));
       try {
         const response = await this.requests.submitTransaction(
-          next.map((row, i): TransactionAction => ["update", vmToEntity(row), "Replace", { etag: batch[i]!.etag ?? "*" }]),
+          next.map((row, i): TransactionAction => ["update", vmToEntity(row), "Replace", { etag: batch[i]!.row.etag ?? "*" }]),
         );
-        next.forEach((row, i) => results.set(byRow.get(batch[i]!)!, { ...row, etag: response.subResponses[i]?.etag }));
+        next.forEach((row, i) => results.set(batch[i]!, { ...row, etag: response.subResponses[i]?.etag }));
       } catch (error) {
         if (!(error instanceof RestError && (error.statusCode === 412 || error.statusCode === 404))) throw error;
         // A transaction is all or nothing: one row moved on meanwhile, so write this batch row by row.
-        await mapWithConcurrency(batch, 8, async (row) => {
-          const update = byRow.get(row)!;
-          results.set(update, await this.updateVmRow(row, update.changes));
-        });
+        await mapWithConcurrency(batch, 8, async (update) => results.set(update, await this.updateVmRow(update.row, update.changes)));
       }
     });
+    for (const update of repeats) results.set(update, await this.updateVmRow(update.row, update.changes));
     return updates.map((u) => results.get(u));
   }
 
@@ -191,16 +197,17 @@ function vmPartitionsFilter(requestId: string, subscriptionId?: string): string 
   return odata`PartitionKey ge ${prefix} and PartitionKey lt ${upper}`;
 }
 
-/** Rows grouped by partition, in slices a transaction can take. */
-function transactionBatches(rows: VmRecord[]): VmRecord[][] {
-  const byPartition = new Map<string, VmRecord[]>();
-  for (const row of rows) {
+/** Items grouped by their row's partition, in slices a transaction can take. */
+function transactionBatches<T>(items: T[], rowOf: (item: T) => VmRecord): T[][] {
+  const byPartition = new Map<string, T[]>();
+  for (const item of items) {
+    const row = rowOf(item);
     const partition = vmPartitionKey(row.requestId, vmRowKey(row.key)!);
     const members = byPartition.get(partition);
-    if (members) members.push(row);
-    else byPartition.set(partition, [row]);
+    if (members) members.push(item);
+    else byPartition.set(partition, [item]);
   }
-  const batches: VmRecord[][] = [];
+  const batches: T[][] = [];
   for (const members of byPartition.values()) {
     for (let i = 0; i < members.length; i += BATCH) batches.push(members.slice(i, i + BATCH));
   }

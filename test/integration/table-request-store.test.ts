@@ -81,4 +81,17 @@ describe("table request store", () => {
     const next = written.find((w) => w !== undefined)!;
     expect(await store.updateVmRow(next, { status: "Succeeded" })).toBeDefined();
   });
+
+  it("takes two updates of the same row in one batch: the first wins, the second finds the row moved on", async () => {
+    const requestId = "11111111-aaaa-4aaa-8aaa-000000000003";
+    await store.insertVmRows(vmRows(requestId, SUB_A, 5));
+    const [row, other] = await store.listVmRows(requestId);
+    const written = await store.updateVmRows([
+      { row: row!, changes: { status: "Acting", attempt: 1 } },
+      { row: other!, changes: { note: "kept" } },
+      { row: row!, changes: { dueAt: new Date() } },
+    ]);
+    expect(written.map((w) => w !== undefined)).toEqual([true, true, false]);
+    expect(await store.getVmRow(requestId, row!.key)).toMatchObject({ status: "Acting", attempt: 1 });
+  });
 });
