@@ -70,7 +70,7 @@ async function actOnVm(deps: EngineDeps, message: ActMessage, vm: ActMessage["vm
     if (!isArmRequestError(error)) throw error;
     return { row, changes: retryOrFail(deps, row, error.failure, deadline) };
   }
-  deps.backpressure.afterCall(row, remaining, now.getTime());
+  deps.backpressure.afterCall(row, remaining, deps.clock.now().getTime());
   return { row, changes: { status: "Acting", actedAt: now, attempt: row.attempt + 1, dueAt: undefined } };
 }
 

@@ -55,7 +55,10 @@ export class Backpressure {
     return { go: true };
   }
 
+  /** `nowMs`: when the answer came. */
   afterCall(row: VmRecord, remaining: RemainingBudget, nowMs: number): void {
+    this.computeTokens.startRefillAtFirstAnswer(computeKey(row), nowMs);
+    this.writeTokens.startRefillAtFirstAnswer(row.subscriptionId, nowMs);
     this.computeGuard.observe(computeKey(row), remaining.compute, nowMs);
     this.writesGuard.observe(row.subscriptionId, remaining.armWrites, nowMs);
   }
