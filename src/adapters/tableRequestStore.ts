@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 import { odata, RestError, type TableClient, type TableEntity, type TransactionAction } from "@azure/data-tables";
 import { parseVmId } from "../domain/resourceId";
-import type { RequestStore } from "../engine/ports";
+import type { RequestStore, RowWrite } from "../engine/ports";
 import type { VmRunStatus } from "../domain/runState";
 import type { RequestRecord, SequenceState, SweepRecord, VmRecord } from "../engine/records";
 import { mapWithConcurrency } from "../engine/concurrency";
@@ -31,7 +31,6 @@ const BATCH = 100;
 const SHARDS_PER_SUBSCRIPTION = 16;
 
 type Entity = TableEntity<Record<string, unknown>>;
-type VmUpdate = { row: VmRecord; changes: Partial<VmRecord> };
 
 export class TableRequestStore implements RequestStore {
   private ready?: Promise<unknown>;
@@ -113,12 +112,12 @@ export class TableRequestStore implements RequestStore {
     return etag ? { ...next, etag } : undefined;
   }
 
-  async updateVmRows(updates: VmUpdate[]): Promise<(VmRecord | undefined)[]> {
-    const results = new Map<VmUpdate, VmRecord | undefined>();
+  async updateVmRows(updates: RowWrite[]): Promise<(VmRecord | undefined)[]> {
+    const results = new Map<RowWrite, VmRecord | undefined>();
     // A transaction may touch an entity once: a second update of the same row goes alone, after the batch.
     const seen = new Set<string>();
-    const firsts: VmUpdate[] = [];
-    const repeats: VmUpdate[] = [];
+    const firsts: RowWrite[] = [];
+    const repeats: RowWrite[] = [];
     for (const update of updates) {
       (seen.has(update.row.key) ? repeats : firsts).push(update);
       seen.add(update.row.key);

@@ -5,10 +5,10 @@
 import { isArmRequestError, type ArmFailure } from "../domain/armError";
 import { decideRetry } from "../domain/retryPolicy";
 import { isTerminal } from "../domain/runState";
-import type { EngineDeps } from "./ports";
+import type { EngineDeps, RowWrite } from "./ports";
 import type { ActMessage, VmRecord } from "./records";
 import { mapWithConcurrency } from "./concurrency";
-import { writeRows, type RowWrite } from "./rowWrites";
+import { writeRows } from "./rowWrites";
 
 const VMS_IN_PARALLEL = 16;
 /**

@@ -37,6 +37,12 @@ export interface ComputeGateway {
   requestPowerAction(ref: VmRef, action: PowerAction): Promise<RemainingBudget>;
 }
 
+/** A change to one VM row, applied if the row's etag still matches. */
+export interface RowWrite {
+  row: VmRecord;
+  changes: Partial<VmRecord>;
+}
+
 export interface RequestStore {
   /** Returns false if a request with this id exists already. */
   createRequest(record: RequestRecord): Promise<boolean>;
@@ -52,7 +58,7 @@ export interface RequestStore {
   getVmRow(requestId: string, key: string): Promise<VmRecord | undefined>;
   updateVmRow(row: VmRecord, changes: Partial<VmRecord>): Promise<VmRecord | undefined>;
   /** Many updates at once (fewer storage round trips); each result as updateVmRow's, in the same order. */
-  updateVmRows(updates: { row: VmRecord; changes: Partial<VmRecord> }[]): Promise<(VmRecord | undefined)[]>;
+  updateVmRows(updates: RowWrite[]): Promise<(VmRecord | undefined)[]>;
   /** Binds an idempotency identity to a request id; returns the id that owns it (ours, or an earlier one). */
   claimIdempotencyKey(identity: string, requestId: string): Promise<string>;
   insertSweeps(rows: SweepRecord[]): Promise<void>;

@@ -5,13 +5,8 @@
  * call always has a message on its way.
  */
 import { sendActs } from "./actMessages";
-import type { EngineDeps } from "./ports";
+import type { EngineDeps, RowWrite } from "./ports";
 import type { RequestRecord, VmRecord } from "./records";
-
-export interface RowWrite {
-  row: VmRecord;
-  changes: Partial<VmRecord>;
-}
 
 type RequestRef = Pick<RequestRecord, "requestId" | "action" | "deadline">;
 

@@ -14,9 +14,9 @@ import { judgeActingVm, type ObservedVmStatus } from "../domain/verification";
 import { retryOrFail } from "./act";
 import { mapWithConcurrency } from "./concurrency";
 import { finalizeIfComplete } from "./finalize";
-import { writeRows, type RowWrite } from "./rowWrites";
+import { writeRows } from "./rowWrites";
 import { advanceSequence } from "./sequence";
-import type { EngineDeps } from "./ports";
+import type { EngineDeps, RowWrite } from "./ports";
 import type { RequestRecord, VerifyMessage, VmRecord } from "./records";
 
 const READ_CONCURRENCY = 16;
