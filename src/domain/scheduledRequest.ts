@@ -63,7 +63,7 @@ export const DEADLINE_MINUTES_RANGE = { min: 5, max: 1440 } as const;
 export const MAX_ENTRY_PROBLEMS = 100;
 
 export const CLASSIC_RETIRED_MESSAGE =
-  "classic VMs (Azure Service Manager) were retired on 2023-09-06 and cannot be managed; set EnableClassic to false or remove it";
+  "classic VMs (Azure Service Manager) were retired on 2023-09-06 and cannot be managed; remove this entry (EnableClassic itself is accepted and ignored)";
 
 const TOP_KEYS = [
   "Action",
@@ -120,9 +120,9 @@ function parseUnsafe(body: unknown, limits: RequestLimits): ParseResult<Schedule
     add("Action", `Action must be "start" or "stop", got ${describe(rawAction)}`);
   }
 
-  // EnableClassic: accepted only as false.
-  const enableClassic = readBool(top.get("EnableClassic"), "EnableClassic", add);
-  if (enableClassic === true) add("EnableClassic", CLASSIC_RETIRED_MESSAGE);
+  // EnableClassic: v2's documented examples carry `true`, so migrated Logic Apps send it every day. It is
+  // accepted and ignored (classic VMs no longer exist); a classic VM id in a list is still refused by name.
+  readBool(top.get("EnableClassic"), "EnableClassic", add);
 
   const sequenced = readBool(top.get("Sequenced"), "Sequenced", add) ?? false;
   const whatIf = readBool(top.get("WhatIf"), "WhatIf", add) ?? false;
@@ -349,11 +349,16 @@ function readScopes(
   };
 }
 
+/** Names the classic VM in full (not shortened like other entries): the user must find it in a long list. */
+function classicVmProblem(id: string): string {
+  return `${JSON.stringify(id.slice(0, 400))} is a classic VM (Microsoft.ClassicCompute): ${CLASSIC_RETIRED_MESSAGE}`;
+}
+
 /** Explains a rejected scope entry: expected form, plus a hint when it is a valid id of another kind. */
 function malformed(e: unknown, form: string, list: ScopeKey): string {
   if (typeof e !== "string") return `expected a string of the form "${form}", got ${describe(e)}`;
   if (e.trim() === "") return `empty entry; expected "${form}"`;
-  if (isClassicVmId(e)) return `${describe(e)} is a classic VM: ${CLASSIC_RETIRED_MESSAGE}`;
+  if (isClassicVmId(e)) return classicVmProblem(e);
   let hint = "";
   if (list !== "Subscriptions" && parseSubscriptionId(e)) hint = "; this is a subscription id, put it in Subscriptions";
   else if (list !== "ResourceGroups" && parseResourceGroupId(e)) hint = "; this is a resource group id, put it in ResourceGroups";
@@ -372,7 +377,7 @@ function parseExclusion(e: unknown): { exclusion: Exclusion } | { problem: strin
   const s = e.trim();
   if (s === "") return { problem: `empty entry; expected ${expected}` };
   if (s.startsWith("/")) {
-    if (isClassicVmId(s)) return { problem: `${describe(e)} is a classic VM: ${CLASSIC_RETIRED_MESSAGE}` };
+    if (isClassicVmId(s)) return { problem: classicVmProblem(s) };
     const vm = parseVmId(s);
     if (vm) return { exclusion: { kind: "id", key: vmKey(vm) } };
     return { problem: `${describe(e)} is not a VM id; expected ${expected}` };

@@ -11,7 +11,26 @@ function fail(queue: string, problem: string, raw: unknown): never {
 function asObject(queue: string, raw: unknown): Record<string, unknown> {
   const value = typeof raw === "string" ? safeParse(raw) : raw;
   if (!value || typeof value !== "object" || Array.isArray(value)) fail(queue, "not a JSON object", raw);
-  return value as Record<string, unknown>;
+  const o = value as Record<string, unknown>;
+  refuseForeignShape(queue, o, raw);
+  return o;
+}
+
+/**
+ * Start/Stop VMs v2 uses the same queue names, but its .NET functions write PascalCase JSON, while every
+ * message this app writes is camelCase and carries "requestId". A message with only PascalCase fields and
+ * no "requestId" is therefore not ours: almost certainly v2 writing to the same storage account. Refuse it
+ * loudly (it lands in the poison queue with this explanation) instead of half-processing it.
+ */
+function refuseForeignShape(queue: string, o: Record<string, unknown>, raw: unknown): void {
+  const keys = Object.keys(o);
+  if ("requestId" in o || keys.length === 0 || !keys.every((k) => /^[A-Z]/.test(k))) return;
+  throw new Error(
+    `Refused ${queue} message: it looks like a Start/Stop VMs v2 message (PascalCase fields ${keys.slice(0, 5).join(", ")}; ` +
+      `this app's messages are camelCase with "requestId"). This app must never share a storage account with a running ` +
+      `Start/Stop VMs v2: the queue names are the same, the messages are not. Give it its own storage account ` +
+      `(the azd deployment creates one). Message: ${JSON.stringify(raw)?.slice(0, 500)}`,
+  );
 }
 
 function safeParse(text: string): unknown {

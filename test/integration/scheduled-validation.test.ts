@@ -36,7 +36,7 @@ const badInputs: { name: string; body?: unknown; raw?: string; field: RegExp; st
   { name: "non-string scope entry", body: { Action: "start", RequestScopes: { VMLists: [42] } }, field: /^RequestScopes\.VMLists\[0\]$/ },
   { name: "empty string entry", body: { Action: "start", RequestScopes: { VMLists: [""] } }, field: /^RequestScopes\.VMLists\[0\]$/ },
   { name: "lone * exclusion", body: { Action: "start", RequestScopes: { Subscriptions: [`/subscriptions/${SUB_A}/`], ExcludedVMLists: ["*"] } }, field: /^RequestScopes\.ExcludedVMLists\[0\]$/ },
-  { name: "classic VMs requested", body: { ...valid, EnableClassic: true }, field: /^EnableClassic$/ },
+  { name: "classic VM id", body: { Action: "start", EnableClassic: true, RequestScopes: { VMLists: [vm.replace("Microsoft.Compute", "Microsoft.ClassicCompute")] } }, field: /^RequestScopes\.VMLists\[0\]$/ },
   { name: "classic VM id", body: { Action: "start", RequestScopes: { VMLists: [`/subscriptions/${SUB_A}/resourceGroups/rg/providers/Microsoft.ClassicCompute/virtualMachines/old`] } }, field: /^RequestScopes\.VMLists\[0\]$/ },
   { name: "Sequenced not boolean", body: { ...valid, Sequenced: "yes" }, field: /^Sequenced$/ },
   { name: "unknown top-level key", body: { ...valid, Actoin: "start" }, field: /^Actoin$/ },

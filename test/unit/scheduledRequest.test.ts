@@ -139,6 +139,22 @@ describe("parseScheduledRequest: v2 payload", () => {
   });
 });
 
+describe("parseScheduledRequest: EnableClassic (v2's documented examples carry true)", () => {
+  it("accepts the v2 docs' VMLists example with EnableClassic true, unchanged", () => {
+    const body = { Action: "stop", EnableClassic: true, RequestScopes: { ExcludedVMLists: [], VMLists: [VM("vm1", "rg1"), VM("vm2", "rg3")] } };
+    const v = ok(parseScheduledRequest(body, LIMITS));
+    expect(v.action).toBe("stop");
+    expect(v.scopes.vms.map((vm) => vm.name).sort()).toEqual(["vm1", "vm2"]);
+  });
+
+  it("still names a classic VM id in full when EnableClassic is true", () => {
+    const ps = problems(parseScheduledRequest(base({ EnableClassic: true }, { VMLists: [VM("vm1"), CLASSIC] }), LIMITS));
+    expect(ps).toHaveLength(1);
+    expect(ps[0].field).toBe("RequestScopes.VMLists[1]");
+    expect(ps[0].message).toContain(CLASSIC);
+  });
+});
+
 describe("parseScheduledRequest: problems", () => {
   // Each row: a distinct kind of bad input, the field the problem must name, and a fragment of its message.
   const cases: Array<[string, unknown, string, RegExp]> = [
@@ -148,7 +164,8 @@ describe("parseScheduledRequest: problems", () => {
     ["Action missing", { RequestScopes: base().RequestScopes }, "Action", /required.*"start" or "stop"/],
     ["Action restart", base({ Action: "restart" }), "Action", /"start" or "stop"/],
     ["Action number", base({ Action: 1 }), "Action", /"start" or "stop"/],
-    ["EnableClassic true", base({ EnableClassic: true }), "EnableClassic", /retired on 2023-09-06/],
+    ["classic VM id in VMLists", base({}, { VMLists: [CLASSIC] }), "RequestScopes.VMLists[0]", /classic VM.*retired on 2023-09-06/],
+    ["classic VM id in ExcludedVMLists", base({}, { ExcludedVMLists: [CLASSIC] }), "RequestScopes.ExcludedVMLists[0]", /classic VM.*Microsoft\.ClassicCompute/],
     ["EnableClassic junk", base({ EnableClassic: "yes" }), "EnableClassic", /true or false/],
     ["Sequenced number", base({ Sequenced: 1 }), "Sequenced", /true or false/],
     ["WhatIf object", base({ WhatIf: {} }), "WhatIf", /true or false/],
@@ -217,7 +234,6 @@ describe("parseScheduledRequest: problems", () => {
     expect(ps.map((p) => p.field).sort()).toEqual(
       [
         "Action",
-        "EnableClassic",
         "WhatIf",
         "DeadlineMinutes",
         "VMList",
