@@ -5,7 +5,7 @@
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from "@azure/identity";
 import { isLoopbackHost } from "../config";
 
-const SIMULATOR_TOKEN = "local-arm-simulator-token";
+export const SIMULATOR_TOKEN = "local-arm-simulator-token";
 
 /** Hands out the simulator token only for the loopback endpoint it was created for. */
 export function simulatorCredential(endpoint: string): TokenCredential {

@@ -11,10 +11,14 @@ import { startAzurite, type RunningAzurite } from "./azurite";
 import { findFreePort } from "./ports";
 import { requestJson, type JsonResponse } from "./httpsJson";
 import { startArmSimulator, type ControlVm, type RequestLogEntry } from "./arm-simulator";
+import { principalOf } from "./arm-simulator/principal";
+import { SIMULATOR_TOKEN } from "../adapters/credentials";
 
 /** Works from src/local (vitest) and dist/src/local (compiled). */
 export const REPO_ROOT = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? "../../.." : "../..");
 export const FUNCTION_KEY = "integration-test-key";
+/** The principal the simulator sees for the app (derived from the app's local token, as ARM derives it from a real one). */
+export const APP_PRINCIPAL = principalOf(SIMULATOR_TOKEN);
 
 export interface WorldOptions {
   fleet: unknown;
@@ -27,6 +31,8 @@ export interface WorldOptions {
   limits?: boolean;
   /** Seed of the simulator's random numbers (durations, fault probabilities); default 1. */
   seed?: number;
+  /** RBAC for the app's principal, applied before the host starts; none = every action allowed. */
+  roleAssignments?: { scope: string; actions: string[] }[];
 }
 
 /** Per function: invocations counted from the hosts' `Executed '<fn>' (...)` lines (not capped like hostLogs). */
@@ -69,6 +75,7 @@ export class World {
       ...(options.limits === false ? { limits: false } : {}),
     });
     writeFileSync(caPath, simulator.caCertPem);
+    for (const a of options.roleAssignments ?? []) simulator.simulator.rbac.assign({ principal: APP_PRINCIPAL, ...a });
     const timeScale = options.timeScale ?? 1;
     // With compressed time the app runs on the simulator's clock: anchor it to the simulator's "now".
     const appSeconds = (real: number) => String(Math.round(real * timeScale));

@@ -1,6 +1,6 @@
 /**
  * ARM request pipeline, in the order Azure applies it:
- *   1. authentication (401)             4. fault rules (may answer or mark the operation to fail)
+ *   1. authentication (401), then RBAC (403, rbac.ts)   4. fault rules (may answer or mark the operation to fail)
  *   2. ARM read/write buckets (429)     5. Compute RP buckets (429)
  *   3. resource lookup (404)            6. the operation itself
  * Faults come before Compute buckets so an injected error never costs Compute tokens;
@@ -13,8 +13,10 @@ import type { FaultOperation, FaultRule } from "./faults";
 import type { SimResponse } from "./http-util";
 import { armErrorBody } from "./errors";
 import { instanceView, operationJson, vmJson } from "./arm-json";
-import { operationStatus, type ActionKind, type Operation, type OperationError, type SimVm } from "./operations";
+import { operationStatus, type Operation, type OperationError, type SimVm } from "./operations";
 import { bearerToken, principalOf } from "./principal";
+import { parseArmRoute, type Route } from "./route-table";
+import { authorizationFailedBody, requiredAction } from "./rbac";
 
 export interface ArmRequest {
   method: string;
@@ -31,21 +33,6 @@ export interface ArmRouteOptions {
   operationRetryAfterSeconds?: number | false;
 }
 
-type Route =
-  | { op: "list"; sub: string; rg?: string }
-  | { op: "get" | "instanceView"; sub: string; rg: string; vm: string }
-  | { op: ActionKind; sub: string; rg: string; vm: string }
-  | { op: "operationStatus"; sub: string; region: string; opId: string }
-  | { op: "unknown"; sub?: string; badMethod?: boolean };
-
-const ACTIONS: Record<string, ActionKind> = {
-  start: "start",
-  deallocate: "deallocate",
-  poweroff: "powerOff",
-  restart: "restart",
-  simulateeviction: "simulateEviction",
-};
-
 const POLICY_NAMES: Record<BucketName, string> = {
   armReads: "reads",
   armWrites: "writes",
@@ -59,36 +46,6 @@ const POLICY_NAMES: Record<BucketName, string> = {
   vmLowCostGet: "LowCostGetPerVM",
   vmGetOperation: "GetOperationPerVM",
 };
-
-export function parseArmRoute(method: string, path: string): Route {
-  let segs: string[];
-  try {
-    segs = path.split("/").filter(Boolean).map(decodeURIComponent);
-  } catch {
-    return { op: "unknown" };
-  }
-  const low = segs.map((s) => s.toLowerCase());
-  if (low[0] !== "subscriptions" || !segs[1]) return { op: "unknown" };
-  const sub = segs[1];
-  const isGet = method === "GET";
-  const want = (route: Route, needGet: boolean): Route => (needGet === isGet ? route : { op: "unknown", sub, badMethod: true });
-  const computeAt = (i: number) => low[i] === "providers" && low[i + 1] === "microsoft.compute";
-  if (computeAt(2)) {
-    if (low.length === 5 && low[4] === "virtualmachines") return want({ op: "list", sub }, true);
-    if (low.length === 8 && low[4] === "locations" && low[6] === "operations") {
-      return want({ op: "operationStatus", sub, region: segs[5], opId: segs[7] }, true);
-    }
-    return { op: "unknown", sub };
-  }
-  if (low[2] === "resourcegroups" && segs[3] && computeAt(4) && low[6] === "virtualmachines") {
-    const rg = segs[3];
-    if (low.length === 7) return want({ op: "list", sub, rg }, true);
-    if (low.length === 8) return want({ op: "get", sub, rg, vm: segs[7] }, true);
-    if (low.length === 9 && low[8] === "instanceview") return want({ op: "instanceView", sub, rg, vm: segs[7] }, true);
-    if (low.length === 9 && ACTIONS[low[8]]) return want({ op: ACTIONS[low[8]], sub, rg, vm: segs[7] }, false);
-  }
-  return { op: "unknown", sub };
-}
 
 /** The request-log fields a route fills in as it learns them. */
 type LogFields = Pick<RequestLogEntry, "principal" | "subscriptionId" | "region" | "vmId" | "operation" | "throttledBy" | "faultId">;
@@ -133,6 +90,12 @@ function serve(sim: ArmSimulator, req: ArmRequest, route: Route, fields: LogFiel
   }
   fields.principal = principalOf(token);
   const headers: Record<string, string> = {};
+
+  // 1b. authorization (403), before throttling and lookup: ARM refuses a scope it cannot confirm access to
+  const need = requiredAction(req.method, req.path);
+  if (need && !sim.rbac.allows(fields.principal, need)) {
+    return { status: 403, headers, body: authorizationFailedBody(fields.principal, need) };
+  }
 
   // 2. ARM buckets (per subscription + principal)
   const isRead = req.method === "GET";

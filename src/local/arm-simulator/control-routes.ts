@@ -4,6 +4,7 @@ import type { SimResponse } from "./http-util";
 import type { FleetSpec } from "./fleet";
 import type { FaultRuleInput } from "./faults";
 import type { LimitsInput } from "./buckets";
+import type { RoleAssignmentInput } from "./rbac";
 
 export interface ControlRequest {
   method: string;
@@ -79,6 +80,20 @@ function route(sim: ArmSimulator, req: ControlRequest): SimResponse {
       if (m === "GET" && segs.length === 1) return ok(sim.log.since(Number(q.get("since") ?? 0) || 0));
       if (m === "DELETE" && segs.length === 1) {
         sim.log.clear();
+        return { status: 204 };
+      }
+      break;
+    case "rbac":
+      if (segs.length === 2 && segs[1].toLowerCase() === "principals" && m === "GET") return ok({ principals: sim.rbac.principals() });
+      if (segs.length !== 1) break;
+      if (m === "GET") return ok({ assignments: sim.rbac.list() });
+      if (m === "PUT") {
+        const input = json<RoleAssignmentInput | RoleAssignmentInput[]>();
+        for (const a of Array.isArray(input) ? input : [input]) sim.rbac.assign(a);
+        return ok({ assignments: sim.rbac.list() });
+      }
+      if (m === "DELETE") {
+        sim.rbac.remove(q.get("principal") ?? undefined);
         return { status: 204 };
       }
       break;

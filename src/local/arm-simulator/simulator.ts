@@ -4,6 +4,7 @@ import { Clock } from "./clock";
 import { DEFAULT_DURATIONS, drawDurationSeconds, expandFleet, type DurationKind, type DurationRange, type FleetSpec, type VmSeed } from "./fleet";
 import { Throttler, defaultLimits, mergeLimits, type LimitsConfig, type LimitsInput } from "./buckets";
 import { FaultBook } from "./faults";
+import { RbacBook } from "./rbac";
 import { RequestLog } from "./request-log";
 import { mulberry32 } from "./random";
 import {
@@ -59,6 +60,7 @@ export class ArmSimulator {
   readonly clock: Clock;
   readonly throttler: Throttler;
   readonly faults = new FaultBook();
+  readonly rbac = new RbacBook();
   readonly log = new RequestLog();
   readonly pageSize: number;
   private readonly seed: number;
@@ -113,6 +115,7 @@ export class ArmSimulator {
     this.operations.clear();
     this.durations = { ...DEFAULT_DURATIONS };
     this.faults.remove();
+    this.rbac.reset();
     this.firstAttempts.clear();
     this.log.clear();
     // Back to the limits the simulator was started with, so tests don't leak tiny buckets.

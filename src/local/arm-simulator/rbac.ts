@@ -1,0 +1,113 @@
+/**
+ * Azure RBAC as ARM applies it to the simulated routes: each request needs one action at one scope; a role
+ * assignment grants actions at a scope and everything under it (subscription → resource group → resource).
+ * A principal with no assignment at all may do everything, so worlds that do not model RBAC keep working.
+ */
+import { armErrorBody } from "./errors";
+import { parseArmRoute } from "./route-table";
+
+export interface RoleAssignmentInput {
+  principal: string;
+  /** `/subscriptions/<id>`, `/subscriptions/<id>/resourceGroups/<rg>` or a resource id. */
+  scope: string;
+  /** Actions as in a role definition; `*` matches any run of characters (e.g. `Microsoft.Compute/virtualMachines/*`). */
+  actions: string[];
+}
+
+export interface RequiredAction {
+  action: string;
+  /** The scope ARM names in its error: the resource (or collection parent) the request addresses. */
+  scope: string;
+}
+
+const VM = "Microsoft.Compute/virtualMachines";
+const VM_ACTIONS: Record<string, string> = {
+  get: `${VM}/read`,
+  instanceView: `${VM}/instanceView/read`,
+  start: `${VM}/start/action`,
+  deallocate: `${VM}/deallocate/action`,
+  powerOff: `${VM}/powerOff/action`,
+  restart: `${VM}/restart/action`,
+  simulateEviction: `${VM}/simulateEviction/action`,
+};
+
+/** The RBAC action (and scope) each simulated route needs; undefined for paths the simulator does not serve. */
+export function requiredAction(method: string, path: string): RequiredAction | undefined {
+  const route = parseArmRoute(method.toUpperCase(), path);
+  const sub = `/subscriptions/${route.sub}`;
+  switch (route.op) {
+    case "unknown":
+      return undefined;
+    // A list needs read on the scope it lists (ARM answers 403, it does not filter by per-VM access).
+    case "list":
+      return { action: `${VM}/read`, scope: route.rg ? `${sub}/resourceGroups/${route.rg}` : sub };
+    case "operationStatus":
+      return { action: "Microsoft.Compute/locations/operations/read", scope: `${sub}/providers/Microsoft.Compute/locations/${route.region}/operations/${route.opId}` };
+    default:
+      return { action: VM_ACTIONS[route.op]!, scope: `${sub}/resourceGroups/${route.rg}/providers/${VM}/${route.vm}` };
+  }
+}
+
+/** ARM's 403 body, word for word. */
+export function authorizationFailedBody(principal: string, need: RequiredAction): unknown {
+  return armErrorBody(
+    "AuthorizationFailed",
+    `The client '${principal}' with object id '${principal}' does not have authorization to perform action '${need.action}' over scope '${need.scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+  );
+}
+
+function normalizeScope(scope: string): string {
+  return `/${scope.split("/").filter(Boolean).join("/")}`.toLowerCase();
+}
+
+function coversScope(assigned: string, requested: string): boolean {
+  const a = normalizeScope(assigned);
+  const r = normalizeScope(requested);
+  return r === a || r.startsWith(`${a}/`);
+}
+
+function matchesAction(pattern: string, action: string): boolean {
+  const re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, "\\$&")).join(".*")}$`, "i");
+  return re.test(action);
+}
+
+export class RbacBook {
+  private assignments: RoleAssignmentInput[] = [];
+  private readonly seen = new Set<string>();
+
+  assign(input: RoleAssignmentInput): RoleAssignmentInput {
+    const { principal, scope, actions } = input ?? ({} as RoleAssignmentInput);
+    if (typeof principal !== "string" || !principal) throw new Error("principal must be a non-empty string");
+    if (typeof scope !== "string" || !/^\/subscriptions\/[^/]+/i.test(scope)) throw new Error('scope must start with "/subscriptions/<id>"');
+    if (!Array.isArray(actions) || actions.some((a) => typeof a !== "string" || !a)) throw new Error("actions must be an array of non-empty strings");
+    const assignment = { principal, scope, actions: [...actions] };
+    this.assignments.push(assignment);
+    return assignment;
+  }
+
+  list(): RoleAssignmentInput[] {
+    return this.assignments.map((a) => ({ ...a, actions: [...a.actions] }));
+  }
+
+  /** Removes one principal's assignments, or all of them. */
+  remove(principal?: string): void {
+    this.assignments = principal === undefined ? [] : this.assignments.filter((a) => a.principal !== principal);
+  }
+
+  /** Principals that have called the simulator since the last reset (so tests can learn the app's). */
+  principals(): string[] {
+    return [...this.seen];
+  }
+
+  reset(): void {
+    this.assignments = [];
+    this.seen.clear();
+  }
+
+  allows(principal: string, need: RequiredAction): boolean {
+    this.seen.add(principal);
+    const own = this.assignments.filter((a) => a.principal === principal);
+    if (own.length === 0) return true;
+    return own.some((a) => coversScope(a.scope, need.scope) && a.actions.some((p) => matchesAction(p, need.action)));
+  }
+}

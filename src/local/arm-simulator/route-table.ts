@@ -1,0 +1,48 @@
+/** Which simulated ARM route a method + path addresses (shared by the request pipeline and RBAC). */
+import type { ActionKind } from "./operations";
+
+export type Route =
+  | { op: "list"; sub: string; rg?: string }
+  | { op: "get" | "instanceView"; sub: string; rg: string; vm: string }
+  | { op: ActionKind; sub: string; rg: string; vm: string }
+  | { op: "operationStatus"; sub: string; region: string; opId: string }
+  | { op: "unknown"; sub?: string; badMethod?: boolean };
+
+const ACTIONS: Record<string, ActionKind> = {
+  start: "start",
+  deallocate: "deallocate",
+  poweroff: "powerOff",
+  restart: "restart",
+  simulateeviction: "simulateEviction",
+};
+
+export function parseArmRoute(method: string, path: string): Route {
+  let segs: string[];
+  try {
+    segs = path.split("/").filter(Boolean).map(decodeURIComponent);
+  } catch {
+    return { op: "unknown" };
+  }
+  const low = segs.map((s) => s.toLowerCase());
+  if (low[0] !== "subscriptions" || !segs[1]) return { op: "unknown" };
+  const sub = segs[1];
+  const isGet = method === "GET";
+  const want = (route: Route, needGet: boolean): Route => (needGet === isGet ? route : { op: "unknown", sub, badMethod: true });
+  const computeAt = (i: number) => low[i] === "providers" && low[i + 1] === "microsoft.compute";
+  if (computeAt(2)) {
+    if (low.length === 5 && low[4] === "virtualmachines") return want({ op: "list", sub }, true);
+    if (low.length === 8 && low[4] === "locations" && low[6] === "operations") {
+      return want({ op: "operationStatus", sub, region: segs[5], opId: segs[7] }, true);
+    }
+    return { op: "unknown", sub };
+  }
+  if (low[2] === "resourcegroups" && segs[3] && computeAt(4) && low[6] === "virtualmachines") {
+    const rg = segs[3];
+    if (low.length === 7) return want({ op: "list", sub, rg }, true);
+    if (low.length === 8) return want({ op: "get", sub, rg, vm: segs[7] }, true);
+    if (low.length === 9 && low[8] === "instanceview") return want({ op: "instanceView", sub, rg, vm: segs[7] }, true);
+    if (low.length === 9 && ACTIONS[low[8]]) return want({ op: ACTIONS[low[8]], sub, rg, vm: segs[7] }, false);
+  }
+  return { op: "unknown", sub };
+}
+
