@@ -1,0 +1,149 @@
+// Start/Stop VMs (next) for `azd up`: one resource group with the app, its storage, telemetry, role and Logic Apps.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(40)
+@description('azd environment name; names and tags every resource.')
+param environmentName string
+
+@minLength(1)
+@description('Region of the app and its resources.')
+param location string
+
+@description('Comma-separated subscription IDs (/subscriptions/<id>) and resource-group IDs (/subscriptions/<id>/resourceGroups/<name>) the app may start and stop VMs in; other subscriptions of the same tenant are fine.')
+@minLength(1)
+param targetScopes string
+
+@description('Comma-separated e-mail addresses for alerts; empty = no alerts.')
+param alertEmails string = ''
+
+@description('Windows time zone ID of the schedules, e.g. "W. Europe Standard Time".')
+param timeZone string = 'UTC'
+
+@description('Local time (no offset) before which no schedule fires; enabling a Logic App then waits for its next slot instead of firing at once.')
+param scheduleStartTime string = '2026-01-01T00:00:00'
+
+@description('Key the Logic Apps send as x-functions-key. Generated per deployment unless given; rotate by redeploying with a new value.')
+@secure()
+param logicAppsFunctionKey string = newGuid()
+
+param resourceGroupName string = ''
+
+var tags = { 'azd-env-name': environmentName, SolutionName: 'StartStopVMsNext' }
+var token = toLower(uniqueString(subscription().id, environmentName, location))
+var deploymentContainerName = 'app-package-${take(token, 7)}'
+var roleName = 'Start/Stop VMs operator (${environmentName})'
+
+// "/subscriptions/x/" and "/subscriptions/x" are the same scope: normalise, then split by kind.
+var scopes = map(filter(split(targetScopes, ','), s => !empty(trim(s))), s => '/${join(filter(split(trim(s), '/'), p => !empty(p)), '/')}')
+var subscriptionScopes = filter(scopes, s => length(split(s, '/')) == 3)
+var resourceGroupScopes = filter(scopes, s => length(split(s, '/')) == 5)
+// The v2 request scopes every Logic App posts (v2 writes ids with a trailing slash).
+var requestScopes = {
+  Subscriptions: map(subscriptionScopes, s => '${s}/')
+  ResourceGroups: map(resourceGroupScopes, s => '${s}/')
+}
+var schedules = loadJsonContent('schedules/schedules.json')
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'core/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: { name: 'id-${token}', location: location, tags: tags }
+}
+
+module storage 'core/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: 'st${token}'
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+    identityPrincipalId: identity.outputs.principalId
+  }
+}
+
+module telemetry 'monitoring/telemetry.bicep' = {
+  name: 'telemetry'
+  scope: rg
+  params: {
+    logAnalyticsName: 'log-${token}'
+    appInsightsName: 'appi-${token}'
+    location: location
+    tags: tags
+    identityPrincipalId: identity.outputs.principalId
+  }
+}
+
+module app 'app/function-app.bicep' = {
+  name: 'function-app'
+  scope: rg
+  params: {
+    planName: 'plan-${token}'
+    appName: 'func-${token}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    storageQueueEndpoint: storage.outputs.queueEndpoint
+    storageTableEndpoint: storage.outputs.tableEndpoint
+    deploymentContainerName: deploymentContainerName
+    appInsightsConnectionString: telemetry.outputs.connectionString
+    targetScopes: join(scopes, ',')
+    logicAppsFunctionKey: logicAppsFunctionKey
+  }
+}
+
+module operatorRole 'rbac/operator-role.bicep' = {
+  name: 'operator-role'
+  params: { roleName: roleName, assignableScopes: union([ subscription().id ], scopes) }
+}
+
+module subscriptionAccess 'rbac/target-subscription-access.bicep' = [for s in subscriptionScopes: {
+  name: 'access-${uniqueString(s)}'
+  scope: subscription(split(s, '/')[2])
+  params: { roleDefinitionId: operatorRole.outputs.id, principalId: identity.outputs.principalId }
+}]
+
+module resourceGroupAccess 'rbac/target-resource-group-access.bicep' = [for s in resourceGroupScopes: {
+  name: 'access-${uniqueString(s)}'
+  scope: resourceGroup(split(s, '/')[2], split(s, '/')[4])
+  params: { roleDefinitionId: operatorRole.outputs.id, principalId: identity.outputs.principalId }
+}]
+
+module logicApps 'schedules/logic-app.bicep' = [for s in schedules: {
+  name: s.name
+  scope: rg
+  params: {
+    name: s.name
+    location: location
+    tags: tags
+    description: s.description
+    timeZone: timeZone
+    startTime: scheduleStartTime
+    weekDays: s.weekDays
+    hour: s.hour
+    functionBaseUrl: app.outputs.baseUrl
+    requestBody: union(s.body, { RequestScopes: requestScopes })
+    functionKey: logicAppsFunctionKey
+  }
+}]
+
+module alerts 'monitoring/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: { location: location, tags: tags, appInsightsId: telemetry.outputs.appInsightsId, alertEmails: alertEmails }
+}
+
+output AZURE_RESOURCE_GROUP string = rg.name
+output FUNCTION_BASE_URL string = app.outputs.baseUrl
+output FUNCTION_APP_NAME string = app.outputs.name
+output IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+output LOGIC_APP_NAMES array = [for (s, i) in schedules: logicApps[i].outputs.name]

@@ -1,0 +1,117 @@
+// One v2-named Logic App: on its recurrence it posts a request to the app, then polls until the request is final.
+param name string
+param location string
+param tags object = {}
+param description string
+@description('Disabled by default, as in v2: enable it once the scopes are right.')
+param state string = 'Disabled'
+@description('Windows time zone ID, e.g. "W. Europe Standard Time"; the recurrence follows its daylight saving.')
+param timeZone string
+@description('First possible run, local time without offset (e.g. 2026-01-01T00:00:00). A recurrence with a startTime waits for its next slot when enabled instead of firing at once.')
+param startTime string
+param weekDays array
+param hour int
+param minute int = 0
+param functionBaseUrl string
+@description('Route and method of the app function the workflow posts to.')
+param route string = 'Scheduled'
+param requestBody object
+@secure()
+param functionKey string
+@description('Longest a run waits for the request to reach a final state.')
+param pollTimeout string = 'PT3H'
+
+var keyHeader = { 'x-functions-key': functionKey }
+// The key travels in the inputs: keep inputs out of the run history.
+var hideInputs = { secureData: { properties: [ 'inputs' ] } }
+
+resource workflow 'Microsoft.Logic/workflows@2019-05-01' = {
+  name: name
+  location: location
+  tags: union(tags, { description: description })
+  properties: {
+    state: state
+    definition: {
+      '$schema': 'https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#'
+      contentVersion: '1.0.0.0'
+      triggers: {
+        Recurrence: {
+          type: 'Recurrence'
+          recurrence: {
+            frequency: 'Week'
+            interval: 1
+            startTime: startTime
+            timeZone: timeZone
+            schedule: { weekDays: weekDays, hours: [ hour ], minutes: [ minute ] }
+          }
+        }
+      }
+      actions: {
+        Post_request: {
+          type: 'Http'
+          inputs: {
+            method: 'POST'
+            uri: '${functionBaseUrl}/api/${route}'
+            headers: union(keyHeader, { 'Content-Type': 'application/json' })
+            body: requestBody
+            retryPolicy: { type: 'exponential', count: 4, interval: 'PT30S' }
+          }
+          runtimeConfiguration: hideInputs
+        }
+        Initialize_state: {
+          type: 'InitializeVariable'
+          runAfter: { Post_request: [ 'Succeeded' ] }
+          inputs: { variables: [ { name: 'state', type: 'string', value: 'Accepted' }, { name: 'message', type: 'string', value: '' } ] }
+        }
+        Until_final: {
+          type: 'Until'
+          runAfter: { Initialize_state: [ 'Succeeded' ] }
+          expression: '@or(equals(variables(\'state\'), \'Succeeded\'), equals(variables(\'state\'), \'PartiallySucceeded\'), equals(variables(\'state\'), \'Failed\'))'
+          limit: { count: 500, timeout: pollTimeout }
+          actions: {
+            Wait: { type: 'Wait', inputs: { interval: { count: 30, unit: 'Second' } } }
+            Get_status: {
+              type: 'Http'
+              runAfter: { Wait: [ 'Succeeded' ] }
+              inputs: {
+                method: 'GET'
+                uri: '${functionBaseUrl}/api/requests/@{body(\'Post_request\')?[\'requestId\']}?top=1'
+                headers: keyHeader
+                retryPolicy: { type: 'exponential', count: 4, interval: 'PT15S' }
+              }
+              runtimeConfiguration: hideInputs
+            }
+            Set_state: {
+              type: 'SetVariable'
+              runAfter: { Get_status: [ 'Succeeded' ] }
+              inputs: { name: 'state', value: '@{body(\'Get_status\')?[\'state\']}' }
+            }
+            Set_message: {
+              type: 'SetVariable'
+              runAfter: { Set_state: [ 'Succeeded' ] }
+              inputs: { name: 'message', value: '@{body(\'Get_status\')?[\'message\']}' }
+            }
+          }
+        }
+        Fail_unless_succeeded: {
+          type: 'If'
+          runAfter: { Until_final: [ 'Succeeded', 'Failed', 'TimedOut' ] }
+          expression: { not: { equals: [ '@variables(\'state\')', 'Succeeded' ] } }
+          actions: {
+            Terminate_failed: {
+              type: 'Terminate'
+              inputs: {
+                runStatus: 'Failed'
+                runError: { code: '@{variables(\'state\')}', message: '@{variables(\'message\')}' }
+              }
+            }
+          }
+          else: { actions: {} }
+        }
+      }
+      outputs: {}
+    }
+  }
+}
+
+output name string = workflow.name
