@@ -12,7 +12,7 @@ param deploymentContainerName string
 param appInsightsConnectionString string
 @description('Comma-separated target scopes (subscription and resource-group IDs) the app may act on.')
 param targetScopes string
-@description('Key the Logic Apps send as x-functions-key (a named function key; no listKeys needed).')
+@description('Key the Logic Apps send as x-functions-key: a named function key whose value the deployment sets, so nothing reads keys back.')
 @secure()
 param logicAppsFunctionKey string
 param maximumInstanceCount int = 40
@@ -76,7 +76,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
-// A named host-level function key whose value this deployment chooses, so Logic Apps get it without listKeys.
+// A named host-level function key whose value this deployment chooses, so Logic Apps get it without reading keys back.
 resource logicAppsKey 'Microsoft.Web/sites/host/functionKeys@2024-04-01' = {
   name: '${site.name}/default/logicapps'
   properties: {
