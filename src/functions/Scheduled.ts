@@ -10,25 +10,15 @@ import { parseScheduledRequest, type ScheduledRequest } from "../domain/schedule
 import { expandScopes } from "../engine/expandScopes";
 import { planRun } from "../engine/orchestrate";
 import { submitRequest } from "../engine/submitRequest";
-import { invalidFields, json, problem } from "./shared/http";
+import { invalidFields, json, problem, readJsonBody } from "./shared/http";
 import { config, engine } from "./shared/runtime";
 
 const MAX_IDEMPOTENCY_KEY = 255;
 
 export async function scheduled(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const declaredLength = Number(request.headers.get("content-length") ?? "0");
-  const text = declaredLength > config.maxRequestBodyBytes ? undefined : await request.text();
-  if (text === undefined || Buffer.byteLength(text, "utf8") > config.maxRequestBodyBytes) {
-    return problem(413, "The request body is too large", `The body must be at most ${config.maxRequestBodyBytes} bytes; split the scopes into several requests.`, [
-      { field: "(body)", message: `larger than ${config.maxRequestBodyBytes} bytes` },
-    ]);
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (error) {
-    return invalidFields([{ field: "(body)", message: `must be JSON (${(error as Error).message}); send the v2 payload, e.g. {"Action":"start","RequestScopes":{...}}` }]);
-  }
+  const read = await readJsonBody(request, config.maxRequestBodyBytes);
+  if (!read.ok) return read.response;
+  const { value: body, text } = read;
   const parsed = parseScheduledRequest(body, { maxScopeEntries: config.maxScopeEntries });
   const identity = idempotencyIdentity(request, text);
   const problems = [...(parsed.ok ? [] : parsed.problems), ...(identity.ok ? [] : [identity.problem])];
