@@ -48,8 +48,9 @@ type IdentityResult = { ok: true; value?: string } | { ok: false; problem: { fie
 function idempotencyIdentity(request: HttpRequest, body: string): IdentityResult {
   const key = request.headers.get("idempotency-key");
   if (key !== null) {
-    if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY || !/^[\x21-\x7e]+$/.test(key)) {
-      return { ok: false, problem: { field: "Idempotency-Key (header)", message: `must be 1-${MAX_IDEMPOTENCY_KEY} visible ASCII characters without spaces` } };
+    // No comma: HTTP joins a repeated header with ", ", so "a," could be two keys ("a" and an empty one).
+    if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY || !/^[\x21-\x2b\x2d-\x7e]+$/.test(key)) {
+      return { ok: false, problem: { field: "Idempotency-Key (header)", message: `must be one header of 1-${MAX_IDEMPOTENCY_KEY} visible ASCII characters without spaces or commas` } };
     }
     return { ok: true, value: `key:${key}:${sha256(body)}` };
   }

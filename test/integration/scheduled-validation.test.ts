@@ -47,6 +47,7 @@ const badInputs: { name: string; body?: unknown; raw?: string; field: RegExp; st
   { name: "text/plain body (a cross-site simple POST)", raw: JSON.stringify(valid), headers: { "content-type": "text/plain" }, field: /^content-type \(header\)$/, status: 415 },
   { name: "form-encoded body", raw: "Action=start", headers: { "content-type": "application/x-www-form-urlencoded" }, field: /^content-type \(header\)$/, status: 415 },
   { name: "no content type", raw: JSON.stringify(valid), headers: { "content-type": "" }, field: /^content-type \(header\)$/, status: 415 },
+  { name: "Idempotency-Key with a comma (a repeated header)", body: valid, headers: { "Idempotency-Key": "a,b" }, field: /^Idempotency-Key/ },
   { name: "bad Idempotency-Key header", body: valid, headers: { "Idempotency-Key": "has spaces in it" }, field: /^Idempotency-Key/ },
 ];
 
