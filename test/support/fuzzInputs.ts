@@ -2,6 +2,7 @@
  * Deterministic bad inputs for the HTTP fuzz test: a seeded generator of requests to POST /api/Scheduled
  * and GET /api/requests/{id} that are each invalid by construction (so none may be accepted or written).
  */
+import { mulberry32 } from "../../src/local/arm-simulator/random";
 import { SUB_A, vmIdOf } from "./fleets";
 
 export interface FuzzCase {
@@ -15,18 +16,6 @@ export interface FuzzCase {
   mustRefuse: boolean;
 }
 
-/** mulberry32: a small, well-known 32-bit PRNG, good enough to vary inputs reproducibly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const VM = vmIdOf(SUB_A, "rg-web", "web-01");
 const VALID = { Action: "start", RequestScopes: { VMLists: [VM] } };
 const VALID_TEXT = JSON.stringify(VALID);
@@ -38,7 +27,7 @@ const HOSTILE = ["\u0000", "\u202e", "\u200d", "\ud800", "\udfff", "\u0007", "\u
 const BAD_UTF8 = [Buffer.from([0xff]), Buffer.from([0xc3]), Buffer.from([0xc0, 0xaf]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xf8, 0x88, 0x80, 0x80, 0x80])];
 
 export function* fuzzCases(seed: number, count: number, existingRequestId: string): Generator<FuzzCase> {
-  const rnd = seededRandom(seed);
+  const rnd = mulberry32(seed);
   const int = (n: number) => Math.floor(rnd() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
   const post = (category: string, body: string | Buffer, headers: Record<string, string | string[]> = JSON_HEADERS): FuzzCase => ({
