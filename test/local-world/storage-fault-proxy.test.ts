@@ -12,7 +12,9 @@ import { startStorageFaultProxy, type StorageFaultProxy } from "../../src/local/
 let azurite: RunningAzurite;
 let proxy: StorageFaultProxy;
 let clock = 1_000_000;
-const noRetry = { retryOptions: { maxTries: 1 } };
+// One attempt each, so a test sees the fault itself rather than the SDK's retries (the two SDKs name it differently).
+const queueNoRetry = { retryOptions: { maxTries: 1 } };
+const tableNoRetry = { retryOptions: { maxRetries: 0 } };
 
 beforeAll(async () => {
   azurite = await startAzurite();
@@ -27,8 +29,8 @@ afterAll(async () => {
 beforeEach(() => proxy.clearFaults());
 
 const viaProxy = (name: string) => ({
-  queue: new QueueClient(proxy.connectionString, name, noRetry),
-  table: TableClient.fromConnectionString(proxy.connectionString, name, { allowInsecureConnection: true, ...noRetry }),
+  queue: new QueueClient(proxy.connectionString, name, queueNoRetry),
+  table: TableClient.fromConnectionString(proxy.connectionString, name, { allowInsecureConnection: true, ...tableNoRetry }),
 });
 const direct = (name: string) => ({
   queue: new QueueClient(azurite.connectionString, name),
