@@ -4,6 +4,7 @@
  * 5 deliveries × 5 s leases to poison a message). Afterwards the run must still end, with every VM
  * started and no VM called twice, checked against the simulator's own VM state and request log.
  */
+import { QueueServiceClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { World, generatedFleet } from "../../src/local/world";
 import { SUB_A } from "../support/fleets";
@@ -44,6 +45,15 @@ describe("storage outage mid-run", () => {
     expect((await world.armRequests()).filter(acceptedStart).length).toBeLessThan(VMS); // ...in the middle of the run
 
     const status = await world.waitForRequest(accepted.body.requestId, 90_000);
+    const queues = QueueServiceClient.fromConnectionString(world.azurite.connectionString);
+    const poisoned: Record<string, number> = {};
+    for await (const q of queues.listQueues()) {
+      if (q.name.endsWith("-poison")) poisoned[q.name] = (await queues.getQueueClient(q.name).getProperties()).approximateMessagesCount ?? -1;
+    }
+    const calls = (await world.armRequests()).filter(acceptedStart);
+    console.log(`storage outage: ${refused} requests refused with 503, ${dropped} dropped; run ended ${status.state} ` +
+      `${((Date.now() - started) / 1000).toFixed(0)} s after it was accepted; poison queues ${JSON.stringify(poisoned)}; ` +
+      `${calls.length} accepted starts for ${new Set(calls.map((r) => r.vmId)).size} VMs`);
     expect(status.state).toBe("Succeeded");
     expect((await world.vms()).filter((v) => v.powerState !== "running").map((v) => v.name)).toEqual([]);
     const outcomes = await world.allOutcomes(accepted.body.requestId);
