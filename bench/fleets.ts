@@ -1,17 +1,17 @@
 /**
  * The benchmark's fleets (the simulator's `generate` feature) and the lower bound T* that Azure's documented
- * limits put on starting them (azure-facts §3: per subscription + region, 1,500 starts at once, then 500 a
+ * limits put on starting them (docs/azure-facts.md#compute-throttling: per subscription + region, 1,500 starts at once, then 500 a
  * minute; plus the slowest start).
  */
 import type { FleetSpec } from "../src/local/arm-simulator";
 
-/** Realistic operation times (azure-facts §4: start 30 s–3 min, deallocate 30 s–2 min), log-normal. */
+/** Realistic operation times (docs/azure-facts.md#power-states-and-lros: start 30 s–3 min, deallocate 30 s–2 min), log-normal. */
 export const BENCH_DURATIONS = {
   start: { minSeconds: 30, maxSeconds: 180, medianSeconds: 60 },
   deallocate: { minSeconds: 30, maxSeconds: 120, medianSeconds: 50 },
 };
 
-/** Compute UpdateVM bucket per subscription + region (azure-facts §3). */
+/** Compute UpdateVM bucket per subscription + region (docs/azure-facts.md#compute-throttling). */
 export const START_BURST = 1500;
 export const START_REFILL_PER_MINUTE = 500;
 
@@ -104,7 +104,7 @@ export function manyRegionsFleet(vms: number, subscriptions = 20, regions = ["we
  * budget, and its last start then takes up to the slowest operation. `notBeforeSeconds` raises the bound when
  * some VMs cannot start before a moment (the end of an outage), after which they still need the slowest op.
  */
-/** ARM write bucket per subscription and principal (azure-facts §2): 200 at once, then 10 per second. */
+/** ARM write bucket per subscription and principal (docs/azure-facts.md#arm-throttling): 200 at once, then 10 per second. */
 export const WRITE_BURST = 200;
 export const WRITE_REFILL_PER_SECOND = 10;
 

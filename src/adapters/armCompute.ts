@@ -151,7 +151,7 @@ export function observe(statuses: InstanceViewStatus[] | undefined): ObservedVmS
 /**
  * What Azure says is left of the budgets a power call spends: `x-ms-ratelimit-remaining-subscription-writes`
  * and the Compute policy in `x-ms-ratelimit-remaining-resource` ("Microsoft.Compute/UpdateVM;1499,...";
- * older forms carry a window suffix such as "UpdateVM3Min"), split on "," then ";" (azure-facts §3).
+ * older forms carry a window suffix such as "UpdateVM3Min"), split on "," then ";" (docs/azure-facts.md#compute-throttling).
  */
 export function readRemainingBudget(headers: { get(name: string): string | undefined }, action: PowerAction): RemainingBudget {
   const writes = Number(headers.get("x-ms-ratelimit-remaining-subscription-writes"));

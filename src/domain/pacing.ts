@@ -1,6 +1,6 @@
 /**
  * Pacing: send power calls at the rate Azure's token buckets refill, so that 429s are rare instead of
- * being the pacing mechanism (azure-facts §2–3). Pure: time comes in as parameters.
+ * being the pacing mechanism (docs/azure-facts.md#arm-throttling, #compute-throttling). Pure: time comes in as parameters.
  *
  * Two budgets bound a start/deallocate: Microsoft.Compute's per subscription + region (UpdateVM for start,
  * DeleteVM for deallocate: 1,500 burst, 500 per minute) and Resource Manager's writes per subscription and
@@ -24,7 +24,7 @@ export interface PacingBudget {
   share: number;
 }
 
-/** The documented limits (azure-facts §2–3). */
+/** The documented limits (docs/azure-facts.md#arm-throttling, #compute-throttling). */
 export const DOCUMENTED_BUDGET: PacingBudget = {
   compute: { burst: 1500, refillPerSecond: 500 / 60 },
   armWrites: { burst: 200, refillPerSecond: 10 },

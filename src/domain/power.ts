@@ -4,7 +4,7 @@
  */
 import type { PowerAction } from "./scheduledRequest";
 
-/** Instance-view power states, without the "PowerState/" prefix (azure-facts §4). */
+/** Instance-view power states, without the "PowerState/" prefix (docs/azure-facts.md#power-states-and-lros). */
 export type PowerState = "starting" | "running" | "stopping" | "stopped" | "deallocating" | "deallocated" | "unknown";
 
 const KNOWN: ReadonlySet<string> = new Set(["starting", "running", "stopping", "stopped", "deallocating", "deallocated"]);

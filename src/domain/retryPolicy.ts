@@ -6,7 +6,7 @@ import type { ArmFailure } from "./armError";
 
 export type FailureClass = "throttled" | "transient" | "capacity" | "permanent";
 
-/** Start can fail for lack of capacity in the region/zone; Azure's guidance is to retry later (azure-facts §4). */
+/** Start can fail for lack of capacity in the region/zone; Azure's guidance is to retry later (docs/azure-facts.md#capacity-errors). */
 const CAPACITY_CODES = new Set(["allocationfailed", "zonalallocationfailed", "overconstrainedallocationrequest", "skunotavailable"]);
 
 /** Codes that describe a passing condition even when they arrive with a 4xx or inside a failed operation. */

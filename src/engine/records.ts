@@ -1,6 +1,6 @@
 /**
  * What a run stores and what its queue messages carry. One request row plus one row per VM is the whole
- * state of a run (ARCHITECTURE.md); the per-subscription rows only hold the verification sweep's cursor.
+ * state of a run (docs/architecture.md, rule 3); the per-subscription rows only hold the verification sweep's cursor.
  */
 import type { PowerState } from "../domain/power";
 import type { RequestState, VmRunStatus } from "../domain/runState";

@@ -10,25 +10,15 @@ import { parseScheduledRequest, type ScheduledRequest } from "../domain/schedule
 import { expandScopes } from "../engine/expandScopes";
 import { planRun } from "../engine/orchestrate";
 import { submitRequest } from "../engine/submitRequest";
-import { invalidFields, json, problem } from "./shared/http";
+import { invalidFields, json, problem, readJsonBody } from "./shared/http";
 import { config, engine } from "./shared/runtime";
 
 const MAX_IDEMPOTENCY_KEY = 255;
 
 export async function scheduled(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const declaredLength = Number(request.headers.get("content-length") ?? "0");
-  const text = declaredLength > config.maxRequestBodyBytes ? undefined : await request.text();
-  if (text === undefined || Buffer.byteLength(text, "utf8") > config.maxRequestBodyBytes) {
-    return problem(413, "The request body is too large", `The body must be at most ${config.maxRequestBodyBytes} bytes; split the scopes into several requests.`, [
-      { field: "(body)", message: `larger than ${config.maxRequestBodyBytes} bytes` },
-    ]);
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (error) {
-    return invalidFields([{ field: "(body)", message: `must be JSON (${(error as Error).message}); send the v2 payload, e.g. {"Action":"start","RequestScopes":{...}}` }]);
-  }
+  const read = await readJsonBody(request, config.maxRequestBodyBytes);
+  if (!read.ok) return read.response;
+  const { value: body, text } = read;
   const parsed = parseScheduledRequest(body, { maxScopeEntries: config.maxScopeEntries });
   const identity = idempotencyIdentity(request, text);
   const problems = [...(parsed.ok ? [] : parsed.problems), ...(identity.ok ? [] : [identity.problem])];
@@ -58,8 +48,9 @@ type IdentityResult = { ok: true; value?: string } | { ok: false; problem: { fie
 function idempotencyIdentity(request: HttpRequest, body: string): IdentityResult {
   const key = request.headers.get("idempotency-key");
   if (key !== null) {
-    if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY || !/^[\x21-\x7e]+$/.test(key)) {
-      return { ok: false, problem: { field: "Idempotency-Key (header)", message: `must be 1-${MAX_IDEMPOTENCY_KEY} visible ASCII characters without spaces` } };
+    // No comma: HTTP joins a repeated header with ", ", so "a," could be two keys ("a" and an empty one).
+    if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY || !/^[\x21-\x2b\x2d-\x7e]+$/.test(key)) {
+      return { ok: false, problem: { field: "Idempotency-Key (header)", message: `must be one header of 1-${MAX_IDEMPOTENCY_KEY} visible ASCII characters without spaces or commas` } };
     }
     return { ok: true, value: `key:${key}:${sha256(body)}` };
   }

@@ -3,13 +3,14 @@
  * ports), the ARM simulator with the demo fleet, and the local functions host, then prints what to try.
  *
  * `npm start -- --azure` skips the simulator and manages real VMs with DefaultAzureCredential
- * (e.g. after `az login`); storage stays local.
+ * (e.g. after `az login`); storage stays local. Then the published default key is refused (see functionKey.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { startAzurite, isPortOpen } from "./azurite";
 import { startArmSimulator } from "./arm-simulator";
+import { chooseFunctionKey } from "./functionKey";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const HOST_PORT = Number(process.env.HOST_PORT ?? 7071);
@@ -28,7 +29,9 @@ function localSetting(name: string): string | undefined {
 
 async function main(): Promise<void> {
   const useAzure = process.argv.includes("--azure");
-  const key = process.env.LOCAL_FUNCTION_KEY || localSetting("LOCAL_FUNCTION_KEY") || "local-dev-key";
+  const keyChoice = chooseFunctionKey(useAzure, process.env.LOCAL_FUNCTION_KEY || localSetting("LOCAL_FUNCTION_KEY"));
+  if (!keyChoice.ok) throw new Error(keyChoice.error);
+  const key = keyChoice.key;
   const ports: [number, string][] = [[HOST_PORT, "the functions host (set HOST_PORT)"]];
   if (!useAzure) ports.push([SIM_PORT, "the ARM simulator (set SIM_PORT)"]);
   for (const [port, what] of ports) {
@@ -47,6 +50,8 @@ async function main(): Promise<void> {
     console.log(`ARM simulator: ${sim.url} (demo fleet: local/demo-fleet.json, time x${TIME_SCALE}); control API ${sim.url}/_sim/vms`);
   } else {
     console.log("Managing real Azure VMs through https://management.azure.com with DefaultAzureCredential.");
+    if (keyChoice.generated) console.log(`Function key for this run (send it as the x-functions-key header; it is not stored): ${key}`);
+    console.log(`The host listens on 127.0.0.1:${HOST_PORT} only. Do not expose it: it is a development host, not a server.`);
   }
 
   const host: ChildProcess = spawn(process.execPath, [path.join(ROOT, "dist/src/local/host/main.js"), "--app-dir", ROOT, "--port", String(HOST_PORT)], {

@@ -7,7 +7,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { startAzurite, type RunningAzurite } from "./azurite";
+import { DEV_ACCOUNT, DEV_KEY, startAzurite, type RunningAzurite } from "./azurite";
+import { startStorageFaultProxy, type FaultKind, type StorageFaultProxy, type StorageService } from "./storage-fault-proxy";
 import { findFreePort } from "./ports";
 import { requestJson, type JsonResponse } from "./httpsJson";
 import { startArmSimulator, type ControlVm, type RequestLogEntry } from "./arm-simulator";
@@ -33,6 +34,11 @@ export interface WorldOptions {
   seed?: number;
   /** RBAC for the app's principal, applied before the host starts; none = every action allowed. */
   roleAssignments?: { scope: string; actions: string[] }[];
+  /**
+   * Puts the app's storage behind the fault-injecting proxy (src/local/storage-fault-proxy.ts) so tests can
+   * inject storage outages; the tests' own `azurite.connectionString` stays direct.
+   */
+  storageFaults?: boolean;
 }
 
 /** Per function: invocations counted from the hosts' `Executed '<fn>' (...)` lines (not capped like hostLogs). */
@@ -52,6 +58,8 @@ export class World {
   readonly hostPort: number;
   private logs: string[] = [];
   private invocations = new Map<string, InvocationStats>();
+  /** The proxy between the app and Azurite, when started with `storageFaults: true`. */
+  storageProxy: StorageFaultProxy | undefined;
 
   private constructor(
     readonly azurite: RunningAzurite,
@@ -67,6 +75,9 @@ export class World {
     const dir = mkdtempSync(path.join(tmpdir(), "ssv-world-"));
     const caPath = path.join(dir, "sim-ca.pem");
     const azurite = await startAzurite();
+    const storageProxy = options.storageFaults
+      ? await startStorageFaultProxy({ queueTarget: azurite.queuePort, tableTarget: azurite.tablePort, accountName: DEV_ACCOUNT, accountKey: DEV_KEY })
+      : undefined;
     const simulator = await startArmSimulator({
       fleet: options.fleet as never,
       timeScale: options.timeScale ?? 1,
@@ -81,7 +92,7 @@ export class World {
     const appSeconds = (real: number) => String(Math.round(real * timeScale));
     const localTime: Record<string, string> = timeScale === 1 ? {} : { LOCAL_TIME_SCALE: String(timeScale), LOCAL_TIME_ANCHOR: `${Math.round(simulator.simulator.clock.now())}@${Date.now()}` };
     const settings: Record<string, string> = {
-      AzureWebJobsStorage: azurite.connectionString,
+      AzureWebJobsStorage: storageProxy?.connectionString ?? azurite.connectionString,
       ARM_ENDPOINT: simulator.url,
       ARM_CA_CERT_PATH: caPath,
       LOCAL_FUNCTION_KEY: FUNCTION_KEY,
@@ -98,6 +109,7 @@ export class World {
       ...options.settings,
     };
     const world = new World(azurite, simulator, caPath, await findFreePort(), settings);
+    world.storageProxy = storageProxy;
     for (let i = 0; i < (options.hosts ?? 1); i++) await world.startHost();
     return world;
   }
@@ -240,8 +252,19 @@ export class World {
     }
   }
 
+  /**
+   * From now on, for `seconds` of real time, the app's storage answers 503 ServerBusy (`serverBusy`), drops
+   * connections (`drop`) or is slow (`latency`, `latencyMs` per request). Needs `storageFaults: true`.
+   */
+  injectStorageOutage(kind: FaultKind, seconds: number, options: { services?: StorageService[]; latencyMs?: number } = {}): void {
+    if (!this.storageProxy) throw new Error("injectStorageOutage needs World.start({ storageFaults: true })");
+    const fromMs = Date.now();
+    this.storageProxy.addFault({ kind, fromMs, toMs: fromMs + seconds * 1000, ...options });
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.hostProcesses.map((p) => stopProcess(p, "SIGTERM")));
+    await this.storageProxy?.close();
     await this.simulator.close();
     await this.azurite.stop();
   }

@@ -44,6 +44,10 @@ const badInputs: { name: string; body?: unknown; raw?: string; field: RegExp; st
   { name: "too many scope entries", body: { Action: "start", RequestScopes: { VMLists: Array.from({ length: 1001 }, (_, i) => vmIdOf(SUB_A, "rg", `vm-${i}`)) } }, field: /^RequestScopes$/ },
   { name: "oversized body", raw: JSON.stringify({ ...valid, pad: "x".repeat(300_000) }), field: /^\(body\)$/, status: 413 },
   { name: "SequenceDelaySeconds out of range", body: { ...valid, SequenceDelaySeconds: -5 }, field: /^SequenceDelaySeconds$/ },
+  { name: "text/plain body (a cross-site simple POST)", raw: JSON.stringify(valid), headers: { "content-type": "text/plain" }, field: /^content-type \(header\)$/, status: 415 },
+  { name: "form-encoded body", raw: "Action=start", headers: { "content-type": "application/x-www-form-urlencoded" }, field: /^content-type \(header\)$/, status: 415 },
+  { name: "no content type", raw: JSON.stringify(valid), headers: { "content-type": "" }, field: /^content-type \(header\)$/, status: 415 },
+  { name: "Idempotency-Key with a comma (a repeated header)", body: valid, headers: { "Idempotency-Key": "a,b" }, field: /^Idempotency-Key/ },
   { name: "bad Idempotency-Key header", body: valid, headers: { "Idempotency-Key": "has spaces in it" }, field: /^Idempotency-Key/ },
 ];
 
@@ -84,13 +88,16 @@ describe("POST /api/Scheduled rejects bad input", () => {
 });
 
 describe("function keys", () => {
-  it("refuses a missing or wrong key with 401 and accepts the key as header or ?code=", async () => {
+  it("refuses a missing or wrong key with 401, accepts the key as header, and ?code= only on GET", async () => {
     const body = { Action: "start", WhatIf: true, RequestScopes: { ResourceGroups: [rgId(SUB_A, "rg-web")] } };
     expect((await world.callFunction("POST", "Scheduled", body, { "x-functions-key": "" })).status).toBe(401);
     expect((await world.callFunction("POST", "Scheduled", body, { "x-functions-key": "wrong" })).status).toBe(401);
     expect((await world.callFunction("GET", "requests/00000000-0000-4000-8000-000000000000", undefined, { "x-functions-key": "wrong" })).status).toBe(401);
-    const withCode = await requestJson(`${world.hostUrl}/api/Scheduled?code=${FUNCTION_KEY}`, { method: "POST", body });
-    expect(withCode.status).toBe(200);
+    const postWithCode = await requestJson(`${world.hostUrl}/api/Scheduled?code=${FUNCTION_KEY}`, { method: "POST", body });
+    expect(postWithCode.status).toBe(401);
+    expect(postWithCode.text).toMatch(/x-functions-key/);
+    const getWithCode = await requestJson(`${world.hostUrl}/api/requests/00000000-0000-4000-8000-000000000000?code=${FUNCTION_KEY}`);
+    expect(getWithCode.status).toBe(404);
     const noKeyAtAll = await requestJson(`${world.hostUrl}/api/Scheduled`, { method: "POST", body });
     expect(noKeyAtAll.status).toBe(401);
   });

@@ -104,6 +104,13 @@ describe("local functions host (child process + Azurite)", () => {
     expect((await fetch(`${host.base}/api/items/1`, { headers: { "x-functions-key": "nope" } })).status).toBe(401);
   });
 
+  it("accepts ?code= only on GET: a POST must carry the key in the x-functions-key header", async () => {
+    const post = await fetch(`${host.base}/api/items/1?code=${KEY}`, { method: "POST", headers: { "content-type": "text/plain" }, body: "{}" });
+    expect(post.status).toBe(401);
+    expect(await post.text()).toMatch(/x-functions-key/);
+    expect(host.output()).not.toMatch(/Items called for 1\b/);
+  });
+
   it("passes params, query, headers and the JSON body; returns status, headers and jsonBody", async () => {
     const res = await fetch(`${host.base}/api/items/42?x=1&y=two`, {
       method: "POST",

@@ -42,7 +42,7 @@ export interface LimitsInput {
 
 const perMin = (burst: number, refillPerMinute: number): BucketConfig => ({ burst, refillPerSecond: refillPerMinute / 60 });
 
-/** azure-facts.md §2–3. */
+/** docs/azure-facts.md#arm-throttling and #compute-throttling. */
 export function defaultLimits(): LimitsConfig {
   return {
     enabled: true,

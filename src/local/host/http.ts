@@ -7,6 +7,9 @@ import { compileRoute, matchRoute, type CompiledRoute } from "./routes";
 import { typedDataToBytes } from "./typedData";
 import type { RegisteredFunction, RpcHttpCookie, RpcHttpData } from "./types";
 
+/** Methods that may carry the function key in `?code=` (they change nothing). */
+const READ_METHODS = new Set(["GET", "HEAD"]);
+
 /** Largest request body accepted (the Functions host limit: 100 MB). */
 export const MAX_BODY_BYTES = 100 * 1024 * 1024;
 
@@ -127,10 +130,15 @@ export function createHttpServer(options: HttpServerOptions): Server {
     const { route, params } = found;
     if (route.authLevel !== "anonymous") {
       const headerKey = req.headers["x-functions-key"];
-      const given = (Array.isArray(headerKey) ? headerKey[0] : headerKey) ?? url.searchParams.get("code");
+      const queryKey = url.searchParams.get("code");
+      // `?code=` only for reads: a key in the URL lets any web page send a "simple" cross-site POST (a form
+      // or text/plain fetch needs no preflight), so a request that changes something must carry the header.
+      const given = (Array.isArray(headerKey) ? headerKey[0] : headerKey) ?? (READ_METHODS.has(method) ? queryKey : undefined);
       if (!keyMatches(given, functionKey)) {
         req.resume();
-        return send(res, 401);
+        return queryKey !== null && !READ_METHODS.has(method)
+          ? send(res, 401, `The function key in ?code= is accepted only for GET; send ${method} requests with the x-functions-key header.`)
+          : send(res, 401);
       }
     }
     let body: Buffer;

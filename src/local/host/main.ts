@@ -13,7 +13,7 @@
  *                                          (connection string or UseDevelopmentStorage=true); other connection
  *                                          names likewise, or `<name>__queueServiceUri` (+ `<name>__clientId`)
  *                                          for identity-based connections (DefaultAzureCredential).
- *   LOCAL_FUNCTION_KEY                     the key for authLevel function/admin (header x-functions-key or ?code=);
+ *   LOCAL_FUNCTION_KEY                     the key for authLevel function/admin (header x-functions-key, or ?code= on GET/HEAD only);
  *                                          required when any such function exists.
  *   LOCAL_HOST_QUEUE_LEASE_SECONDS         visibility timeout while a queue message is processed (default 30),
  *                                          renewed at half-lease.
