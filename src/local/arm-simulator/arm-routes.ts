@@ -13,7 +13,8 @@ import type { FaultOperation, FaultRule } from "./faults";
 import type { SimResponse } from "./http-util";
 import { armErrorBody } from "./errors";
 import { instanceView, operationJson, vmJson } from "./arm-json";
-import { operationStatus, type ActionKind, type Operation, type OperationError, type SimVm } from "./operations";
+import { availabilityStatusJson, eventDataJson, parseActivityFilter } from "./activity-log";
+import { operationStatus, powerStateOf, type ActionKind, type Operation, type OperationError, type SimVm } from "./operations";
 import { bearerToken, principalOf } from "./principal";
 
 export interface ArmRequest {
@@ -36,6 +37,8 @@ type Route =
   | { op: "get" | "instanceView"; sub: string; rg: string; vm: string }
   | { op: ActionKind; sub: string; rg: string; vm: string }
   | { op: "operationStatus"; sub: string; region: string; opId: string }
+  | { op: "activityLog"; sub: string }
+  | { op: "availabilityStatus"; sub: string; rg: string; vm: string }
   | { op: "unknown"; sub?: string; badMethod?: boolean };
 
 const ACTIONS: Record<string, ActionKind> = {
@@ -73,6 +76,9 @@ export function parseArmRoute(method: string, path: string): Route {
   const isGet = method === "GET";
   const want = (route: Route, needGet: boolean): Route => (needGet === isGet ? route : { op: "unknown", sub, badMethod: true });
   const computeAt = (i: number) => low[i] === "providers" && low[i + 1] === "microsoft.compute";
+  if (low.length === 7 && low[2] === "providers" && low[3] === "microsoft.insights" && low[4] === "eventtypes" && low[5] === "management" && low[6] === "values") {
+    return want({ op: "activityLog", sub }, true);
+  }
   if (computeAt(2)) {
     if (low.length === 5 && low[4] === "virtualmachines") return want({ op: "list", sub }, true);
     if (low.length === 8 && low[4] === "locations" && low[6] === "operations") {
@@ -86,6 +92,9 @@ export function parseArmRoute(method: string, path: string): Route {
     if (low.length === 8) return want({ op: "get", sub, rg, vm: segs[7] }, true);
     if (low.length === 9 && low[8] === "instanceview") return want({ op: "instanceView", sub, rg, vm: segs[7] }, true);
     if (low.length === 9 && ACTIONS[low[8]]) return want({ op: ACTIONS[low[8]], sub, rg, vm: segs[7] }, false);
+    if (low.length === 12 && low[8] === "providers" && low[9] === "microsoft.resourcehealth" && low[10] === "availabilitystatuses" && low[11] === "current") {
+      return want({ op: "availabilityStatus", sub, rg, vm: segs[7] }, true);
+    }
   }
   return { op: "unknown", sub };
 }
@@ -286,8 +295,19 @@ function serve(sim: ArmSimulator, req: ArmRequest, route: Route, fields: LogFiel
       }
       return { status: 200, headers, body: operationJson(op!, now) };
     }
+    case "activityLog": {
+      const filter = parseActivityFilter(query.get("$filter"));
+      if ("error" in filter) return { status: 400, headers, body: armErrorBody("BadRequest", filter.error) };
+      const all = sim.activity.query(sub.subscriptionId, filter, now);
+      const skip = Math.max(0, Number.parseInt(query.get("$skiptoken") ?? "0", 10) || 0);
+      const body: { value: unknown[]; nextLink?: string } = { value: all.slice(skip, skip + sim.pageSize).map((e, i) => eventDataJson(e, skip + i)) };
+      if (skip + sim.pageSize < all.length) body.nextLink = nextLink(req, skip + sim.pageSize);
+      return { status: 200, headers, body };
+    }
+    case "availabilityStatus":
+      return { status: 200, headers, body: availabilityStatusJson(vm!, powerStateOf(vm!, now), sim.activity.latestFor(vm!, now), now) };
     default: {
-      const outcome = sim.act(vm!, route.op, fails);
+      const outcome = sim.act(vm!, route.op, fails, fields.principal ?? "unknown");
       if (outcome.kind === "conflict") return { status: 409, headers, body: armErrorBody("Conflict", outcome.message) };
       if (outcome.kind === "notAllowed") return { status: 409, headers, body: armErrorBody("OperationNotAllowed", outcome.message) };
       if (route.op === "simulateEviction") return { status: 204, headers };
