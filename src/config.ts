@@ -34,6 +34,8 @@ export interface AppConfig {
    * rates, deadlines) and divides every queue delay by the scale.
    */
   localTime?: { scale: number; simAnchorMs: number; realAnchorMs: number };
+  /** Platform events: how POST /api/events checks a VM agent's managed-identity token (off without an audience). */
+  platformEvents?: { audience: string; issuer: string; jwksUrl: string };
 }
 
 export class ConfigError extends Error {
@@ -121,6 +123,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       throttledDefaultSeconds: DEFAULT_RETRY_POLICY.throttledDefaultSeconds,
     },
     localTime,
+    platformEvents: readPlatformEvents(env, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
@@ -140,6 +143,29 @@ function readLocalTime(env: Env, simulator: boolean, problems: string[]): AppCon
     return undefined;
   }
   return { scale, simAnchorMs: Number(anchor[1]), realAnchorMs: Number(anchor[2]) };
+}
+
+/**
+ * POST /api/events accepts reports only with a VM's managed-identity token for EVENTS_TOKEN_AUDIENCE, issued by the
+ * tenant's Entra ID (keys from its JWKS). The tenant comes from AZURE_TENANT_ID unless issuer and keys are given.
+ */
+function readPlatformEvents(env: Env, problems: string[]): AppConfig["platformEvents"] {
+  const audience = env.EVENTS_TOKEN_AUDIENCE?.trim();
+  if (!audience) return undefined;
+  const tenant = env.AZURE_TENANT_ID?.trim();
+  const issuer = env.EVENTS_TOKEN_ISSUER?.trim() || (tenant ? `https://sts.windows.net/${tenant}/` : "");
+  const jwksUrl = env.EVENTS_JWKS_URL?.trim() || (tenant ? `https://login.microsoftonline.com/${tenant}/discovery/v2.0/keys` : "");
+  if (!issuer || !jwksUrl) {
+    problems.push("EVENTS_TOKEN_AUDIENCE is set, so the app needs AZURE_TENANT_ID (or EVENTS_TOKEN_ISSUER and EVENTS_JWKS_URL) to check the VM agents' tokens");
+    return undefined;
+  }
+  try {
+    const url = new URL(jwksUrl);
+    if (url.protocol !== "https:" && !isLoopbackHost(url.hostname)) problems.push(`EVENTS_JWKS_URL must be an https URL (got "${jwksUrl}")`);
+  } catch {
+    problems.push(`EVENTS_JWKS_URL must be a URL (got "${jwksUrl}")`);
+  }
+  return { audience, issuer, jwksUrl };
 }
 
 function readStorage(env: Env, problems: string[]): StorageConnection {

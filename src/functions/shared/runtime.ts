@@ -11,6 +11,8 @@ import { TABLE_NAMES, TableRequestStore } from "../../adapters/tableRequestStore
 import { appClock } from "../../adapters/clock";
 import { Backpressure } from "../../engine/backpressure";
 import type { EngineDeps } from "../../engine/ports";
+import { SigningKeys } from "../../adapters/signingKeys";
+import { SCHEDULED_EVENTS_TABLE, TableScheduledEventStore } from "../../adapters/tableScheduledEventStore";
 
 export const config: AppConfig = loadConfig();
 
@@ -48,4 +50,25 @@ function buildEngine(c: AppConfig): EngineDeps {
     },
     log: (message) => console.warn(message),
   };
+}
+
+export interface PlatformEventDeps {
+  settings: NonNullable<AppConfig["platformEvents"]>;
+  keys: SigningKeys;
+  store: TableScheduledEventStore;
+  clock: EngineDeps["clock"];
+}
+
+let platformEventDeps: PlatformEventDeps | undefined;
+
+/** What POST /api/events needs; undefined when the app is not configured to take agent reports. */
+export function platformEvents(): PlatformEventDeps | undefined {
+  if (!config.platformEvents) return undefined;
+  platformEventDeps ??= {
+    settings: config.platformEvents,
+    keys: new SigningKeys(config.platformEvents.jwksUrl),
+    store: new TableScheduledEventStore(tableClient(config.storage, SCHEDULED_EVENTS_TABLE)),
+    clock: engine().clock,
+  };
+  return platformEventDeps;
 }

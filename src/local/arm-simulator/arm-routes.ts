@@ -13,7 +13,8 @@ import type { FaultOperation, FaultRule } from "./faults";
 import type { SimResponse } from "./http-util";
 import { armErrorBody } from "./errors";
 import { instanceView, operationJson, vmJson } from "./arm-json";
-import { operationStatus, type Operation, type OperationError, type SimVm } from "./operations";
+import { availabilityStatusJson, eventDataJson, parseActivityFilter } from "./activity-log";
+import { operationStatus, powerStateOf, type Operation, type OperationError, type SimVm } from "./operations";
 import { bearerToken, principalOf } from "./principal";
 import { parseArmRoute, type Route } from "./route-table";
 import { authorizationFailedBody, requiredAction } from "./rbac";
@@ -249,8 +250,19 @@ function serve(sim: ArmSimulator, req: ArmRequest, route: Route, fields: LogFiel
       }
       return { status: 200, headers, body: operationJson(op!, now) };
     }
+    case "activityLog": {
+      const filter = parseActivityFilter(query.get("$filter"));
+      if ("error" in filter) return { status: 400, headers, body: armErrorBody("BadRequest", filter.error) };
+      const all = sim.activity.query(sub.subscriptionId, filter, now);
+      const skip = Math.max(0, Number.parseInt(query.get("$skiptoken") ?? "0", 10) || 0);
+      const body: { value: unknown[]; nextLink?: string } = { value: all.slice(skip, skip + sim.pageSize).map((e, i) => eventDataJson(e, skip + i)) };
+      if (skip + sim.pageSize < all.length) body.nextLink = nextLink(req, skip + sim.pageSize);
+      return { status: 200, headers, body };
+    }
+    case "availabilityStatus":
+      return { status: 200, headers, body: availabilityStatusJson(vm!, powerStateOf(vm!, now), sim.activity.latestFor(vm!, now), now) };
     default: {
-      const outcome = sim.act(vm!, route.op, fails);
+      const outcome = sim.act(vm!, route.op, fails, fields.principal ?? "unknown");
       if (outcome.kind === "conflict") return { status: 409, headers, body: armErrorBody("Conflict", outcome.message) };
       if (outcome.kind === "notAllowed") return { status: 409, headers, body: armErrorBody("OperationNotAllowed", outcome.message) };
       if (route.op === "simulateEviction") return { status: 204, headers };

@@ -104,6 +104,10 @@ function route(sim: ArmSimulator, req: ControlRequest): SimResponse {
         return ok(sim.throttler.config);
       }
       break;
+    case "evictions":
+      // A regional eviction storm: {region?, subscriptionId?, namePattern?, count?} → the Spot VMs taken back.
+      if (m === "POST" && segs.length === 1) return ok({ evicted: sim.evict(json()) });
+      break;
     case "reset":
       if (m === "POST" && segs.length === 1) {
         sim.reset();

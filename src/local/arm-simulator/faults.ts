@@ -1,7 +1,8 @@
 /** Fault rules (docs/local-world.md "Fault rule"): matching, probability, count and window. */
 
 export type FaultOperation =
-  | "list" | "get" | "instanceView" | "start" | "deallocate" | "powerOff" | "restart" | "simulateEviction" | "operationStatus";
+  | "list" | "get" | "instanceView" | "start" | "deallocate" | "powerOff" | "restart" | "simulateEviction" | "operationStatus"
+  | "activityLog" | "availabilityStatus";
 
 export interface FaultRuleInput {
   match?: {
@@ -108,7 +109,8 @@ export class FaultBook {
   }
 }
 
-function wildcard(pattern: string): RegExp {
+/** "web-*" → a case-insensitive regular expression matching whole names. */
+export function wildcard(pattern: string): RegExp {
   const body = pattern.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*");
   return new RegExp(`^${body}$`, "i");
 }

@@ -41,6 +41,10 @@ export function requiredAction(method: string, path: string): RequiredAction | u
     // A list needs read on the scope it lists (ARM answers 403, it does not filter by per-VM access).
     case "list":
       return { action: `${VM}/read`, scope: route.rg ? `${sub}/resourceGroups/${route.rg}` : sub };
+    case "activityLog":
+      return { action: "Microsoft.Insights/eventtypes/values/read", scope: sub };
+    case "availabilityStatus":
+      return { action: "Microsoft.ResourceHealth/availabilityStatuses/read", scope: `${sub}/resourceGroups/${route.rg}/providers/${VM}/${route.vm}` };
     case "operationStatus":
       return { action: "Microsoft.Compute/locations/operations/read", scope: `${sub}/providers/Microsoft.Compute/locations/${route.region}/operations/${route.opId}` };
     default:

@@ -6,6 +6,8 @@ export type Route =
   | { op: "get" | "instanceView"; sub: string; rg: string; vm: string }
   | { op: ActionKind; sub: string; rg: string; vm: string }
   | { op: "operationStatus"; sub: string; region: string; opId: string }
+  | { op: "activityLog"; sub: string }
+  | { op: "availabilityStatus"; sub: string; rg: string; vm: string }
   | { op: "unknown"; sub?: string; badMethod?: boolean };
 
 const ACTIONS: Record<string, ActionKind> = {
@@ -29,6 +31,9 @@ export function parseArmRoute(method: string, path: string): Route {
   const isGet = method === "GET";
   const want = (route: Route, needGet: boolean): Route => (needGet === isGet ? route : { op: "unknown", sub, badMethod: true });
   const computeAt = (i: number) => low[i] === "providers" && low[i + 1] === "microsoft.compute";
+  if (low.length === 7 && low[2] === "providers" && low[3] === "microsoft.insights" && low[4] === "eventtypes" && low[5] === "management" && low[6] === "values") {
+    return want({ op: "activityLog", sub }, true);
+  }
   if (computeAt(2)) {
     if (low.length === 5 && low[4] === "virtualmachines") return want({ op: "list", sub }, true);
     if (low.length === 8 && low[4] === "locations" && low[6] === "operations") {
@@ -42,6 +47,9 @@ export function parseArmRoute(method: string, path: string): Route {
     if (low.length === 8) return want({ op: "get", sub, rg, vm: segs[7] }, true);
     if (low.length === 9 && low[8] === "instanceview") return want({ op: "instanceView", sub, rg, vm: segs[7] }, true);
     if (low.length === 9 && ACTIONS[low[8]]) return want({ op: ACTIONS[low[8]], sub, rg, vm: segs[7] }, false);
+    if (low.length === 12 && low[8] === "providers" && low[9] === "microsoft.resourcehealth" && low[10] === "availabilitystatuses" && low[11] === "current") {
+      return want({ op: "availabilityStatus", sub, rg, vm: segs[7] }, true);
+    }
   }
   return { op: "unknown", sub };
 }

@@ -3,10 +3,11 @@ import { createHash } from "node:crypto";
 import { Clock } from "./clock";
 import { DEFAULT_DURATIONS, drawDurationSeconds, expandFleet, type DurationKind, type DurationRange, type FleetSpec, type VmSeed } from "./fleet";
 import { Throttler, defaultLimits, mergeLimits, type LimitsConfig, type LimitsInput } from "./buckets";
-import { FaultBook } from "./faults";
+import { FaultBook, wildcard } from "./faults";
 import { RbacBook } from "./rbac";
 import { RequestLog } from "./request-log";
 import { mulberry32 } from "./random";
+import { ActivityLog } from "./activity-log";
 import {
   beginAction,
   powerStateOf,
@@ -62,6 +63,8 @@ export class ArmSimulator {
   readonly faults = new FaultBook();
   readonly rbac = new RbacBook();
   readonly log = new RequestLog();
+  /** Activity Log and Resource Health records of the VMs' power actions and evictions. */
+  readonly activity = new ActivityLog();
   readonly pageSize: number;
   private readonly seed: number;
   private readonly initialLimits: LimitsConfig;
@@ -118,6 +121,7 @@ export class ArmSimulator {
     this.rbac.reset();
     this.firstAttempts.clear();
     this.log.clear();
+    this.activity.clear();
     // Back to the limits the simulator was started with, so tests don't leak tiny buckets.
     this.throttler.configure(this.initialLimits);
     this.clock.reset();
@@ -220,7 +224,8 @@ export class ArmSimulator {
     return this.faultRandom;
   }
 
-  act(vm: SimVm, action: ActionKind, fails?: OperationError): ActionOutcome {
+  /** `caller`: the principal that asked (recorded in the Activity Log); evictions are the platform's. */
+  act(vm: SimVm, action: ActionKind, fails?: OperationError, caller = "unknown"): ActionOutcome {
     const range = this.durations[action];
     const durationMs = drawDurationSeconds(range, this.durationRandom) * 1000;
     const outcome = beginAction({
@@ -231,8 +236,30 @@ export class ArmSimulator {
       fails,
       newId: () => stableUuid(`${this.seed}|op|${++this.opCounter}`),
     });
-    if (outcome.kind === "accepted" && !outcome.existing) this.operations.set(outcome.op.id, outcome.op);
+    if (outcome.kind === "accepted" && !outcome.existing) {
+      this.operations.set(outcome.op.id, outcome.op);
+      this.activity.recordAction(outcome.op, caller);
+    }
     return outcome;
+  }
+
+  /**
+   * A regional eviction storm: the platform takes back running Spot VMs (optionally only in `region`, matching
+   * `namePattern`, at most `count`). Returns the IDs of the VMs evicted.
+   */
+  evict(filter: { region?: string; subscriptionId?: string; namePattern?: string; count?: number } = {}): string[] {
+    const now = this.now();
+    const pattern = filter.namePattern ? wildcard(filter.namePattern) : undefined;
+    const evicted: string[] = [];
+    for (const vm of this.vms.values()) {
+      if (filter.count !== undefined && evicted.length >= filter.count) break;
+      if (vm.priority === "Regular" || powerStateOf(vm, now) !== "running") continue;
+      if (filter.region && vm.location.toLowerCase() !== filter.region.toLowerCase()) continue;
+      if (filter.subscriptionId && vm.subscriptionId.toLowerCase() !== filter.subscriptionId.toLowerCase()) continue;
+      if (pattern && !pattern.test(vm.name)) continue;
+      if (this.act(vm, "simulateEviction", undefined, "platform").kind === "accepted") evicted.push(vm.id);
+    }
+    return evicted;
   }
 
   // ---- control views -----------------------------------------------------

@@ -1,0 +1,42 @@
+/**
+ * POST /api/events — a VM's scheduled-events agent reports an event it saw in IMDS (Freeze, Reboot, Redeploy, Preempt,
+ * Terminate). No function key: the agent proves which VM it runs on with that VM's managed-identity token.
+ */
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import { checkVmToken } from "../platformEvents/managedIdentityToken";
+import { parseEventReport } from "../platformEvents/eventReport";
+import { invalidFields, json, problem } from "./shared/http";
+import { platformEvents } from "./shared/runtime";
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+export async function reportPlatformEvent(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const deps = platformEvents();
+  if (!deps) return problem(404, "Event reports are not enabled", "Set EVENTS_TOKEN_AUDIENCE (and AZURE_TENANT_ID) to accept reports from the scheduled-events agent.");
+  const authorization = request.headers.get("authorization");
+  let check = checkVmToken(authorization, { ...deps.settings, keys: await deps.keys.get(), now: deps.clock.now() });
+  if (!check.ok && check.unknownKeyId) check = checkVmToken(authorization, { ...deps.settings, keys: await deps.keys.get(check.unknownKeyId), now: deps.clock.now() });
+  if (!check.ok) return problem(check.status, check.status === 401 ? "Not authenticated" : "Forbidden", check.reason, undefined, check.status === 401 ? { "www-authenticate": "Bearer" } : undefined);
+
+  if (!/^application\/json\b/i.test(request.headers.get("content-type") ?? "")) {
+    return problem(415, "Unsupported media type", "Send the report as JSON with content-type: application/json.", [{ field: "content-type (header)", message: "must be application/json" }]);
+  }
+  const text = await request.text();
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) return problem(413, "The report is too large", `A report is at most ${MAX_BODY_BYTES} bytes.`);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    return invalidFields([{ field: "(body)", message: `must be JSON (${(error as Error).message})` }]);
+  }
+  const parsed = parseEventReport(body);
+  if (!parsed.ok) return invalidFields(parsed.problems);
+  if (parsed.value.vmKey !== check.vmKey) {
+    return problem(403, "Forbidden", `The token belongs to ${check.vmKey}; an agent may only report events of its own VM, not ${parsed.value.vmKey}.`);
+  }
+  await deps.store.record(parsed.value, deps.clock.now());
+  context.log(`Scheduled event ${parsed.value.eventId} (${parsed.value.eventType}, ${parsed.value.status}) reported for ${parsed.value.vmKey}`);
+  return json(202, { recorded: true, vmId: parsed.value.vmKey, eventId: parsed.value.eventId });
+}
+
+app.http("PlatformEvents", { methods: ["POST"], authLevel: "anonymous", route: "events", handler: reportPlatformEvent });

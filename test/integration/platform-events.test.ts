@@ -1,0 +1,111 @@
+/**
+ * POST /api/events end to end: the real bash agent on "web-01" reports a Freeze to the app in the local host, with
+ * web-01's managed-identity token from the IMDS simulator; the app records it. Reports without a valid token, with a
+ * token for another audience or signed by another issuer's key, or from one VM about another, change nothing.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { TableClient } from "@azure/data-tables";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { World } from "../../src/local/world";
+import { requestJson } from "../../src/local/httpsJson";
+import { startImdsSimulator, type RunningImdsSimulator } from "../../src/local/imds-simulator";
+import { SUB_A, smallFleet, vmIdOf } from "../support/fleets";
+
+const AUDIENCE = "api://startstop-events-test";
+const WEB_01 = vmIdOf(SUB_A, "rg-web", "web-01");
+const WEB_02 = vmIdOf(SUB_A, "rg-web", "web-02");
+let world: World;
+let imds01: RunningImdsSimulator;
+let otherTenant: RunningImdsSimulator;
+
+beforeAll(async () => {
+  imds01 = await startImdsSimulator({ vmResourceId: WEB_01 });
+  otherTenant = await startImdsSimulator({ vmResourceId: WEB_01, tenantId: "99999999-0000-4000-8000-000000000999" });
+  world = await World.start({
+    fleet: smallFleet(),
+    settings: { EVENTS_TOKEN_AUDIENCE: AUDIENCE, EVENTS_TOKEN_ISSUER: imds01.issuer, EVENTS_JWKS_URL: imds01.jwksUrl },
+  });
+});
+afterAll(async () => {
+  await world?.stop();
+  await Promise.all([imds01, otherTenant].map((s) => s?.close()));
+});
+
+async function tokenFrom(imds: RunningImdsSimulator, audience = AUDIENCE): Promise<string> {
+  const res = await requestJson(`${imds.url}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=${encodeURIComponent(audience)}`, { headers: { Metadata: "true" } });
+  return res.body.access_token;
+}
+
+const report = (vmId: string, eventId = "0000aaaa-5e5e-4000-8000-000000000001") => ({
+  vmId,
+  documentIncarnation: 3,
+  event: {
+    EventId: eventId, EventType: "Freeze", ResourceType: "VirtualMachine", Resources: [vmId.split("/").pop()],
+    EventStatus: "Scheduled", NotBefore: new Date(Date.now() + 900_000).toUTCString(), Description: "Host maintenance", EventSource: "Platform", DurationInSeconds: 9,
+  },
+});
+
+async function storedEvents(): Promise<Record<string, unknown>[]> {
+  const table = TableClient.fromConnectionString(world.azurite.connectionString, "scheduledeventstoretable", { allowInsecureConnection: true });
+  const rows: Record<string, unknown>[] = [];
+  try {
+    for await (const e of table.listEntities<Record<string, unknown>>()) rows.push(e);
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+  }
+  return rows;
+}
+
+describe("POST /api/events", () => {
+  it("refuses reports without a valid token, for another audience, from another issuer, or about another VM", async () => {
+    const post = (body: unknown, token?: string, headers: Record<string, string> = {}) =>
+      requestJson(`${world.hostUrl}/api/events`, { method: "POST", body, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } });
+    expect((await post(report(WEB_01))).status).toBe(401);
+    expect((await post(report(WEB_01), "not.a.jwt")).status).toBe(401);
+    const wrongAudience = await post(report(WEB_01), await tokenFrom(imds01, "https://management.azure.com/"));
+    expect(wrongAudience.status).toBe(401);
+    expect(wrongAudience.body.detail).toMatch(/REPORT_AUDIENCE/);
+    expect((await post(report(WEB_01), await tokenFrom(otherTenant))).status).toBe(401);
+    // A token whose signature does not match its claims (web-01's header and claims, another key's signature).
+    const [h, p] = (await tokenFrom(imds01)).split(".");
+    const forged = `${h}.${p}.${(await tokenFrom(otherTenant)).split(".")[2]}`;
+    expect((await post(report(WEB_01), forged)).status).toBe(401);
+    // web-01's own token, speaking for web-02.
+    const impersonation = await post(report(WEB_02), await tokenFrom(imds01));
+    expect(impersonation.status).toBe(403);
+    // Valid token, bad body: the field is named.
+    const bad = await post({ vmId: WEB_01, event: { EventId: "x", EventType: "Nap", EventStatus: "Scheduled", Resources: ["web-01"] } }, await tokenFrom(imds01));
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { field: string }) => e.field)).toContain("event.EventType");
+    const notJson = await post(undefined, await tokenFrom(imds01), { "content-type": "text/plain" });
+    expect(notJson.status).toBe(415);
+    expect(await storedEvents()).toEqual([]);
+  });
+
+  it("the agent on web-01 reports a Freeze with web-01's token and the app records it", async () => {
+    const eventId = imds01.events.schedule({ eventType: "Freeze", noticeSeconds: 900, durationSeconds: 9, resources: ["web-01"] }, Date.now());
+    const dir = mkdtempSync(path.join(tmpdir(), "ssv-agent-e2e-"));
+    const agent = spawn("bash", [path.join(__dirname, "../../agents/scheduled-events/linux/ssv-events-agent.sh")], {
+      env: {
+        PATH: process.env.PATH ?? "", IMDS_ENDPOINT: imds01.url, STATE_DIR: dir, POLL_SECONDS: "0.2", APPROVE: "false",
+        REPORT_URL: `${world.hostUrl}/api/events`, REPORT_AUDIENCE: AUDIENCE, LOG_TAG: "ssv-events-agent-test",
+      },
+      stdio: "ignore",
+    });
+    try {
+      const deadline = Date.now() + 30_000;
+      let rows = await storedEvents();
+      while (rows.length === 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        rows = await storedEvents();
+      }
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ rowKey: eventId, eventType: "Freeze", status: "Scheduled", vmId: WEB_01.toLowerCase(), durationSeconds: 9 });
+    } finally {
+      agent.kill("SIGKILL");
+    }
+  });
+});
