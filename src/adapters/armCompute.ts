@@ -3,10 +3,9 @@
  * own retries switched off, because retrying is the queue's job (a function must never sleep waiting for
  * Azure) and a hidden retry would break the pacing and the attempt counts the engine reports.
  */
-import { readFileSync } from "node:fs";
 import { ComputeManagementClient, type VirtualMachine, type InstanceViewStatus } from "@azure/arm-compute";
-import type { TokenCredential } from "@azure/identity";
-import { ArmRequestError, type ArmFailure } from "../domain/armError";
+import { armCall, armClientOptions, type ArmClientSettings } from "./armClient";
+import { ArmRequestError } from "../domain/armError";
 import { powerStateFromStatusCodes } from "../domain/power";
 import { parseVmId, vmKey, type VmRef } from "../domain/resourceId";
 import type { PowerAction } from "../domain/scheduledRequest";
@@ -14,32 +13,20 @@ import type { ObservedVmStatus } from "../domain/verification";
 import type { ComputeGateway, VmInfo } from "../engine/ports";
 import type { RemainingBudget } from "../engine/backpressure";
 
-export interface ArmComputeOptions {
-  endpoint: string;
-  credential: TokenCredential;
-  /** PEM to trust (the local simulator's self-signed certificate). */
-  caCertPath?: string;
-  /** Local world with compressed time: the simulator's Retry-After is in real seconds, the app thinks in simulated ones. */
-  timeScale?: number;
-}
+export type ArmComputeOptions = ArmClientSettings;
 
 export class ArmComputeGateway implements ComputeGateway {
   private readonly clients = new Map<string, ComputeManagementClient>();
-  private readonly ca?: string;
+  private readonly clientOptions: ReturnType<typeof armClientOptions>;
 
   constructor(private readonly options: ArmComputeOptions) {
-    this.ca = options.caCertPath ? readFileSync(options.caCertPath, "utf8") : undefined;
+    this.clientOptions = armClientOptions(options);
   }
 
   private client(subscriptionId: string): ComputeManagementClient {
     let client = this.clients.get(subscriptionId);
     if (!client) {
-      client = new ComputeManagementClient(this.options.credential, subscriptionId, {
-        endpoint: this.options.endpoint,
-        retryOptions: { maxRetries: 0 },
-        tlsOptions: this.ca ? { ca: this.ca } : undefined,
-        userAgentOptions: { userAgentPrefix: "startstop-vms-next/0.1" },
-      });
+      client = new ComputeManagementClient(this.options.credential, subscriptionId, this.clientOptions);
       this.clients.set(subscriptionId, client);
     }
     return client;
@@ -89,13 +76,7 @@ export class ArmComputeGateway implements ComputeGateway {
   }
 
   private async callArm<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      const failure = toArmFailure(error);
-      if (failure.retryAfterSeconds !== undefined && this.options.timeScale) failure.retryAfterSeconds *= this.options.timeScale;
-      throw new ArmRequestError(failure);
-    }
+    return armCall(call, this.options.timeScale);
   }
 
   private async callArmOrNotFound<T>(call: () => Promise<T>): Promise<T | undefined> {
@@ -165,17 +146,4 @@ export function readRemainingBudget(headers: { get(name: string): string | undef
     }
   }
   return { compute, armWrites: Number.isFinite(writes) ? writes : undefined };
-}
-
-/** Converts whatever the SDK threw (RestError, network error) into the domain's failure shape. */
-export function toArmFailure(error: unknown): ArmFailure {
-  const e = error as { statusCode?: number; code?: string; message?: string; response?: { headers?: { get(name: string): string | undefined } } };
-  const retryAfter = e.response?.headers?.get("retry-after");
-  const seconds = retryAfter !== undefined ? Number(retryAfter) : NaN;
-  return {
-    status: typeof e.statusCode === "number" ? e.statusCode : undefined,
-    code: e.code || (typeof e.statusCode === "number" ? `Http${e.statusCode}` : "NetworkError"),
-    message: (e.message || String(error)).slice(0, 2000),
-    retryAfterSeconds: Number.isFinite(seconds) ? seconds : undefined,
-  };
 }
