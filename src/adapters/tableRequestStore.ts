@@ -126,7 +126,7 @@ export class TableRequestStore implements RequestStore {
       const next = batch.map(({ row, changes }) => ({ ...row, ...changes }));
       try {
         const response = await this.requests.submitTransaction(
-          next.map((row, i): TransactionAction => ["update", vmToEntity(row), "Replace", { etag: batch[i]!.row.etag ?? "*" }]),
+          next.map((row, i): TransactionAction => ["update", vmToEntity(row), "Replace", { etag: requireEtag(batch[i]!.row.etag, row.key) }]),
         );
         next.forEach((row, i) => results.set(batch[i]!, { ...row, etag: response.subResponses[i]?.etag }));
       } catch (error) {
@@ -213,9 +213,18 @@ function transactionBatches<T>(items: T[], rowOf: (item: T) => VmRecord): T[][] 
   return batches;
 }
 
+/**
+ * Every update is conditional: a record without an etag was never read from the table, and writing it anyway would
+ * silently overwrite whatever is there ("*"). That is a bug in the caller, so say so.
+ */
+function requireEtag(etag: string | undefined, what: string): string {
+  if (!etag) throw new Error(`refusing an unconditional write of ${what}: the record has no etag (it was not read from the table)`);
+  return etag;
+}
+
 async function replaceIfUnchanged(table: TableClient, entity: Entity, etag: string | undefined): Promise<string | undefined> {
   try {
-    const result = await table.updateEntity(entity, "Replace", { etag: etag ?? "*" });
+    const result = await table.updateEntity(entity, "Replace", { etag: requireEtag(etag, `${entity.partitionKey}/${entity.rowKey}`) });
     return result.etag;
   } catch (error) {
     if (error instanceof RestError && (error.statusCode === 412 || error.statusCode === 404)) return undefined;
@@ -301,7 +310,7 @@ function vmToEntity(v: VmRecord): Entity {
     partitionKey: vmPartitionKey(v.requestId, rowKey), rowKey, key: v.key, id: v.id, subscriptionId: v.subscriptionId,
     resourceGroup: v.resourceGroup, name: v.name, location: v.location, osType: v.osType, priority: v.priority,
     status: v.status, group: v.group, attempt: v.attempt, dueAt: v.dueAt, actedAt: v.actedAt, finishedAt: v.finishedAt,
-    powerState: v.powerState, errorCode: v.errorCode, errorMessage: v.errorMessage?.slice(0, 8000), note: v.note?.slice(0, 2000),
+    powerState: v.powerState, errorCode: v.errorCode, errorMessage: v.errorMessage?.slice(0, 8000), note: v.note?.slice(0, 2000), heldBy: v.heldBy,
   };
 }
 
@@ -312,7 +321,8 @@ function vmFromEntity(e: Record<string, unknown> & { etag?: string }): VmRecord 
     osType: str(e.osType), priority: str(e.priority), status: e.status as VmRecord["status"],
     group: typeof e.group === "number" ? e.group : undefined, attempt: Number(e.attempt ?? 0),
     dueAt: date(e.dueAt), actedAt: date(e.actedAt), finishedAt: date(e.finishedAt), powerState: str(e.powerState) as VmRecord["powerState"],
-    errorCode: str(e.errorCode), errorMessage: str(e.errorMessage), note: str(e.note), etag: e.etag,
+    errorCode: str(e.errorCode), errorMessage: str(e.errorMessage), note: str(e.note),
+    heldBy: str(e.heldBy) as VmRecord["heldBy"], etag: e.etag,
   };
 }
 

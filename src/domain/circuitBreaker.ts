@@ -24,6 +24,9 @@ type Admission = { allowed: true; probe: boolean } | { allowed: false; retryInSe
 
 interface BreakerState {
   consecutiveFailures: number;
+  /** When the current run of consecutive failures began, and the platform's last error: what a report needs. */
+  since: number;
+  lastError?: { code: string; message: string };
   openUntil?: number;
   openSeconds: number;
   probeSince?: number;
@@ -56,9 +59,10 @@ export class CircuitBreakers {
     this.states.delete(key);
   }
 
-  recordFailure(key: string, nowMs: number): void {
-    const s = this.states.get(key) ?? { consecutiveFailures: 0, openSeconds: this.settings.openSeconds };
+  recordFailure(key: string, nowMs: number, error?: { code: string; message: string }): void {
+    const s = this.states.get(key) ?? { consecutiveFailures: 0, openSeconds: this.settings.openSeconds, since: nowMs };
     s.consecutiveFailures++;
+    if (error) s.lastError = error;
     if (s.probeSince !== undefined) {
       // The probe failed: stay away twice as long.
       s.openSeconds = Math.min(this.settings.maxOpenSeconds, s.openSeconds * 2);
@@ -72,5 +76,11 @@ export class CircuitBreakers {
 
   isOpen(key: string): boolean {
     return this.states.get(key)?.openUntil !== undefined;
+  }
+
+  /** An open breaker's story: how many failed in a row, since when, and the last error. */
+  describe(key: string): { failures: number; since: number; lastError?: { code: string; message: string } } | undefined {
+    const s = this.states.get(key);
+    return s?.openUntil === undefined ? undefined : { failures: s.consecutiveFailures, since: s.since, lastError: s.lastError };
   }
 }

@@ -6,9 +6,10 @@ import { isArmRequestError, type ArmFailure } from "../domain/armError";
 import { decideRetry } from "../domain/retryPolicy";
 import { isTerminal } from "../domain/runState";
 import type { EngineDeps, RowWrite } from "./ports";
-import type { ActMessage, VmRecord } from "./records";
+import type { ActMessage, RequestRecord, VmRecord } from "./records";
 import { mapWithConcurrency } from "./concurrency";
 import { writeRows } from "./rowWrites";
+import { domainName, type Outage } from "./backpressure";
 
 const VMS_IN_PARALLEL = 16;
 /**
@@ -19,36 +20,40 @@ const VMS_IN_PARALLEL = 16;
 const MAX_INLINE_WAIT_SECONDS = 2;
 
 /**
- * Handles an act message: every VM in it on its own (one VM's failure never holds up the others), then
- * what happened to all of them is written in one batch. VMs that must wait (budget spent, breaker open,
- * retry later) go back in as few messages as possible.
+ * Handles an act message. Each VM is decided on its own (one VM's failure never holds up the others); the VMs
+ * that may be called now are first **claimed** in one batch (an etag-checked write: Acting, attempt n+1), and only
+ * those whose claim landed are called. Two deliveries of the same work (at-least-once delivery, a sweep's re-kick
+ * next to the original message) therefore never both call: the second finds the row already claimed. A claim whose
+ * call never happened (the host died in between) is found by the sweep, which sees the VM not moving and re-kicks it.
+ * What the calls returned, and the VMs that must wait, are written in a second batch.
  */
 export async function actOnVms(deps: EngineDeps, message: ActMessage): Promise<void> {
-  const request = { requestId: message.requestId, action: message.action, deadline: new Date(message.deadline) };
-  const decided = await mapWithConcurrency(message.vms, VMS_IN_PARALLEL, (vm) => actOnVm(deps, message, vm));
-  const writes = decided.filter((w): w is RowWrite => w !== undefined);
-  const written = await writeRows(deps, request, writes);
-  const lostAcceptances = writes.filter((w, i) => w.changes.status === "Acting" && written[i] === undefined);
-  await mapWithConcurrency(lostAcceptances, VMS_IN_PARALLEL, (w) => recordAcceptedAgain(deps, w));
+  // The request row is the truth for action and deadline; the message only says which rows to look at.
+  const request = await deps.store.getRequest(message.requestId);
+  if (!request || request.stage === "completed") return;
+  const decided = await mapWithConcurrency(message.vms, VMS_IN_PARALLEL, (vm) => decide(deps, request, vm));
+  const toCall = decided.filter((d): d is Extract<Decision, { kind: "call" }> => d?.kind === "call");
+  const claims = await writeRows(deps, request, toCall.map(({ row }) => ({
+    row, changes: { status: "Acting", actedAt: deps.clock.now(), attempt: row.attempt + 1, dueAt: undefined, note: undefined, heldBy: undefined },
+  })));
+  const claimed = claims.filter((row): row is VmRecord => row !== undefined);
+  const outcomes = await mapWithConcurrency(claimed, VMS_IN_PARALLEL, (row) => call(deps, request, row));
+  const writes = [
+    ...decided.filter((d): d is Extract<Decision, { kind: "write" }> => d?.kind === "write").map((d) => d.write),
+    ...outcomes.filter((w): w is RowWrite => w !== undefined),
+  ];
+  await writeRows(deps, request, writes);
 }
 
-/** Decides about one VM (and makes its call); returns the row change to write, if any. */
-async function actOnVm(deps: EngineDeps, message: ActMessage, vm: ActMessage["vms"][number]): Promise<RowWrite | undefined> {
-  const row = await deps.store.getVmRow(message.requestId, vm.key);
+type Decision = { kind: "call"; row: VmRecord } | { kind: "write"; write: RowWrite } | undefined;
+
+/** Whether this VM may be called now, or what to write instead (deadline passed, wait for budget or breaker). */
+async function decide(deps: EngineDeps, request: RequestRecord, vm: ActMessage["vms"][number]): Promise<Decision> {
+  const row = await deps.store.getVmRow(request.requestId, vm.key);
   // Idempotency: a duplicate or stale message finds the row already past this attempt.
-  if (!row || isTerminal(row.status) || row.attempt !== vm.attempt || row.status === "Acting") return;
+  if (!row || isTerminal(row.status) || row.attempt !== vm.attempt || row.status === "Acting" || row.status === "Held") return undefined;
   let now = deps.clock.now();
-  const deadline = new Date(message.deadline);
-  if (now >= deadline) {
-    // Keep the platform's own error code when there was one: that is what the user needs to see.
-    return {
-      row,
-      changes: {
-        status: "Failed", finishedAt: now, errorCode: row.errorCode ?? "DeadlineExceeded", dueAt: undefined,
-        errorMessage: `the request deadline ${deadline.toISOString()} passed before the ${message.action} could be completed${row.errorCode ? `; last error ${row.errorCode}: ${row.errorMessage}` : ""}`,
-      },
-    };
-  }
+  if (now >= request.deadline) return { kind: "write", write: { row, changes: deadlineFailure(row, request, deps.backpressure, now) } };
   let admission = deps.backpressure.admit(row, now.getTime());
   for (let waited = 0; !admission.go; ) {
     const pause = Math.max(admission.waitSeconds, 0.05);
@@ -58,34 +63,51 @@ async function actOnVm(deps: EngineDeps, message: ActMessage, vm: ActMessage["vm
     now = deps.clock.now();
     admission = deps.backpressure.admit(row, now.getTime());
   }
-  if (!admission.go) {
-    // Not now: same attempt, later. No call was made, so nothing is counted.
-    const dueAt = new Date(now.getTime() + admission.waitSeconds * 1000);
-    return { row, changes: { dueAt, note: `waiting until ${dueAt.toISOString()}: ${admission.reason}` } };
-  }
-  let remaining;
+  if (admission.go) return { kind: "call", row };
+  // Not now: same attempt, later. No call was made, so nothing is counted.
+  const dueAt = new Date(now.getTime() + admission.waitSeconds * 1000);
+  const changes: Partial<VmRecord> = { dueAt, note: `waiting until ${dueAt.toISOString()}: ${admission.reason}`, heldBy: admission.heldBy };
+  // Carried on the row: the breaker lives in one host's memory, the deadline may be judged by another.
+  const outage = admission.heldBy === "breaker" ? deps.backpressure.describeOutage(row) : undefined;
+  if (outage) Object.assign(changes, { errorCode: outage.lastError.code, errorMessage: outageStory(outage) });
+  return { kind: "write", write: { row, changes } };
+}
+
+/** Sends the claimed VM's power action; returns the row change when Azure refused it (an accepted call is already recorded by its claim). */
+async function call(deps: EngineDeps, request: RequestRecord, row: VmRecord): Promise<RowWrite | undefined> {
   try {
-    remaining = await deps.compute.requestPowerAction({ subscriptionId: row.subscriptionId, resourceGroup: row.resourceGroup, name: row.name }, message.action);
+    const remaining = await deps.compute.requestPowerAction({ subscriptionId: row.subscriptionId, resourceGroup: row.resourceGroup, name: row.name }, request.action);
+    deps.backpressure.afterCall(row, remaining, deps.clock.now().getTime());
+    return undefined;
   } catch (error) {
     if (!isArmRequestError(error)) throw error;
-    return { row, changes: retryOrFail(deps, row, error.failure, deadline) };
+    return { row, changes: retryOrFail(deps, row, error.failure, request.deadline) };
   }
-  deps.backpressure.afterCall(row, remaining, deps.clock.now().getTime());
-  return { row, changes: { status: "Acting", actedAt: now, attempt: row.attempt + 1, dueAt: undefined } };
 }
 
 /**
- * Azure accepted the call but the row's etag moved meanwhile (a sweep re-kicking an overdue row touches
- * its dueAt). Losing that race must not lose the call, or the next message would call again.
+ * The deadline passed before the VM could be called (again). Keep the platform's own error when there was one, and
+ * when the breaker held the VM back, say which domain was failing, since when, and with what.
  */
-async function recordAcceptedAgain(deps: EngineDeps, accepted: RowWrite): Promise<void> {
-  const { row, changes } = accepted;
-  for (let tries = 0; tries < 5; tries++) {
-    const current = await deps.store.getVmRow(row.requestId, row.key);
-    // Somebody else recorded this attempt (or moved past it): nothing left to do.
-    if (!current || current.attempt !== row.attempt || (current.status !== "Pending" && current.status !== "Waiting")) return;
-    if (await deps.store.updateVmRow(current, changes)) return;
+export function deadlineFailure(row: VmRecord, request: Pick<RequestRecord, "action" | "deadline">, backpressure: EngineDeps["backpressure"], now: Date): Partial<VmRecord> {
+  if (row.heldBy === "breaker") {
+    const outage = backpressure.describeOutage(row);
+    const story = outage ? outageStory(outage) : row.errorMessage ?? `operations on ${domainName(row)} kept failing`;
+    return {
+      status: "Failed", finishedAt: now, dueAt: undefined, errorCode: "PlatformOperationsFailing",
+      errorMessage: `the request deadline ${request.deadline.toISOString()} passed while Azure kept failing ${request.action} operations: ${story}. ` +
+        "This VM was held back so as not to hammer the platform; run the request again once the incident is over",
+    };
   }
+  return {
+    status: "Failed", finishedAt: now, errorCode: row.errorCode ?? "DeadlineExceeded", dueAt: undefined,
+    errorMessage: `the request deadline ${request.deadline.toISOString()} passed before the ${request.action} could be completed${row.errorCode ? `; last error ${row.errorCode}: ${row.errorMessage}` : ""}`,
+  };
+}
+
+/** "Windows VMs in westeurope of subscription …: 23 operations failed in a row since …, last X: …" */
+function outageStory(outage: Outage): string {
+  return `${outage.domain}: ${outage.failures} operations failed in a row since ${outage.since.toISOString()}, the last with ${outage.lastError.code}: ${outage.lastError.message}`;
 }
 
 /**

@@ -16,7 +16,18 @@ export interface RemainingBudget {
   armWrites?: number;
 }
 
-export type Admission = { go: true } | { go: false; waitSeconds: number; reason: string };
+/** Why a VM was told to wait: Azure's remaining budget (guard), our pacing (budget), or an open circuit (breaker). */
+export type HoldReason = "guard" | "budget" | "breaker";
+
+export type Admission = { go: true } | { go: false; waitSeconds: number; reason: string; heldBy: HoldReason };
+
+/** What the app knows about a failure domain whose operations keep failing. */
+export interface Outage {
+  domain: string;
+  failures: number;
+  since: Date;
+  lastError: { code: string; message: string };
+}
 
 export class Backpressure {
   private readonly breakers: CircuitBreakers;
@@ -39,15 +50,19 @@ export class Backpressure {
 
   admit(row: VmRecord, nowMs: number): Admission {
     const held = Math.max(this.computeGuard.holdSeconds(computeKey(row), nowMs), this.writesGuard.holdSeconds(row.subscriptionId, nowMs));
-    if (held > 0) return { go: false, waitSeconds: held, reason: "Azure's remaining request budget for this subscription/region is low" };
+    if (held > 0) return { go: false, waitSeconds: held, reason: "Azure's remaining request budget for this subscription/region is low", heldBy: "guard" };
     const budgetWait = Math.max(this.computeTokens.waitSeconds(computeKey(row), nowMs), this.writeTokens.waitSeconds(row.subscriptionId, nowMs));
-    if (budgetWait > 0) return { go: false, waitSeconds: budgetWait, reason: "pacing: this subscription/region's request budget is spent until it refills" };
+    if (budgetWait > 0) return { go: false, waitSeconds: budgetWait, reason: "pacing: this subscription/region's request budget is spent until it refills", heldBy: "budget" };
     const admission = this.breakers.admit(breakerKey(row), nowMs);
     if (!admission.allowed) {
+      const outage = this.describeOutage(row);
       return {
         go: false,
         waitSeconds: admission.retryInSeconds,
-        reason: `circuit open: operations on ${row.osType ?? "these"} VMs in ${row.location} keep failing on the platform side; probing before resuming`,
+        heldBy: "breaker",
+        reason: `circuit open: operations on ${domainName(row)} keep failing on the platform side` +
+          (outage ? ` (${outage.failures} in a row since ${outage.since.toISOString()}, last ${outage.lastError.code}: ${outage.lastError.message})` : "") +
+          "; probing before resuming",
       };
     }
     this.computeTokens.take(computeKey(row), nowMs);
@@ -77,7 +92,9 @@ export class Backpressure {
       this.writesGuard.holdAtLeast(row.subscriptionId, until);
       return;
     }
-    if (failureClass === "transient" || failureClass === "capacity" || failure.status === 200) this.breakers.recordFailure(breakerKey(row), nowMs);
+    if (failureClass === "transient" || failureClass === "capacity" || failure.status === 200) {
+      this.breakers.recordFailure(breakerKey(row), nowMs, { code: failure.code, message: failure.message });
+    }
   }
 
   /** Is this VM's failure domain failing as a whole (its breaker open)? */
@@ -85,9 +102,21 @@ export class Backpressure {
     return this.breakers.isOpen(breakerKey(row));
   }
 
+  /** The outage of this VM's failure domain while its breaker is open (this instance's view), else undefined. */
+  describeOutage(row: VmRecord): Outage | undefined {
+    const story = this.breakers.describe(breakerKey(row));
+    if (!story) return undefined;
+    return { domain: domainName(row), failures: story.failures, since: new Date(story.since), lastError: story.lastError ?? { code: "Unknown", message: "no error recorded" } };
+  }
+
   afterReached(row: VmRecord): void {
     this.breakers.recordSuccess(breakerKey(row));
   }
+}
+
+/** "Windows VMs in westeurope of subscription …": how a failure domain is named to people. */
+export function domainName(row: Pick<VmRecord, "osType" | "location" | "subscriptionId">): string {
+  return `${row.osType ?? "all"} VMs in ${row.location} of subscription ${row.subscriptionId}`;
 }
 
 function computeKey(row: VmRecord): string {

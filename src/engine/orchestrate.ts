@@ -144,7 +144,11 @@ async function release(deps: EngineDeps, record: RequestRecord): Promise<void> {
     sweeps.map((s) => ({ type: "verify", requestId: s.requestId, subscriptionId: s.subscriptionId, sweep: s.sweepSeq })),
     deps.settings.verifyIntervalSeconds,
   );
-  await deps.store.updateRequest(record, { stage: "released" });
+  // Whoever released first recorded it; a lost race only means somebody else did the same (idempotent) work.
+  if (!(await deps.store.updateRequest(record, { stage: "released" }))) {
+    const current = await deps.store.getRequest(record.requestId);
+    if (current?.stage === "expanded") await deps.store.updateRequest(current, { stage: "released" });
+  }
   // A first group with nothing to do (all already in state) releases the next one right away.
   if (record.sequence) await advanceSequence(deps, record.requestId);
   if (sweeps.length === 0) await finalizeIfComplete(deps, record.requestId);

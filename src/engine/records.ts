@@ -69,6 +69,8 @@ export interface VmRecord {
   errorMessage?: string;
   /** Why a VM is Skipped, or what it is waiting for. */
   note?: string;
+  /** Set while the VM waits for the executor's brakes; "breaker" means its failure domain's operations keep failing. */
+  heldBy?: "guard" | "budget" | "breaker";
   etag?: string;
 }
 
