@@ -29,6 +29,8 @@ export interface AppConfig {
   /** Azure's budgets the executor paces itself to (documented defaults; change only if Microsoft does). */
   pacing: PacingBudget;
   breaker: BreakerSettings;
+  /** NCRONTAB (six fields) of the watchdog that re-seeds stalled runs and ends them by their deadline. */
+  watchdogSchedule: string;
   /**
    * Local world only: the simulator's compressed time. The app then reasons in simulated time (clock,
    * rates, deadlines) and divides every queue delay by the scale.
@@ -65,6 +67,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
     return value;
   };
 
+  const ncrontab = (name: string, fallback: string): string => {
+    const raw = env[name]?.trim();
+    if (!raw) return fallback;
+    if (raw.split(/\s+/).length !== 6) {
+      problems.push(`${name} must be a six-field NCRONTAB expression such as "${fallback}" (got "${raw}")`);
+      return fallback;
+    }
+    return raw;
+  };
   const storage = readStorage(env, problems);
   const armEndpoint = (env.ARM_ENDPOINT?.trim() || "https://management.azure.com").replace(/\/+$/, "");
   let armIsLocalSimulator = false;
@@ -122,6 +133,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       },
       throttledDefaultSeconds: DEFAULT_RETRY_POLICY.throttledDefaultSeconds,
     },
+    watchdogSchedule: ncrontab("WATCHDOG_SCHEDULE", "0 */2 * * * *"),
     localTime,
     platformEvents: readPlatformEvents(env, problems),
   };

@@ -24,6 +24,7 @@ export const TABLE_NAMES = {
 const REQUEST_ROW = "request";
 const OPEN_STATUSES: VmRunStatus[] = ["Held", "Pending", "Acting", "Waiting"];
 const IDEMPOTENCY_PARTITION = "idempotency";
+const OPEN_REQUESTS_PARTITION = "open-requests";
 /** Table string properties hold 64 KiB (32K UTF-16 chars): long JSON is split across numbered properties. */
 const CHUNK = 30_000;
 /** Azure's limit of operations per transaction. */
@@ -146,6 +147,28 @@ export class TableRequestStore implements RequestStore {
     if (created) return requestId;
     const existing = await this.requests.getEntity<{ requestId: string }>(IDEMPOTENCY_PARTITION, rowKey);
     return existing.requestId;
+  }
+
+  async indexOpenRequest(requestId: string, deadline: Date): Promise<void> {
+    await this.tables();
+    await this.requests.upsertEntity({ partitionKey: OPEN_REQUESTS_PARTITION, rowKey: requestId, deadline }, "Replace");
+  }
+
+  async listOpenRequests(): Promise<{ requestId: string; deadline: Date; indexedAt: Date }[]> {
+    await this.tables();
+    const out: { requestId: string; deadline: Date; indexedAt: Date }[] = [];
+    const entities = this.requests.listEntities<{ deadline: Date; timestamp?: string }>({ queryOptions: { filter: odata`PartitionKey eq ${OPEN_REQUESTS_PARTITION}` } });
+    for await (const e of entities) out.push({ requestId: e.rowKey!, deadline: new Date(e.deadline), indexedAt: new Date(e.timestamp ?? 0) });
+    return out;
+  }
+
+  async removeOpenRequest(requestId: string): Promise<void> {
+    await this.tables();
+    try {
+      await this.requests.deleteEntity(OPEN_REQUESTS_PARTITION, requestId);
+    } catch (error) {
+      if (!(error instanceof RestError && error.statusCode === 404)) throw error;
+    }
   }
 
   async insertSweeps(rows: SweepRecord[]): Promise<void> {
@@ -331,5 +354,8 @@ function sweepToEntity(s: SweepRecord): Entity {
 }
 
 function sweepFromEntity(e: Record<string, unknown> & { etag?: string }): SweepRecord {
-  return { requestId: e.partitionKey as string, subscriptionId: e.rowKey as string, sweepSeq: Number(e.sweepSeq), done: e.done === true, etag: e.etag };
+  return {
+    requestId: e.partitionKey as string, subscriptionId: e.rowKey as string, sweepSeq: Number(e.sweepSeq), done: e.done === true,
+    updatedAt: typeof e.timestamp === "string" ? new Date(e.timestamp) : undefined, etag: e.etag,
+  };
 }

@@ -9,9 +9,10 @@
  */
 export type VmRunStatus =
   | "Held" | "Pending" | "Acting" | "Waiting"
-  | "Succeeded" | "AlreadyInState" | "Failed" | "Skipped" | "NotStarted";
+  | "Succeeded" | "AlreadyInState" | "Failed" | "Skipped" | "NotStarted" | "Superseded";
 
-export const VM_OUTCOMES = ["Succeeded", "AlreadyInState", "Failed", "Skipped", "NotStarted"] as const;
+/** Superseded: a later request wants this VM in the other state; this run stops caring about it (not a failure). */
+export const VM_OUTCOMES = ["Succeeded", "AlreadyInState", "Failed", "Skipped", "NotStarted", "Superseded"] as const;
 export type VmOutcome = (typeof VM_OUTCOMES)[number];
 
 export function isTerminal(status: VmRunStatus): status is VmOutcome {
@@ -31,11 +32,12 @@ export interface RunCounts {
   AlreadyInState: number;
   Failed: number;
   Skipped: number;
+  Superseded: number;
   NotStarted: number;
 }
 
 export function countStatuses(statuses: Iterable<VmRunStatus>): RunCounts {
-  const counts: RunCounts = { total: 0, InProgress: 0, Succeeded: 0, AlreadyInState: 0, Failed: 0, Skipped: 0, NotStarted: 0 };
+  const counts: RunCounts = { total: 0, InProgress: 0, Succeeded: 0, AlreadyInState: 0, Failed: 0, Skipped: 0, NotStarted: 0, Superseded: 0 };
   for (const status of statuses) {
     counts.total++;
     if (isTerminal(status)) counts[status]++;

@@ -4,7 +4,8 @@
  */
 import { countStatuses, summarizeRun, isTerminalRequestState, type RunCounts } from "../domain/runState";
 import type { EngineDeps } from "./ports";
-import type { RequestRecord } from "./records";
+import type { RequestRecord, VmRecord } from "./records";
+import { domainName } from "./backpressure";
 
 export async function finalizeIfComplete(deps: EngineDeps, requestId: string): Promise<void> {
   const record = await deps.store.getRequest(requestId);
@@ -13,7 +14,11 @@ export async function finalizeIfComplete(deps: EngineDeps, requestId: string): P
   const counts = countStatuses(await deps.store.listVmStatuses(requestId));
   const state = summarizeRun(true, counts, record.scopeErrors.length, record.sequence?.haltedBy !== undefined);
   if (!isTerminalRequestState(state)) return;
-  await deps.store.updateRequest(record, { stage: "completed", state, completedAt: deps.clock.now(), message: finalMessage(record, counts) });
+  // Only a run with failures pays for reading its rows: to say what failed, grouped by error and failure domain.
+  const failures = counts.Failed > 0 ? summarizeFailures((await deps.store.listVmRows(requestId)).filter((r) => r.status === "Failed")) : "";
+  const message = finalMessage(record, counts) + (failures ? ` Failures: ${failures}.` : "");
+  const completed = await deps.store.updateRequest(record, { stage: "completed", state, completedAt: deps.clock.now(), message });
+  if (completed) await deps.store.removeOpenRequest(requestId);
 }
 
 /** The sentence a finished request reports; the status API shows the same one before the row is finalised. */
@@ -25,16 +30,38 @@ export function finalMessage(record: RequestRecord, counts: RunCounts): string {
     : outcome;
 }
 
+/**
+ * "3 PlatformOperationsFailing (Windows VMs in westeurope of subscription …), 1 AuthorizationFailed (rg-web/web-01)":
+ * each error code once, with the failure domains (or, for a few VMs, their names) it hit.
+ */
+export function summarizeFailures(failed: Pick<VmRecord, "errorCode" | "osType" | "location" | "subscriptionId" | "resourceGroup" | "name">[]): string {
+  const byCode = new Map<string, typeof failed>();
+  for (const row of failed) {
+    const code = row.errorCode ?? "Failed";
+    byCode.set(code, [...(byCode.get(code) ?? []), row]);
+  }
+  return [...byCode]
+    .sort((a, b) => b[1].length - a[1].length)
+    .map(([code, rows]) => {
+      const where = rows.length <= 3
+        ? rows.map((r) => `${r.resourceGroup}/${r.name}`)
+        : [...new Set(rows.map((r) => domainName(r)))];
+      return `${rows.length} ${code} (${where.slice(0, 5).join("; ")}${where.length > 5 ? "; …" : ""})`;
+    })
+    .join(", ");
+}
+
 function describeOutcome(action: string, counts: RunCounts, scopeErrors: number): string {
   const target = action === "start" ? "running" : "deallocated";
   const parts = [
-    `${counts.Succeeded + counts.AlreadyInState} of ${counts.total - counts.Skipped} VMs ${target}`,
+    `${counts.Succeeded + counts.AlreadyInState} of ${counts.total - counts.Skipped - counts.Superseded} VMs ${target}`,
     `${counts.Succeeded} by this run`,
     `${counts.AlreadyInState} already were`,
   ];
   if (counts.Failed) parts.push(`${counts.Failed} failed`);
   if (counts.NotStarted) parts.push(`${counts.NotStarted} not started`);
   if (counts.Skipped) parts.push(`${counts.Skipped} skipped`);
+  if (counts.Superseded) parts.push(`${counts.Superseded} superseded by a later request`);
   if (scopeErrors) parts.push(`${scopeErrors} scope(s) could not be read`);
   return parts.join("; ") + ".";
 }

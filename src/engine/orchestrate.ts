@@ -15,6 +15,7 @@ import type { EngineDeps } from "./ports";
 import type { OrchestrationMessage, RequestRecord, SequenceState, SweepRecord, VmRecord } from "./records";
 import { sendActs } from "./actMessages";
 import { advanceSequence } from "./sequence";
+import { claimDesiredStates } from "./desiredState";
 
 export async function orchestrate(deps: EngineDeps, message: OrchestrationMessage): Promise<void> {
   let record = await deps.store.getRequest(message.requestId);
@@ -51,6 +52,8 @@ async function expandAndRecord(deps: EngineDeps, record: RequestRecord, attempt:
   const now = deps.clock.now();
   const { rows, sequence } = planRun(record, expansion, now, deps.settings.pacing);
   await deps.store.insertVmRows(rows);
+  // After the rows exist (so a newer request can supersede them), before any call is released.
+  await claimDesiredStates(deps, record, rows);
   const openSubscriptions = new Set(rows.filter((r) => ["Held", "Pending", "Acting"].includes(r.status)).map((r) => r.subscriptionId));
   const sweeps: SweepRecord[] = [...openSubscriptions].map((subscriptionId) => ({
     requestId: record.requestId, subscriptionId, sweepSeq: 1, done: false,

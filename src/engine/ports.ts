@@ -61,10 +61,33 @@ export interface RequestStore {
   updateVmRows(updates: RowWrite[]): Promise<(VmRecord | undefined)[]>;
   /** Binds an idempotency identity to a request id; returns the id that owns it (ours, or an earlier one). */
   claimIdempotencyKey(identity: string, requestId: string): Promise<string>;
+  /** The index of requests not finished yet, which the watchdog walks (one small row per request). */
+  indexOpenRequest(requestId: string, deadline: Date): Promise<void>;
+  listOpenRequests(): Promise<{ requestId: string; deadline: Date; indexedAt: Date }[]>;
+  removeOpenRequest(requestId: string): Promise<void>;
   insertSweeps(rows: SweepRecord[]): Promise<void>;
   getSweep(requestId: string, subscriptionId: string): Promise<SweepRecord | undefined>;
   listSweeps(requestId: string): Promise<SweepRecord[]>;
   updateSweep(row: SweepRecord, changes: Partial<SweepRecord>): Promise<SweepRecord | undefined>;
+}
+
+/** What a VM should be: the state the newest request that named it asked for. */
+export interface DesiredState {
+  vmKey: string;
+  subscriptionId: string;
+  desired: "running" | "deallocated";
+  requestId: string;
+  action: "start" | "stop";
+  requestCreatedAt: Date;
+}
+
+export interface DesiredStateStore {
+  /**
+   * Records each entry unless a newer request (later requestCreatedAt) already holds that VM; returns what each entry
+   * replaced (the previous holder), so the caller can supersede it. Etag-checked: concurrent claims never lose a newer one.
+   */
+  claim(entries: DesiredState[]): Promise<DesiredState[]>;
+  get(vmKey: string): Promise<DesiredState | undefined>;
 }
 
 export interface MessageQueue<T> {
@@ -97,6 +120,7 @@ export interface EngineSettings {
 export interface EngineDeps {
   compute: ComputeGateway;
   store: RequestStore;
+  desiredStates: DesiredStateStore;
   orchestrationQueue: MessageQueue<OrchestrationMessage>;
   executionQueue: MessageQueue<ExecutionMessage>;
   clock: Clock;

@@ -80,6 +80,8 @@ export interface SweepRecord {
   /** The sequence number of the next valid verify message; see sweep.ts for the protocol. */
   sweepSeq: number;
   done: boolean;
+  /** When the row last changed (the table's own timestamp): a chain whose row stopped changing has stalled. */
+  updatedAt?: Date;
   etag?: string;
 }
 

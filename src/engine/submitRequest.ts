@@ -45,6 +45,8 @@ export async function submitRequest(deps: EngineDeps, request: ScheduledRequest,
     vmCount: 0,
     scopeErrors: [],
   };
+  // Indexed first: an index row without a request is dropped by the watchdog, a request without one would go unwatched.
+  await deps.store.indexOpenRequest(requestId, record.deadline);
   if (!(await deps.store.createRequest(record))) {
     const existing = await deps.store.getRequest(requestId);
     if (existing) return { record: existing, duplicate: true };

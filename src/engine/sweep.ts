@@ -126,14 +126,14 @@ function isLostClaim(deps: EngineDeps, request: RequestRecord, row: VmRecord, ob
 }
 
 /** The deadline passed: every open row gets its final outcome now (Acting rows were judged by the verification). */
-async function closeAtDeadline(deps: EngineDeps, request: RequestRecord, open: VmRecord[]): Promise<string[]> {
+export async function closeAtDeadline(deps: EngineDeps, request: RequestRecord, open: VmRecord[]): Promise<string[]> {
   const now = deps.clock.now();
   const writes: RowWrite[] = open.map((row) => ({
     row,
     changes: row.status === "Held"
       ? { status: "Failed", finishedAt: now, errorCode: "DeadlineExceeded", errorMessage: `the request deadline ${request.deadline.toISOString()} passed before this VM's group was released` }
       : row.status === "Acting"
-        ? { status: "Failed", finishedAt: now, errorCode: row.errorCode ?? "DeadlineExceeded", errorMessage: `did not reach its target state by the request deadline ${request.deadline.toISOString()}, and its state could not be read${row.errorCode ? `; last error ${row.errorCode}: ${row.errorMessage}` : ""}` }
+        ? { status: "Failed", finishedAt: now, errorCode: row.errorCode ?? "DeadlineExceeded", errorMessage: `was not verified in its target state by the request deadline ${request.deadline.toISOString()} (its state could not be read)${row.errorCode ? `; last error ${row.errorCode}: ${row.errorMessage}` : ""}` }
         : deadlineFailure(row, request, deps.backpressure, now),
   }));
   const written = await writeRows(deps, request, writes);

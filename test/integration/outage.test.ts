@@ -47,8 +47,12 @@ describe("regional outage of Windows VM operations", () => {
     const linuxDone = Math.max(...vms.filter((v) => v.name.startsWith("lin-")).map((v) => runningAt(v.name)));
     expect((linuxDone - startedAt) / 1000).toBeLessThan(300); // Linux finished long before the outage ended
     const windowsDone = Math.max(...vms.filter((v) => v.name.startsWith("win-")).map((v) => runningAt(v.name)));
-    // Probes go out at most every 5 minutes; once one succeeds the waiting VMs follow within about a minute.
-    expect((windowsDone - startedAt) / 1000).toBeLessThan(900 + 300 + 240);
+    // Recovery lag: from the outage's end to the last Windows VM running. A probe goes out at most one open period
+    // (BREAKER_MAX_OPEN_SECONDS, 300 s) after the end; the sweep that sees it reach its target releases every held VM
+    // at once, so the rest follow within one slowest start (60 s) plus two verification intervals (2 × 15 s).
+    const lagSeconds = (windowsDone - (startedAt + 900_000)) / 1000;
+    console.log(`recovery lag after the outage: ${lagSeconds.toFixed(0)} s (simulated)`);
+    expect(lagSeconds).toBeLessThan(300 + 60 + 60 + 2 * 15);
 
     const windowsCalls = (await world.armRequests()).filter((r) => r.operation === "start" && /\/win-/.test(r.vmId ?? ""));
     const duringOutage = windowsCalls.filter((r) => Date.parse(r.time) - startedAt < 900_000);
@@ -69,10 +73,17 @@ describe("regional outage of Windows VM operations", () => {
     expect(status.counts).toMatchObject({ total: 60, Succeeded: 30, Failed: 30 });
     const failed = (await world.callFunction("GET", `requests/${accepted.body.requestId}?outcome=Failed`)).body.vms;
     expect(failed.map((v: any) => v.name).every((n: string) => n.startsWith("w2-"))).toBe(true);
+    // Every VM the incident kept down names the platform's error; those the breaker held back say so, with the
+    // failing domain and since when.
     for (const vm of failed) {
-      expect(vm.errorCode).toBe("InternalExecutionError");
+      expect(["InternalExecutionError", "PlatformOperationsFailing"]).toContain(vm.errorCode);
       expect(vm.errorMessage).toMatch(/deadline/);
       expect(vm.errorMessage).toMatch(/VM agent extension not found/);
+      if (vm.errorCode === "PlatformOperationsFailing") {
+        expect(vm.errorMessage).toMatch(/Windows VMs in eastus of subscription bbbbbbbb-.*failed in a row since \d{4}-/);
+      }
     }
+    expect(failed.some((vm: any) => vm.errorCode === "PlatformOperationsFailing")).toBe(true);
+    expect(status.message).toMatch(/Failures: .*(PlatformOperationsFailing|InternalExecutionError)/);
   });
 });

@@ -8,6 +8,7 @@ import { azureCredential, simulatorCredential } from "../../adapters/credentials
 import { queueService, tableClient } from "../../adapters/storageClients";
 import { QUEUE_NAMES, StorageMessageQueue } from "../../adapters/storageQueues";
 import { TABLE_NAMES, TableRequestStore } from "../../adapters/tableRequestStore";
+import { DESIRED_STATE_TABLE, TableDesiredStateStore } from "../../adapters/tableDesiredStateStore";
 import { appClock } from "../../adapters/clock";
 import { Backpressure } from "../../engine/backpressure";
 import type { EngineDeps } from "../../engine/ports";
@@ -34,6 +35,7 @@ function buildEngine(c: AppConfig): EngineDeps {
       timeScale,
     }),
     store: new TableRequestStore(tableClient(c.storage, TABLE_NAMES.requests), tableClient(c.storage, TABLE_NAMES.subscriptions)),
+    desiredStates: new TableDesiredStateStore(tableClient(c.storage, DESIRED_STATE_TABLE)),
     orchestrationQueue: new StorageMessageQueue(queues, QUEUE_NAMES.orchestration, timeScale),
     executionQueue: new StorageMessageQueue(queues, QUEUE_NAMES.execution, timeScale),
     clock: appClock(c.localTime),

@@ -1,0 +1,39 @@
+/**
+ * GET /api/vms/{vmId} — one VM as the app sees it: the state it should be in and which request said so, that
+ * request's outcome for it, and the maintenance its scheduled-events agent reported.
+ */
+import { app, type HttpRequest, type HttpResponseInit } from "@azure/functions";
+import { parseVmId, vmId, vmKey } from "../domain/resourceId";
+import { invalidFields, json, problem } from "./shared/http";
+import { engine, platformEvents } from "./shared/runtime";
+
+export async function vmState(request: HttpRequest): Promise<HttpResponseInit> {
+  const raw = decodeURIComponent(request.params.vmId ?? "");
+  const ref = parseVmId(raw.startsWith("/") ? raw : `/${raw}`);
+  if (!ref) return invalidFields([{ field: "vmId (path)", message: "must be a VM resource ID: /subscriptions/<id>/resourceGroups/<name>/providers/Microsoft.Compute/virtualMachines/<vm-name>" }]);
+  const key = vmKey(ref);
+  const deps = engine();
+  const desired = await deps.desiredStates.get(key);
+  const events = platformEvents();
+  const maintenance = events ? (await events.store.listForVm(key)).filter((e) => !e.notBefore || e.notBefore.getTime() + Math.max(0, e.durationSeconds) * 1000 >= deps.clock.now().getTime()) : [];
+  if (!desired && maintenance.length === 0) {
+    return problem(404, "Unknown VM", `No request has named ${vmId(ref)} yet, and no maintenance was reported for it.`);
+  }
+  const row = desired ? await deps.store.getVmRow(desired.requestId, key) : undefined;
+  return json(200, {
+    id: vmId(ref),
+    desiredState: desired && {
+      powerState: `PowerState/${desired.desired}`, setBy: desired.requestId, action: desired.action, requestCreatedAt: desired.requestCreatedAt.toISOString(),
+    },
+    lastRequest: row && {
+      requestId: row.requestId, outcome: row.status, powerState: row.powerState ? `PowerState/${row.powerState}` : undefined,
+      attempts: row.attempt, errorCode: row.errorCode, errorMessage: row.errorMessage, note: row.note, finishedAt: row.finishedAt?.toISOString(),
+    },
+    upcomingMaintenance: maintenance.map((e) => ({
+      eventId: e.eventId, eventType: e.eventType, status: e.status, notBefore: e.notBefore?.toISOString(), durationSeconds: e.durationSeconds,
+      description: e.description, source: e.source, reportedAt: e.receivedAt.toISOString(),
+    })),
+  });
+}
+
+app.http("VmState", { methods: ["GET"], authLevel: "function", route: "vms/{*vmId}", handler: vmState });
