@@ -37,12 +37,13 @@ describe("a stop issued while a start of the same VMs runs", () => {
     expect(started.message).toMatch(/40 superseded by a later request/);
     const stopped = await world.waitForRequest(stop.body.requestId, 120_000);
     expect(stopped.state).toBe("Succeeded");
-    // The start was done long before its deadline: within a sweep or two of the stop (10 s of simulated time each).
+    // The start's VMs were done long before its deadline: as soon as the stop was expanded, well within one sweep
+    // (10 s of simulated time) of the stop being made.
     const stopStatus = (await world.callFunction("GET", `requests/${stop.body.requestId}?top=1`)).body;
-    expect(Date.parse(started.completedAt) - Date.parse(stopStatus.createdAt)).toBeLessThan(60_000);
     for (const vm of await world.allOutcomes(start.body.requestId)) {
       expect(vm.outcome).toBe("Superseded");
       expect(vm.note).toContain(stop.body.requestId);
+      expect(Date.parse(vm.finishedAt) - Date.parse(stopStatus.createdAt)).toBeLessThan(10_000);
     }
     // The simulator's truth: every VM deallocated, each called once to start and once to deallocate.
     const vms = (await world.vms()).filter((v) => v.name.startsWith("o-"));
