@@ -1,0 +1,60 @@
+/**
+ * Compute's in-memory twin: VMs with power states, an accepted call moves a VM at once, every accepted call is
+ * logged. Each call yields to the event loop first, so concurrent deliveries really interleave in a test.
+ */
+import { ArmRequestError, type ArmFailure } from "../../domain/armError";
+import type { PowerState } from "../../domain/power";
+import { vmKey, type VmRef } from "../../domain/resourceId";
+import type { PowerAction } from "../../domain/scheduledRequest";
+import type { ObservedVmStatus } from "../../domain/verification";
+import type { ComputeGateway, VmInfo } from "../../engine/ports";
+import type { RemainingBudget } from "../../engine/backpressure";
+
+export class MemoryCompute implements ComputeGateway {
+  readonly vms = new Map<string, { info: VmInfo; powerState: PowerState }>();
+  /** Every call Azure would have accepted, in order. */
+  readonly accepted: { key: string; action: PowerAction }[] = [];
+  /** Calls to refuse next, with this failure. */
+  refuseNext: ArmFailure[] = [];
+
+  add(ref: VmRef, powerState: PowerState, location = "westeurope"): void {
+    const key = vmKey(ref);
+    const id = `/subscriptions/${ref.subscriptionId}/resourceGroups/${ref.resourceGroup}/providers/Microsoft.Compute/virtualMachines/${ref.name}`;
+    this.vms.set(key, { info: { ref, key, id, location, tags: {}, osType: "Linux", powerState }, powerState });
+  }
+
+  async listVmsInSubscription(subscriptionId: string): Promise<VmInfo[]> {
+    return [...this.vms.values()].filter((v) => v.info.ref.subscriptionId.toLowerCase() === subscriptionId.toLowerCase()).map((v) => ({ ...v.info, powerState: v.powerState }));
+  }
+
+  async listVmsInResourceGroup(subscriptionId: string, resourceGroup: string): Promise<VmInfo[]> {
+    return (await this.listVmsInSubscription(subscriptionId)).filter((v) => v.ref.resourceGroup.toLowerCase() === resourceGroup.toLowerCase());
+  }
+
+  async getVm(ref: VmRef): Promise<VmInfo | undefined> {
+    const v = this.vms.get(vmKey(ref));
+    return v && { ...v.info, powerState: v.powerState };
+  }
+
+  async listVmStatuses(subscriptionId: string): Promise<Map<string, ObservedVmStatus>> {
+    const out = new Map<string, ObservedVmStatus>();
+    for (const v of await this.listVmsInSubscription(subscriptionId)) out.set(v.key, { powerState: v.powerState });
+    return out;
+  }
+
+  async getVmStatus(ref: VmRef): Promise<ObservedVmStatus | undefined> {
+    const v = this.vms.get(vmKey(ref));
+    return v && { powerState: v.powerState };
+  }
+
+  async requestPowerAction(ref: VmRef, action: PowerAction): Promise<RemainingBudget> {
+    await new Promise((resolve) => setImmediate(resolve));
+    const refusal = this.refuseNext.shift();
+    if (refusal) throw new ArmRequestError(refusal);
+    const v = this.vms.get(vmKey(ref));
+    if (!v) throw new ArmRequestError({ status: 404, code: "ResourceNotFound", message: `no VM ${ref.name}` });
+    this.accepted.push({ key: vmKey(ref), action });
+    v.powerState = action === "start" ? "running" : "deallocated";
+    return {};
+  }
+}

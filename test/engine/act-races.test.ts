@@ -1,0 +1,112 @@
+/**
+ * Races in the act step, replayed deterministically with the in-memory twins of the store, the queues and Compute
+ * (the engine's own code runs unchanged): duplicate and concurrent deliveries, a re-kick next to the original message,
+ * and storage failing before or after the call never give a VM more than one accepted call per attempt.
+ */
+import { beforeEach, describe, expect, it } from "vitest";
+import { MemoryCompute } from "../../src/adapters/memory/memoryCompute";
+import { MemoryDesiredStateStore } from "../../src/adapters/memory/memoryDesiredStateStore";
+import { MemoryQueue } from "../../src/adapters/memory/memoryQueue";
+import { MemoryRequestStore } from "../../src/adapters/memory/memoryRequestStore";
+import { DEFAULT_BREAKER } from "../../src/domain/circuitBreaker";
+import { DOCUMENTED_BUDGET } from "../../src/domain/pacing";
+import { DEFAULT_RETRY_POLICY } from "../../src/domain/retryPolicy";
+import { actOnVms } from "../../src/engine/act";
+import { Backpressure } from "../../src/engine/backpressure";
+import { orchestrate } from "../../src/engine/orchestrate";
+import { sweepSubscription } from "../../src/engine/sweep";
+import type { EngineDeps } from "../../src/engine/ports";
+import type { ActMessage, ExecutionMessage, OrchestrationMessage } from "../../src/engine/records";
+
+const SUB = "aaaaaaaa-0000-4000-8000-000000000001";
+let store: MemoryRequestStore;
+let compute: MemoryCompute;
+let execution: MemoryQueue<ExecutionMessage>;
+let deps: EngineDeps;
+let now: number;
+
+beforeEach(() => {
+  store = new MemoryRequestStore();
+  compute = new MemoryCompute();
+  execution = new MemoryQueue<ExecutionMessage>();
+  now = Date.parse("2026-11-23T08:00:00Z");
+  for (let i = 1; i <= 40; i++) compute.add({ subscriptionId: SUB, resourceGroup: "rg", name: `vm-${i}` }, "deallocated");
+  deps = {
+    compute, store, desiredStates: new MemoryDesiredStateStore(),
+    orchestrationQueue: new MemoryQueue<OrchestrationMessage>(), executionQueue: execution,
+    clock: { now: () => new Date(now), sleep: async (s) => void (now += s * 1000) },
+    random: () => 0.5,
+    backpressure: new Backpressure(DOCUMENTED_BUDGET, DEFAULT_BREAKER),
+    settings: { deadlineMinutes: 120, verifyIntervalSeconds: 15, stallGraceSeconds: 300, singleReadThreshold: 10, verifyListVmsPerSecond: 200, retry: DEFAULT_RETRY_POLICY, pacing: DOCUMENTED_BUDGET },
+    log: () => undefined,
+  };
+});
+
+/** A submitted start of every VM, orchestrated: its act messages are in the queue. */
+async function startEverything(): Promise<ActMessage[]> {
+  const createdAt = new Date(now);
+  await store.createRequest({
+    requestId: "r1", action: "start", stage: "accepted", state: "Accepted", createdAt, deadline: new Date(now + 3_600_000), vmCount: 0, scopeErrors: [],
+    request: { action: "start", sequenced: false, whatIf: false, continueOnError: false, sequenceDelaySeconds: 0, scopes: { subscriptions: [SUB], resourceGroups: [], vms: [], exclusions: [] } },
+  });
+  await orchestrate(deps, { requestId: "r1" });
+  return execution.take().filter((m): m is ActMessage => m.type === "act");
+}
+
+const callsPerVm = () => {
+  const counts = new Map<string, number>();
+  for (const c of compute.accepted) counts.set(c.key, (counts.get(c.key) ?? 0) + 1);
+  return counts;
+};
+
+describe("act races (in-memory twins)", () => {
+  it("the same act message delivered three times at once calls each VM once", async () => {
+    const acts = await startEverything();
+    await Promise.all(acts.flatMap((m) => [actOnVms(deps, m), actOnVms(deps, m), actOnVms(deps, m)]));
+    expect(callsPerVm().size).toBe(40);
+    expect([...callsPerVm().values()].every((n) => n === 1)).toBe(true);
+    const rows = await store.listVmRows("r1");
+    expect(rows.every((r) => r.status === "Acting" && r.attempt === 1)).toBe(true);
+  });
+
+  it("a sweep's re-kick next to the original message, interleaved, calls each VM once", async () => {
+    const acts = await startEverything();
+    // The re-kick carries the same VMs and attempt numbers, in another batch shape.
+    const rekick: ActMessage = { ...acts[0]!, vms: acts.flatMap((m) => m.vms).reverse() };
+    await Promise.all([...acts.map((m) => actOnVms(deps, m)), actOnVms(deps, rekick)]);
+    expect([...callsPerVm().values()].every((n) => n === 1)).toBe(true);
+    expect(callsPerVm().size).toBe(40);
+  });
+
+  it("storage failing on the claim makes no call; the redelivered message calls each VM once", async () => {
+    const acts = await startEverything();
+    store.failNextWrites = 1;
+    await expect(actOnVms(deps, acts[0]!)).rejects.toThrow(/injected storage failure/);
+    expect(compute.accepted).toEqual([]);
+    for (const m of acts) await actOnVms(deps, m); // the queue redelivers
+    expect(callsPerVm().size).toBe(40);
+    expect([...callsPerVm().values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it("storage failing after the calls never repeats an accepted call; the sweep re-calls only the VM whose call was refused", async () => {
+    const all = await startEverything();
+    const verify = { type: "verify" as const, requestId: "r1", subscriptionId: SUB, sweep: 1 };
+    compute.refuseNext = [{ status: 409, code: "Conflict", message: "another operation is in progress" }];
+    // The claims land, the calls go out (one refused), then the batch recording the refusal is lost: the message is redelivered.
+    store.failBatchAfter = 1;
+    await expect(actOnVms(deps, all[0]!)).rejects.toThrow(/batch lost/);
+    expect(compute.accepted).toHaveLength(all[0]!.vms.length - 1);
+    for (const m of all) await actOnVms(deps, m);
+    expect([...callsPerVm().values()].every((n) => n === 1)).toBe(true);
+    expect(callsPerVm().size).toBe(39);
+    // The refused VM's row stayed claimed without a call. Past the stall grace the sweep sees it not moving and
+    // re-kicks it; its act message calls it, once.
+    now += 301_000;
+    await sweepSubscription(deps, verify, 1);
+    const rekicks = execution.take().filter((m): m is ActMessage => m.type === "act");
+    expect(rekicks.flatMap((m) => m.vms)).toHaveLength(1);
+    for (const m of rekicks) await actOnVms(deps, m);
+    expect(callsPerVm().size).toBe(40);
+    expect([...callsPerVm().values()].every((n) => n === 1)).toBe(true);
+  });
+});
