@@ -55,8 +55,17 @@ describe("300 VMs in 3 groups", () => {
     const accepted = await world.callFunction("POST", "Scheduled", { Action: "stop", Sequenced: true, RequestScopes: scopes });
     const status = await world.waitForRequest(accepted.body.requestId, 300_000);
     expect(status.state).toBe("Succeeded");
-    const gaps = gapsBetweenGroups([names("web-"), names("app-"), names("db-")], await world.vms(), await world.armRequests(), "deallocate");
+    const vms = await world.vms();
+    const log = await world.armRequests();
+    const gaps = gapsBetweenGroups([names("web-"), names("app-"), names("db-")], vms, log, "deallocate");
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(0);
+    // The simulator's truth, not only our table: every VM of the three groups deallocated, each called once.
+    const perVm = callsPerVm(log, "deallocate");
+    for (const name of [...names("web-"), ...names("app-"), ...names("db-")]) {
+      const vm = vms.find((v) => v.name === name)!;
+      expect(vm.powerState).toBe("deallocated");
+      expect(perVm.get(vm.id.toLowerCase())).toBe(1);
+    }
   });
 });
 

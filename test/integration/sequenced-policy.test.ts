@@ -93,6 +93,14 @@ describe("failure policy", () => {
     expect(outcomes["odd-text"].errorMessage).toMatch(/"first".*non-negative integer/);
     expect(outcomes["odd-negative"]).toMatchObject({ outcome: "Failed", errorCode: "InvalidSequenceTag" });
     expect(outcomes["odd-ok"]).toMatchObject({ outcome: "Succeeded", group: 7 });
+    // The simulator's truth: only the well-tagged VM was called and runs; the others were never touched.
+    const vms = await world.vms();
+    const calls = callsPerVm(await world.armRequests(), "start");
+    for (const [name, state, called] of [["odd-ok", "running", 1], ["odd-text", "deallocated", undefined], ["odd-negative", "deallocated", undefined]] as const) {
+      const vm = vms.find((v) => v.name === name)!;
+      expect(vm.powerState).toBe(state);
+      expect(calls.get(vm.id.toLowerCase())).toBe(called);
+    }
   });
 });
 

@@ -17,7 +17,10 @@ export function gapsBetweenGroups(groups: string[][], vms: SimVm[], log: SimRequ
       return Date.parse(entries[entries.length - 1]!.time);
     });
     const nextIds = new Set(groups[k + 1]!.map((name) => byName.get(name)!.id.toLowerCase()));
-    const firstCall = Math.min(...calls.filter((c) => nextIds.has(c.vmId!.toLowerCase())).map((c) => Date.parse(c.time)));
+    const nextCalls = calls.filter((c) => nextIds.has(c.vmId!.toLowerCase()));
+    // No call at all would make the gap infinite and the check pass vacuously.
+    if (nextCalls.length === 0) throw new Error(`no ${operation} call reached group ${k + 1} (${groups[k + 1]![0]}, …)`);
+    const firstCall = Math.min(...nextCalls.map((c) => Date.parse(c.time)));
     gaps.push(firstCall - Math.max(...reached));
   }
   return gaps;
