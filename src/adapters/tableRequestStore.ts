@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { odata, RestError, type TableClient, type TableEntity, type TransactionAction } from "@azure/data-tables";
 import { parseVmId } from "../domain/resourceId";
 import type { RequestStore, RowWrite } from "../engine/ports";
+import type { ResolvedRead } from "../engine/expandScopes";
 import type { VmRunStatus } from "../domain/runState";
 import type { RequestRecord, SequenceState, SweepRecord, VmRecord } from "../engine/records";
 import { mapWithConcurrency } from "../engine/concurrency";
@@ -149,6 +150,22 @@ export class TableRequestStore implements RequestStore {
     return existing.requestId;
   }
 
+  async loadExpansionReads(requestId: string): Promise<Map<string, ResolvedRead>> {
+    await this.tables();
+    const out = new Map<string, ResolvedRead>();
+    const entities = this.requests.listEntities<{ key: string; read: string }>({ queryOptions: { filter: odata`PartitionKey eq ${expansionPartition(requestId)}` } });
+    for await (const e of entities) out.set(e.key, JSON.parse(e.read) as ResolvedRead);
+    return out;
+  }
+
+  async saveExpansionReads(requestId: string, reads: Map<string, ResolvedRead>): Promise<void> {
+    await this.tables();
+    const entities = [...reads].map(([key, read]) => ({ partitionKey: expansionPartition(requestId), rowKey: vmRowKey(key)!, key, read: JSON.stringify(read) }));
+    const batches: (typeof entities)[] = [];
+    for (let i = 0; i < entities.length; i += BATCH) batches.push(entities.slice(i, i + BATCH));
+    await mapWithConcurrency(batches, 8, (batch) => this.requests.submitTransaction(batch.map((e): TransactionAction => ["upsert", e, "Replace"])));
+  }
+
   async indexOpenRequest(requestId: string, deadline: Date): Promise<void> {
     await this.tables();
     await this.requests.upsertEntity({ partitionKey: OPEN_REQUESTS_PARTITION, rowKey: requestId, deadline }, "Replace");
@@ -210,6 +227,11 @@ export function vmPartitionKey(requestId: string, rowKey: string): string {
   for (let i = 0; i < rowKey.length; i++) hash = Math.imul(hash ^ rowKey.charCodeAt(i), 0x01000193);
   const subscriptionId = rowKey.split("|")[1];
   return `${requestId}|${subscriptionId}|${((hash >>> 0) % SHARDS_PER_SUBSCRIPTION).toString(16)}`;
+}
+
+/** Kept outside the run's partition range (`<requestId>|…`), which holds VM rows only. */
+function expansionPartition(requestId: string): string {
+  return `expansion|${requestId}`;
 }
 
 /** The partition range of a run's VM rows, or of one subscription's. */

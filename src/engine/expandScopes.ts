@@ -3,7 +3,7 @@
  * possible: one paged list per subscription or resource group, one status list per subscription, and a
  * single GET only for VMs named one by one.
  */
-import { isArmRequestError } from "../domain/armError";
+import { isArmRequestError, type ArmFailure } from "../domain/armError";
 import { classifyFailure } from "../domain/retryPolicy";
 import { vmId, vmKey, type VmRef } from "../domain/resourceId";
 import type { RequestScopes } from "../domain/scheduledRequest";
@@ -38,10 +38,34 @@ async function readScope<T>(scope: string, errors: ScopeError[], read: () => Pro
   }
 }
 
-export async function expandScopes(compute: ComputeGateway, scopes: RequestScopes): Promise<Expansion> {
+/** A per-VM read already made by an earlier attempt of this expansion (kept on the request, so a retry resumes). */
+export type ResolvedRead =
+  | { kind: "status"; powerState?: ObservedVmStatus["powerState"] }
+  | { kind: "vm"; vm: VmInfo }
+  | { kind: "unreadable"; code: string; message: string };
+
+export interface ExpansionOptions {
+  /** Reads made by earlier attempts, by VM key; new ones are added to `progress.added`. */
+  resolved?: ReadonlyMap<string, ResolvedRead>;
+  /** At most this many per-VM reads in this attempt (ARM's read bucket: 250 at once, then 25/s). */
+  singleReadBudget?: number;
+}
+
+/** The expansion could not finish in this attempt: what it read (to keep), and when to carry on. */
+export interface PartialExpansion {
+  incomplete: true;
+  added: Map<string, ResolvedRead>;
+  retryAfterSeconds: number;
+  reason: string;
+}
+
+export async function expandScopes(compute: ComputeGateway, scopes: RequestScopes, options: ExpansionOptions = {}): Promise<Expansion | PartialExpansion> {
   const scopeErrors: ScopeError[] = [];
   const found = new Map<string, VmInfo>();
   const add = (vms: VmInfo[] | undefined) => vms?.forEach((vm) => found.set(vm.key, vm));
+  const resolved = options.resolved ?? new Map<string, ResolvedRead>();
+  const added = new Map<string, ResolvedRead>();
+  const reads = new SingleReads(options.singleReadBudget ?? Infinity);
 
   const subscriptions = new Set(scopes.subscriptions);
   const groups = scopes.resourceGroups.filter((g) => !subscriptions.has(g.subscriptionId.toLowerCase()));
@@ -64,23 +88,38 @@ export async function expandScopes(compute: ComputeGateway, scopes: RequestScope
   listed.forEach(add);
   const known = new Map<string, ObservedVmStatus>();
   for (const statusMap of statuses) statusMap?.forEach((status, key) => known.set(key, status));
-  // An identity allowed only on some resource groups cannot list a whole subscription's states: read those VMs one by one.
-  const unknown = [...found.values()].filter((vm) => !known.has(vm.key));
-  await mapWithConcurrency(unknown, GET_CONCURRENCY, async (vm) => {
-    const status = await compute.getVmStatus(vm.ref);
-    if (status) known.set(vm.key, status);
+  // An identity allowed only on some resource groups cannot list a whole subscription's states: read those VMs one
+  // by one — each read once across attempts, within this attempt's budget.
+  const unknown = new Set([...found.values()].filter((vm) => !known.has(vm.key)));
+  await mapWithConcurrency([...unknown], GET_CONCURRENCY, async (vm) => {
+    const earlier = resolved.get(vm.key);
+    if (earlier?.kind === "status") return void (vm.powerState = earlier.powerState);
+    const status = await reads.run(() => compute.getVmStatus(vm.ref));
+    if (status === SKIPPED) return;
+    vm.powerState = status.ok ? status.value?.powerState : undefined;
+    if (status.ok || status.permanent) added.set(vm.key, { kind: "status", powerState: vm.powerState });
   });
-  for (const vm of found.values()) vm.powerState = known.get(vm.key)?.powerState;
+  for (const vm of found.values()) if (!unknown.has(vm)) vm.powerState = known.get(vm.key)?.powerState;
 
   const unreadable: Expansion["unreadable"] = [];
   const toGet = scopes.vms.filter((ref) => !found.has(vmKey(ref)));
   await mapWithConcurrency(toGet, GET_CONCURRENCY, async (ref) => {
-    const vmErrors: ScopeError[] = [];
-    const vm = await readScope(vmId(ref), vmErrors, () => compute.getVm(ref));
-    if (vm) found.set(vm.key, vm);
-    else if (vmErrors[0]) unreadable.push({ ref, code: vmErrors[0].code, message: vmErrors[0].message });
-    else unreadable.push({ ref, code: "ResourceNotFound", message: `The VM ${vmId(ref)} was not found.` });
+    const key = vmKey(ref);
+    let read = resolved.get(key);
+    if (!read) {
+      const answer = await reads.run(() => compute.getVm(ref));
+      if (answer === SKIPPED) return;
+      if (answer.ok) read = answer.value ? { kind: "vm", vm: answer.value } : { kind: "unreadable", code: "ResourceNotFound", message: `The VM ${vmId(ref)} was not found.` };
+      else if (answer.permanent) read = { kind: "unreadable", code: answer.failure.code, message: answer.failure.message };
+      else return;
+      added.set(key, read);
+    }
+    if (read.kind === "vm") found.set(read.vm.key, read.vm);
+    else if (read.kind === "unreadable") unreadable.push({ ref, code: read.code, message: read.message });
   });
+  if (reads.stopped) {
+    return { incomplete: true, added, retryAfterSeconds: reads.retryAfterSeconds, reason: reads.reason };
+  }
   const selection = selectVms(scopes, [...found.values()]);
   return {
     selected: selection.selected,
@@ -90,3 +129,44 @@ export async function expandScopes(compute: ComputeGateway, scopes: RequestScope
   };
 }
 
+const SKIPPED = Symbol("skipped");
+type ReadAnswer<T> = { ok: true; value: T } | { ok: false; permanent: boolean; failure: ArmFailure };
+
+/**
+ * Per-VM reads of one expansion attempt: at most `budget` of them, and none after one was throttled or failed
+ * transiently (the rest wait for the next attempt, which keeps what this one read).
+ */
+class SingleReads {
+  private used = 0;
+  stopped = false;
+  retryAfterSeconds = 0;
+  reason = "";
+
+  constructor(private readonly budget: number) {}
+
+  async run<T>(read: () => Promise<T>): Promise<ReadAnswer<T> | typeof SKIPPED> {
+    if (this.stopped) return SKIPPED;
+    if (this.used >= this.budget) {
+      this.stop(Math.ceil(this.budget / READS_REFILL_PER_SECOND), `read ${this.budget} VMs one by one; carrying on when ARM's read budget has refilled`);
+      return SKIPPED;
+    }
+    this.used++;
+    try {
+      return { ok: true, value: await read() };
+    } catch (error) {
+      if (!isArmRequestError(error)) throw error;
+      const permanent = classifyFailure(error.failure) === "permanent";
+      if (!permanent) this.stop(error.failure.retryAfterSeconds ?? 5, `${error.failure.code}: ${error.failure.message}`);
+      return { ok: false, permanent, failure: error.failure };
+    }
+  }
+
+  private stop(afterSeconds: number, reason: string): void {
+    this.stopped = true;
+    this.retryAfterSeconds = Math.max(this.retryAfterSeconds, afterSeconds);
+    this.reason ||= reason;
+  }
+}
+
+/** ARM's read bucket refills 25 reads per second per subscription and principal (docs/azure-facts.md#arm-throttling). */
+const READS_REFILL_PER_SECOND = 25;

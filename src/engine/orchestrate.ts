@@ -3,7 +3,7 @@
  * Each stage is recorded on the request row before the next begins, so a redelivered message resumes
  * where the last one stopped and never resets a VM that already moved on.
  */
-import { isArmRequestError } from "../domain/armError";
+import { isArmRequestError, type ArmFailure } from "../domain/armError";
 import { hasReachedTarget, isInTransitionToTarget, formatPowerState } from "../domain/power";
 import { decideRetry } from "../domain/retryPolicy";
 import { vmId } from "../domain/resourceId";
@@ -34,19 +34,19 @@ export async function orchestrate(deps: EngineDeps, message: OrchestrationMessag
 async function expandAndRecord(deps: EngineDeps, record: RequestRecord, attempt: number): Promise<RequestRecord | undefined> {
   let expansion: Expansion;
   try {
-    expansion = await expandScopes(deps.compute, record.request.scopes);
+    const resolved = await deps.store.loadExpansionReads(record.requestId);
+    const result = await expandScopes(deps.compute, record.request.scopes, { resolved, singleReadBudget: SINGLE_READS_PER_ATTEMPT });
+    if ("incomplete" in result) {
+      // Keep what this attempt read and carry on later, paced to ARM's read budget, instead of starting over.
+      await deps.store.saveExpansionReads(record.requestId, result.added);
+      const progressed = result.added.size > 0;
+      await retryExpansion(deps, record, progressed ? 0 : attempt, { status: 429, code: "ExpansionPaced", message: result.reason, retryAfterSeconds: result.retryAfterSeconds });
+      return undefined;
+    }
+    expansion = result;
   } catch (error) {
     if (!isArmRequestError(error)) throw error;
-    const now = deps.clock.now();
-    const decision = decideRetry(error.failure, attempt + 1, now, record.deadline, deps.settings.retry, deps.random);
-    if (decision.retry) {
-      await deps.orchestrationQueue.send({ requestId: record.requestId, attempt: attempt + 1 }, decision.afterSeconds);
-    } else {
-      await deps.store.updateRequest(record, {
-        stage: "completed", state: "Failed", completedAt: now,
-        message: `Could not list the VMs in the request's scopes: ${decision.reason}`,
-      });
-    }
+    await retryExpansion(deps, record, attempt, error.failure);
     return undefined;
   }
   const now = deps.clock.now();
@@ -64,6 +64,23 @@ async function expandAndRecord(deps: EngineDeps, record: RequestRecord, attempt:
   };
   // If a duplicate delivery got there first, carry on from what it recorded.
   return (await deps.store.updateRequest(record, changes)) ?? (await deps.store.getRequest(record.requestId));
+}
+
+/** Per-VM reads one expansion attempt may make: ARM's read burst (250), less a margin for the sweeps' reads. */
+const SINGLE_READS_PER_ATTEMPT = 200;
+
+async function retryExpansion(deps: EngineDeps, record: RequestRecord, attempt: number, failure: ArmFailure): Promise<void> {
+  const now = deps.clock.now();
+  const decision = decideRetry(failure, attempt + 1, now, record.deadline, deps.settings.retry, deps.random);
+  if (decision.retry) {
+    await deps.orchestrationQueue.send({ requestId: record.requestId, attempt: attempt + 1 }, decision.afterSeconds);
+    return;
+  }
+  const ended = await deps.store.updateRequest(record, {
+    stage: "completed", state: "Failed", completedAt: now,
+    message: `Could not list the VMs in the request's scopes: ${decision.reason}`,
+  });
+  if (ended) await deps.store.removeOpenRequest(record.requestId);
 }
 
 /**

@@ -10,6 +10,7 @@ import type { ObservedVmStatus } from "../domain/verification";
 import type { RetryPolicy } from "../domain/retryPolicy";
 import type { PacingBudget } from "../domain/pacing";
 import type { Backpressure, RemainingBudget } from "./backpressure";
+import type { ResolvedRead } from "./expandScopes";
 import type { ExecutionMessage, OrchestrationMessage, RequestRecord, SweepRecord, VmRecord } from "./records";
 
 export interface VmInfo {
@@ -61,6 +62,9 @@ export interface RequestStore {
   updateVmRows(updates: RowWrite[]): Promise<(VmRecord | undefined)[]>;
   /** Binds an idempotency identity to a request id; returns the id that owns it (ours, or an earlier one). */
   claimIdempotencyKey(identity: string, requestId: string): Promise<string>;
+  /** Per-VM reads an expansion already made (so a retried expansion resumes instead of starting over). */
+  loadExpansionReads(requestId: string): Promise<Map<string, ResolvedRead>>;
+  saveExpansionReads(requestId: string, reads: Map<string, ResolvedRead>): Promise<void>;
   /** The index of requests not finished yet, which the watchdog walks (one small row per request). */
   indexOpenRequest(requestId: string, deadline: Date): Promise<void>;
   listOpenRequests(): Promise<{ requestId: string; deadline: Date; indexedAt: Date }[]>;

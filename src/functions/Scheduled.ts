@@ -65,7 +65,13 @@ function sha256(text: string): string {
 async function whatIf(request: ScheduledRequest, context: InvocationContext): Promise<HttpResponseInit> {
   let expansion;
   try {
-    expansion = await expandScopes(engine().compute, request.scopes);
+    const result = await expandScopes(engine().compute, request.scopes);
+    if ("incomplete" in result) {
+      return problem(503, "Azure could not be read right now", `Reading the VMs one by one was throttled (${result.reason}). Try again shortly.`, undefined, {
+        "retry-after": String(Math.ceil(result.retryAfterSeconds)),
+      });
+    }
+    expansion = result;
   } catch (error) {
     if (!isArmRequestError(error)) throw error;
     context.warn(`WhatIf could not list VMs: ${error.message}`);

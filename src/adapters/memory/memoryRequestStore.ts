@@ -4,6 +4,7 @@
  * races and storage faults can be replayed deterministically without Azurite.
  */
 import type { RequestStore, RowWrite } from "../../engine/ports";
+import type { ResolvedRead } from "../../engine/expandScopes";
 import type { RequestRecord, SweepRecord, VmRecord } from "../../engine/records";
 import { isTerminal, type VmRunStatus } from "../../domain/runState";
 
@@ -104,6 +105,19 @@ export class MemoryRequestStore implements RequestStore {
     this.maybeFail();
     if (!this.keys.has(identity)) this.keys.set(identity, requestId);
     return this.keys.get(identity)!;
+  }
+
+  private readonly expansionReads = new Map<string, Map<string, ResolvedRead>>();
+
+  async loadExpansionReads(requestId: string): Promise<Map<string, ResolvedRead>> {
+    return new Map(this.expansionReads.get(requestId) ?? []);
+  }
+
+  async saveExpansionReads(requestId: string, reads: Map<string, ResolvedRead>): Promise<void> {
+    this.maybeFail();
+    const kept = this.expansionReads.get(requestId) ?? new Map<string, ResolvedRead>();
+    for (const [key, read] of reads) kept.set(key, read);
+    this.expansionReads.set(requestId, kept);
   }
 
   async indexOpenRequest(requestId: string, deadline: Date): Promise<void> {
