@@ -33,3 +33,15 @@ function expandDevelopmentStorage(connectionString: string): string {
     `QueueEndpoint=http://127.0.0.1:10001/${account};TableEndpoint=http://127.0.0.1:10002/${account};`
   );
 }
+
+/** Creates the table on first use (so a fresh storage account needs no setup step); a failed attempt is tried again. */
+export function createdOnFirstUse(table: TableClient): () => Promise<void> {
+  let ready: Promise<unknown> | undefined;
+  return async () => {
+    ready ??= table.createTable().catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    });
+    await ready;
+  };
+}

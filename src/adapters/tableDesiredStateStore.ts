@@ -4,6 +4,7 @@
  * to 100, each conditional (insert, or replace with the etag read): a concurrent claim makes the batch fail and its
  * entries are claimed again one by one, so the newest request always wins.
  */
+import { createdOnFirstUse } from "./storageClients";
 import { odata, RestError, type TableClient, type TransactionAction } from "@azure/data-tables";
 import type { DesiredState, DesiredStateStore } from "../engine/ports";
 import { mapWithConcurrency } from "../engine/concurrency";
@@ -17,16 +18,10 @@ interface Stored extends DesiredState {
 }
 
 export class TableDesiredStateStore implements DesiredStateStore {
-  private ready?: Promise<unknown>;
+  private readonly created: () => Promise<void>;
 
-  constructor(private readonly table: TableClient) {}
-
-  private async created(): Promise<void> {
-    this.ready ??= this.table.createTable().catch((error) => {
-      this.ready = undefined;
-      throw error;
-    });
-    await this.ready;
+  constructor(private readonly table: TableClient) {
+    this.created = createdOnFirstUse(table);
   }
 
   async claim(entries: DesiredState[]): Promise<DesiredState[]> {

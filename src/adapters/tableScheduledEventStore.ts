@@ -2,6 +2,7 @@
  * Where reported Scheduled Events are kept: `scheduledeventstoretable`, one partition per VM (its lower-cased
  * row-key form), one row per event, upserted as the agent reports changes (Scheduled → Started).
  */
+import { createdOnFirstUse } from "./storageClients";
 import { odata, type TableClient } from "@azure/data-tables";
 import type { ScheduledEventReport } from "../platformEvents/eventReport";
 
@@ -19,16 +20,10 @@ export interface StoredScheduledEvent {
 }
 
 export class TableScheduledEventStore {
-  private ready?: Promise<unknown>;
+  private readonly created: () => Promise<void>;
 
-  constructor(private readonly table: TableClient) {}
-
-  private async created(): Promise<void> {
-    this.ready ??= this.table.createTable().catch((error) => {
-      this.ready = undefined;
-      throw error;
-    });
-    await this.ready;
+  constructor(private readonly table: TableClient) {
+    this.created = createdOnFirstUse(table);
   }
 
   async record(report: ScheduledEventReport, receivedAt: Date): Promise<void> {

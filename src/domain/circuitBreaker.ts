@@ -55,6 +55,15 @@ export class CircuitBreakers {
     return { allowed: true, probe: true };
   }
 
+  /** Seconds until a call of this domain could be let through (0 when one could go now, as a call or a probe); no side effects. */
+  waitSeconds(key: string, nowMs: number): number {
+    const s = this.states.get(key);
+    if (!s || s.openUntil === undefined) return 0;
+    if (nowMs < s.openUntil) return (s.openUntil - nowMs) / 1000 + this.settings.probeWaitSeconds;
+    const probeRunning = s.probeSince !== undefined && nowMs - s.probeSince < this.settings.probeTimeoutSeconds * 1000;
+    return probeRunning ? 2 * this.settings.probeWaitSeconds : 0;
+  }
+
   recordSuccess(key: string): void {
     this.states.delete(key);
   }

@@ -9,7 +9,7 @@ import type { EngineDeps, RowWrite } from "./ports";
 import type { ActMessage, RequestRecord, VmRecord } from "./records";
 import { mapWithConcurrency } from "./concurrency";
 import { writeRows } from "./rowWrites";
-import { domainName, type Outage } from "./backpressure";
+import { domainName, type Admission, type Outage } from "./backpressure";
 
 const VMS_IN_PARALLEL = 16;
 /**
@@ -36,8 +36,10 @@ export async function actOnVms(deps: EngineDeps, message: ActMessage): Promise<v
   const claims = await writeRows(deps, request, toCall.map(({ row }) => ({
     row, changes: { status: "Acting", actedAt: deps.clock.now(), attempt: row.attempt + 1, dueAt: undefined, note: undefined, heldBy: undefined },
   })));
-  const claimed = claims.filter((row): row is VmRecord => row !== undefined);
-  const outcomes = await mapWithConcurrency(claimed, VMS_IN_PARALLEL, (row) => call(deps, request, row));
+  // The budget's token is taken right before each call (not before the claim), so calls reach Azure at the pace
+  // they were admitted however long the claim took.
+  const outcomes = await mapWithConcurrency(toCall.map((d, i) => ({ before: d.row, claimed: claims[i] })), VMS_IN_PARALLEL, ({ before, claimed }) =>
+    claimed ? admitAndCall(deps, request, before, claimed) : Promise.resolve(undefined));
   const writes = [
     ...decided.filter((d): d is Extract<Decision, { kind: "write" }> => d?.kind === "write").map((d) => d.write),
     ...outcomes.filter((w): w is RowWrite => w !== undefined),
@@ -47,30 +49,42 @@ export async function actOnVms(deps: EngineDeps, message: ActMessage): Promise<v
 
 type Decision = { kind: "call"; row: VmRecord } | { kind: "write"; write: RowWrite } | undefined;
 
-/** Whether this VM may be called now, or what to write instead (deadline passed, wait for budget or breaker). */
+/** Whether this VM may be claimed and called now, or what to write instead (deadline passed, a long wait ahead). */
 async function decide(deps: EngineDeps, request: RequestRecord, vm: ActMessage["vms"][number]): Promise<Decision> {
   const row = await deps.store.getVmRow(request.requestId, vm.key);
   // Idempotency: a duplicate or stale message finds the row already past this attempt.
   if (!row || isTerminal(row.status) || row.attempt !== vm.attempt || row.status === "Acting" || row.status === "Held") return undefined;
-  let now = deps.clock.now();
+  const now = deps.clock.now();
   if (now >= request.deadline) return { kind: "write", write: { row, changes: deadlineFailure(row, request, deps.backpressure, now) } };
-  let admission = deps.backpressure.admit(row, now.getTime());
+  const outlook = deps.backpressure.peek(row, now.getTime());
+  if (!outlook.go && outlook.waitSeconds > MAX_INLINE_WAIT_SECONDS) return { kind: "write", write: { row, changes: deferral(deps, row, outlook, now) } };
+  return { kind: "call", row };
+}
+
+/** Takes the VM's token (waiting for it inline when it is close) and calls; a VM that must wait longer is un-claimed. */
+async function admitAndCall(deps: EngineDeps, request: RequestRecord, before: VmRecord, claimed: VmRecord): Promise<RowWrite | undefined> {
+  let now = deps.clock.now();
+  let admission = deps.backpressure.admit(claimed, now.getTime());
   for (let waited = 0; !admission.go; ) {
     const pause = Math.max(admission.waitSeconds, 0.05);
     if (waited + pause > MAX_INLINE_WAIT_SECONDS) break;
     await deps.clock.sleep(pause);
     waited += pause;
     now = deps.clock.now();
-    admission = deps.backpressure.admit(row, now.getTime());
+    admission = deps.backpressure.admit(claimed, now.getTime());
   }
-  if (admission.go) return { kind: "call", row };
-  // Not now: same attempt, later. No call was made, so nothing is counted.
+  if (admission.go) return call(deps, request, claimed);
+  // Not now after all: back to this attempt's number, due later. No call was made, so nothing is counted.
+  return { row: claimed, changes: { status: before.status, attempt: before.attempt, actedAt: before.actedAt, ...deferral(deps, claimed, admission, now) } };
+}
+
+/** Same attempt, later: the row says until when and why; a breaker hold carries the outage (it lives in one host's memory). */
+function deferral(deps: EngineDeps, row: VmRecord, admission: Extract<Admission, { go: false }>, now: Date): Partial<VmRecord> {
   const dueAt = new Date(now.getTime() + admission.waitSeconds * 1000);
   const changes: Partial<VmRecord> = { dueAt, note: `waiting until ${dueAt.toISOString()}: ${admission.reason}`, heldBy: admission.heldBy };
-  // Carried on the row: the breaker lives in one host's memory, the deadline may be judged by another.
   const outage = admission.heldBy === "breaker" ? deps.backpressure.describeOutage(row) : undefined;
   if (outage) Object.assign(changes, { errorCode: outage.lastError.code, errorMessage: outageStory(outage) });
-  return { kind: "write", write: { row, changes } };
+  return changes;
 }
 
 /** Sends the claimed VM's power action; returns the row change when Azure refused it (an accepted call is already recorded by its claim). */

@@ -54,20 +54,31 @@ export class Backpressure {
     const budgetWait = Math.max(this.computeTokens.waitSeconds(computeKey(row), nowMs), this.writeTokens.waitSeconds(row.subscriptionId, nowMs));
     if (budgetWait > 0) return { go: false, waitSeconds: budgetWait, reason: "pacing: this subscription/region's request budget is spent until it refills", heldBy: "budget" };
     const admission = this.breakers.admit(breakerKey(row), nowMs);
-    if (!admission.allowed) {
-      const outage = this.describeOutage(row);
-      return {
-        go: false,
-        waitSeconds: admission.retryInSeconds,
-        heldBy: "breaker",
-        reason: `circuit open: operations on ${domainName(row)} keep failing on the platform side` +
-          (outage ? ` (${outage.failures} in a row since ${outage.since.toISOString()}, last ${outage.lastError.code}: ${outage.lastError.message})` : "") +
-          "; probing before resuming",
-      };
-    }
+    if (!admission.allowed) return { go: false, waitSeconds: admission.retryInSeconds, heldBy: "breaker", reason: this.breakerReason(row) };
     this.computeTokens.take(computeKey(row), nowMs);
     this.writeTokens.take(row.subscriptionId, nowMs);
     return { go: true };
+  }
+
+  /**
+   * What `admit` would answer, without taking anything: lets the act step leave a VM alone (no claim, no write but
+   * its deferral) when it could not be called within the inline wait anyway.
+   */
+  peek(row: VmRecord, nowMs: number): Admission {
+    const held = Math.max(this.computeGuard.holdSeconds(computeKey(row), nowMs), this.writesGuard.holdSeconds(row.subscriptionId, nowMs));
+    if (held > 0) return { go: false, waitSeconds: held, reason: "Azure's remaining request budget for this subscription/region is low", heldBy: "guard" };
+    const breakerWait = this.breakers.waitSeconds(breakerKey(row), nowMs);
+    if (breakerWait > 0) return { go: false, waitSeconds: breakerWait, heldBy: "breaker", reason: this.breakerReason(row) };
+    const budgetWait = Math.max(this.computeTokens.waitSeconds(computeKey(row), nowMs), this.writeTokens.waitSeconds(row.subscriptionId, nowMs));
+    if (budgetWait > 0) return { go: false, waitSeconds: budgetWait, reason: "pacing: this subscription/region's request budget is spent until it refills", heldBy: "budget" };
+    return { go: true };
+  }
+
+  private breakerReason(row: VmRecord): string {
+    const outage = this.describeOutage(row);
+    return `circuit open: operations on ${domainName(row)} keep failing on the platform side` +
+      (outage ? ` (${outage.failures} in a row since ${outage.since.toISOString()}, last ${outage.lastError.code}: ${outage.lastError.message})` : "") +
+      "; probing before resuming";
   }
 
   /** `nowMs`: when the answer came. */

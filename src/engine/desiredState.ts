@@ -6,14 +6,14 @@
  */
 import { targetPowerState } from "../domain/power";
 import type { DesiredState, EngineDeps, RowWrite } from "./ports";
-import type { RequestRecord, VmRecord } from "./records";
+import type { RequestRecord } from "./records";
 
 /** Records this request's desired state for its VMs; ends the VMs of older requests it overrides. */
-export async function claimDesiredStates(deps: EngineDeps, record: RequestRecord, rows: VmRecord[]): Promise<void> {
+export async function claimDesiredStates(deps: EngineDeps, record: RequestRecord, vms: { key: string; subscriptionId: string }[]): Promise<void> {
   const desired = targetPowerState(record.action) === "running" ? "running" : "deallocated";
-  const entries: DesiredState[] = rows
-    .filter((r) => r.status !== "Skipped" && !(r.status === "Failed" && r.attempt === 0 && !r.location))
-    .map((r) => ({ vmKey: r.key, subscriptionId: r.subscriptionId, desired, requestId: record.requestId, action: record.action, requestCreatedAt: record.createdAt }));
+  const entries: DesiredState[] = vms.map((vm) => ({
+    vmKey: vm.key, subscriptionId: vm.subscriptionId, desired, requestId: record.requestId, action: record.action, requestCreatedAt: record.createdAt,
+  }));
   const replaced = await deps.desiredStates.claim(entries);
   const overridden = replaced.filter((previous) => previous.requestId !== record.requestId && previous.desired !== desired);
   await supersede(deps, record, overridden);

@@ -49,11 +49,12 @@ async function expandAndRecord(deps: EngineDeps, record: RequestRecord, attempt:
     await retryExpansion(deps, record, attempt, error.failure);
     return undefined;
   }
+  // Before any call is planned or released: the VMs this request names now want its state, and older requests
+  // still working on them stop (their rows end Superseded). Claiming first also keeps the pacing plan's clock true.
+  await claimDesiredStates(deps, record, expansion.selected.map((vm) => ({ key: vm.key, subscriptionId: vm.ref.subscriptionId.toLowerCase() })));
   const now = deps.clock.now();
   const { rows, sequence } = planRun(record, expansion, now, deps.settings.pacing);
   await deps.store.insertVmRows(rows);
-  // After the rows exist (so a newer request can supersede them), before any call is released.
-  await claimDesiredStates(deps, record, rows);
   const openSubscriptions = new Set(rows.filter((r) => ["Held", "Pending", "Acting"].includes(r.status)).map((r) => r.subscriptionId));
   const sweeps: SweepRecord[] = [...openSubscriptions].map((subscriptionId) => ({
     requestId: record.requestId, subscriptionId, sweepSeq: 1, done: false,

@@ -21,6 +21,18 @@ beforeAll(async () => {
 });
 afterAll(async () => world?.stop());
 
+/**
+ * One accepted call per VM (no hidden SDK retries, no duplicates); a call throttled by ARM's write bucket was not
+ * accepted and is retried after its Retry-After. At 20x compressed time a few such refusals (≤ 2%) happen.
+ */
+function expectOneAcceptedCallEach(calls: { vmId: string | null; status: number }[]): void {
+  const accepted = calls.filter((r) => r.status === 202);
+  expect(new Set(accepted.map((r) => r.vmId)).size).toBe(1000);
+  expect(accepted).toHaveLength(1000);
+  expect(calls.filter((r) => r.status !== 202 && r.status !== 429)).toEqual([]);
+  expect(calls.length - accepted.length).toBeLessThanOrEqual(20);
+}
+
 const scopes = { Subscriptions: [`/subscriptions/${SUB_A}/`, `/subscriptions/${SUB_B}/`] };
 
 describe("1,000 VMs across 2 subscriptions", () => {
@@ -34,9 +46,7 @@ describe("1,000 VMs across 2 subscriptions", () => {
     expect(status.state).toBe("Succeeded");
     expect(status.counts).toMatchObject({ total: 1000, Succeeded: 1000, Failed: 0, InProgress: 0 });
     const log = await world.armRequests();
-    const starts = log.filter((r) => r.operation === "start");
-    expect(new Set(starts.map((r) => r.vmId)).size).toBe(1000);
-    expect(starts.length).toBe(1000); // one call per VM: no hidden SDK retries, no duplicates
+    expectOneAcceptedCallEach(log.filter((r) => r.operation === "start"));
     // Verification is batched: far fewer reads than one poll per VM every 2 s.
     const reads = log.filter((r) => r.method === "GET").length;
     expect(reads / 1000).toBeLessThan(1);
@@ -52,6 +62,7 @@ describe("1,000 VMs across 2 subscriptions", () => {
     expect(vms.filter((v) => v.powerState !== "deallocated")).toEqual([]);
     expect(status.state).toBe("Succeeded");
     expect(status.counts).toMatchObject({ total: 1000, Succeeded: 1000 });
-    expect((await world.armRequests()).filter((r) => r.operation === "deallocate").length).toBe(1000);
+    const deallocs = (await world.armRequests()).filter((r) => r.operation === "deallocate");
+    expectOneAcceptedCallEach(deallocs);
   });
 });
