@@ -5,6 +5,7 @@
  * of fighting it or waiting for its deadline. The platform-events watcher reads the same record ("should be running").
  */
 import { targetPowerState } from "../domain/power";
+import { isTerminal } from "../domain/runState";
 import type { DesiredState, EngineDeps, RowWrite } from "./ports";
 import type { RequestRecord } from "./records";
 
@@ -29,7 +30,7 @@ async function supersede(deps: EngineDeps, newer: RequestRecord, overridden: Des
     const writes: RowWrite[] = [];
     for (const entry of entries) {
       const row = await deps.store.getVmRow(requestId, entry.vmKey);
-      if (!row || ["Succeeded", "AlreadyInState", "Failed", "Skipped", "NotStarted", "Superseded"].includes(row.status)) continue;
+      if (!row || isTerminal(row.status)) continue;
       writes.push({
         row,
         changes: {
