@@ -5,7 +5,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import { checkVmToken } from "../platformEvents/managedIdentityToken";
 import { parseEventReport } from "../platformEvents/eventReport";
-import { invalidFields, json, problem } from "./shared/http";
+import { invalidFields, json, problem, readJsonBody } from "./shared/http";
 import { platformEvents } from "./shared/runtime";
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -18,18 +18,9 @@ export async function reportPlatformEvent(request: HttpRequest, context: Invocat
   if (!check.ok && check.unknownKeyId) check = checkVmToken(authorization, { ...deps.settings, keys: await deps.keys.get(check.unknownKeyId), now: deps.clock.now() });
   if (!check.ok) return problem(check.status, check.status === 401 ? "Not authenticated" : "Forbidden", check.reason, undefined, check.status === 401 ? { "www-authenticate": "Bearer" } : undefined);
 
-  if (!/^application\/json\b/i.test(request.headers.get("content-type") ?? "")) {
-    return problem(415, "Unsupported media type", "Send the report as JSON with content-type: application/json.", [{ field: "content-type (header)", message: "must be application/json" }]);
-  }
-  const text = await request.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) return problem(413, "The report is too large", `A report is at most ${MAX_BODY_BYTES} bytes.`);
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (error) {
-    return invalidFields([{ field: "(body)", message: `must be JSON (${(error as Error).message})` }]);
-  }
-  const parsed = parseEventReport(body);
+  const body = await readJsonBody(request, MAX_BODY_BYTES);
+  if (!body.ok) return body.response;
+  const parsed = parseEventReport(body.value);
   if (!parsed.ok) return invalidFields(parsed.problems);
   if (parsed.value.vmKey !== check.vmKey) {
     return problem(403, "Forbidden", `The token belongs to ${check.vmKey}; an agent may only report events of its own VM, not ${parsed.value.vmKey}.`);
