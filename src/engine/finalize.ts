@@ -3,7 +3,7 @@
  * harmless when called twice (the state is derived from the rows, and a completed request is left alone).
  */
 import { countStatuses, summarizeRun, isTerminalRequestState, type RunCounts } from "../domain/runState";
-import type { EngineDeps } from "./ports";
+import type { EngineDeps, FinishedRequest } from "./ports";
 import type { RequestRecord, VmRecord } from "./records";
 import { domainName } from "./backpressure";
 
@@ -15,10 +15,31 @@ export async function finalizeIfComplete(deps: EngineDeps, requestId: string): P
   const state = summarizeRun(true, counts, record.scopeErrors.length, record.sequence?.haltedBy !== undefined);
   if (!isTerminalRequestState(state)) return;
   // Only a run with failures pays for reading its rows: to say what failed, grouped by error and failure domain.
-  const failures = counts.Failed > 0 ? summarizeFailures((await deps.store.listVmRows(requestId)).filter((r) => r.status === "Failed")) : "";
+  const failedRows = counts.Failed > 0 ? (await deps.store.listVmRows(requestId)).filter((r) => r.status === "Failed") : [];
+  const failures = failedRows.length > 0 ? summarizeFailures(failedRows) : "";
   const message = finalMessage(record, counts) + (failures ? ` Failures: ${failures}.` : "");
   const completed = await deps.store.updateRequest(record, { stage: "completed", state, completedAt: deps.clock.now(), message });
-  if (completed) await deps.store.removeOpenRequest(requestId);
+  if (!completed) return;
+  await deps.store.removeOpenRequest(requestId);
+  await tellListeners(deps, { requestId, action: record.action, state, message, counts, ...failureDigest(failedRows) });
+}
+
+/** Only the caller whose update completed the row gets here, so each listener hears of a request once. */
+async function tellListeners(deps: EngineDeps, finished: FinishedRequest): Promise<void> {
+  await Promise.all(
+    deps.finishedListeners.map((listener) =>
+      listener.requestFinished(finished).catch((err: unknown) => deps.log(`request ${finished.requestId}: a finished-request listener failed: ${(err as Error).message}`)),
+    ),
+  );
+}
+
+export function failureDigest(failed: Pick<VmRecord, "id" | "errorCode" | "errorMessage">[]): Pick<FinishedRequest, "topErrorCodes" | "failedVms"> {
+  const byCode = new Map<string, number>();
+  for (const row of failed) byCode.set(row.errorCode ?? "Failed", (byCode.get(row.errorCode ?? "Failed") ?? 0) + 1);
+  return {
+    topErrorCodes: [...byCode].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([code, count]) => ({ code, count })),
+    failedVms: failed.slice(0, 10).map((r) => ({ vmId: r.id, errorCode: r.errorCode ?? "Failed", message: r.errorMessage ?? "" })),
+  };
 }
 
 /** The sentence a finished request reports; the status API shows the same one before the row is finalised. */

@@ -4,7 +4,7 @@
  */
 import type { PowerState } from "../domain/power";
 import type { PowerAction } from "../domain/scheduledRequest";
-import type { VmRunStatus } from "../domain/runState";
+import type { RunCounts, VmRunStatus } from "../domain/runState";
 import type { VmRef } from "../domain/resourceId";
 import type { ObservedVmStatus } from "../domain/verification";
 import type { RetryPolicy } from "../domain/retryPolicy";
@@ -121,6 +121,29 @@ export interface EngineSettings {
   pacing: PacingBudget;
 }
 
+/** A request whose outcome is final, as operators hear of it (telemetry event, failure notice). */
+export interface FinishedRequest {
+  requestId: string;
+  action: string;
+  /** Succeeded, PartiallySucceeded or Failed. */
+  state: string;
+  /** The sentence the status API shows, including the grouped failures. */
+  message: string;
+  counts: RunCounts;
+  /** Error codes of the failed VMs, most frequent first. */
+  topErrorCodes: Array<{ code: string; count: number }>;
+  /** A few failed VMs with their error, for a notice to name (at most 10). */
+  failedVms: Array<{ vmId: string; errorCode: string; message: string }>;
+}
+
+/**
+ * Hears once that a request finished: called by the caller whose etag-checked update completed the request row,
+ * so two sweeps finishing together notify once. A listener that throws is logged and never fails the run.
+ */
+export interface RequestFinishedListener {
+  requestFinished(request: FinishedRequest): Promise<void>;
+}
+
 export interface EngineDeps {
   compute: ComputeGateway;
   store: RequestStore;
@@ -132,4 +155,6 @@ export interface EngineDeps {
   backpressure: Backpressure;
   settings: EngineSettings;
   log: (message: string) => void;
+  /** Told once per finished request (telemetry, failure notices); empty when nobody listens. */
+  finishedListeners: RequestFinishedListener[];
 }

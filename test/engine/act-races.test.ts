@@ -39,6 +39,7 @@ beforeEach(() => {
     backpressure: new Backpressure(DOCUMENTED_BUDGET, DEFAULT_BREAKER),
     settings: { deadlineMinutes: 120, verifyIntervalSeconds: 15, stallGraceSeconds: 300, singleReadThreshold: 10, verifyListVmsPerSecond: 200, retry: DEFAULT_RETRY_POLICY, pacing: DOCUMENTED_BUDGET },
     log: () => undefined,
+    finishedListeners: [],
   };
 });
 

@@ -51,6 +51,7 @@ function buildEngine(c: AppConfig): EngineDeps {
       pacing: c.pacing,
     },
     log: (message) => console.warn(message),
+    finishedListeners: [],
   };
 }
 
