@@ -38,6 +38,8 @@ export interface AppConfig {
   localTime?: { scale: number; simAnchorMs: number; realAnchorMs: number };
   /** Platform events: how POST /api/events checks a VM agent's managed-identity token (off without an audience). */
   platformEvents?: { audience: string; issuer: string; jwksUrl: string };
+  /** AutoStop: the action group its alerts notify, the managed-by tag, the re-sync timer and a run's deadline. */
+  autoStop: { actionGroupId?: string; managedBy: string; syncSchedule: string; runDeadlineMinutes: number };
 }
 
 export class ConfigError extends Error {
@@ -136,6 +138,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     watchdogSchedule: ncrontab("WATCHDOG_SCHEDULE", "0 */2 * * * *"),
     localTime,
     platformEvents: readPlatformEvents(env, problems),
+    autoStop: {
+      actionGroupId: readActionGroupId(env, problems),
+      managedBy: readManagedBy(env, problems),
+      syncSchedule: ncrontab("AUTOSTOP_SYNC_SCHEDULE", "0 20 * * * *"),
+      runDeadlineMinutes: int("AUTOSTOP_RUN_DEADLINE_MINUTES", 60, 5, 1440),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
@@ -178,6 +186,23 @@ function readPlatformEvents(env: Env, problems: string[]): AppConfig["platformEv
     problems.push(`EVENTS_JWKS_URL must be a URL (got "${jwksUrl}")`);
   }
   return { audience, issuer, jwksUrl };
+}
+
+function readActionGroupId(env: Env, problems: string[]): string | undefined {
+  const id = env.AUTOSTOP_ACTION_GROUP_ID?.trim().replace(/\/+$/, "");
+  if (!id) return undefined;
+  if (!/^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Insights\/actionGroups\/[^/]+$/i.test(id)) {
+    problems.push(`AUTOSTOP_ACTION_GROUP_ID must be an action group's resource id, /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Insights/actionGroups/<name> (got "${id}")`);
+    return undefined;
+  }
+  return id;
+}
+
+/** The value of the managed-by tag on AutoStop's alerts: the app's name in Azure, so two deployments never share alerts. */
+function readManagedBy(env: Env, problems: string[]): string {
+  const value = env.AUTOSTOP_MANAGED_BY?.trim() || env.WEBSITE_SITE_NAME?.trim() || "startstop-vms-next";
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(value)) problems.push(`AUTOSTOP_MANAGED_BY must be 1-128 letters, digits, dots, hyphens or underscores (got "${value}")`);
+  return value;
 }
 
 function readStorage(env: Env, problems: string[]): StorageConnection {

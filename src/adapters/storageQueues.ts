@@ -11,6 +11,7 @@ import type { MessageQueue } from "../engine/ports";
 export const QUEUE_NAMES = {
   orchestration: "orchestration-request",
   execution: "execution-request",
+  createAlert: "create-alert-request",
 } as const;
 
 const SEND_CONCURRENCY = 32;

@@ -1,5 +1,6 @@
 // Validation of the Start/Stop VMs v2 "Scheduled" request body, which Logic
 // Apps users post verbatim. Pure: never throws, collects every problem.
+// Its field readers (keys, booleans, integers, RequestScopes) are shared with v2's AutoStop body.
 
 import {
   ResourceGroupRef,
@@ -75,7 +76,7 @@ const TOP_KEYS = [
   "DeadlineMinutes",
   "RequestScopes",
 ] as const;
-const SCOPE_KEYS = ["Subscriptions", "ResourceGroups", "VMLists", "ExcludedVMLists"] as const;
+export const SCOPE_KEYS = ["Subscriptions", "ResourceGroups", "VMLists", "ExcludedVMLists"] as const;
 type ScopeKey = (typeof SCOPE_KEYS)[number];
 
 const FORM_SUBSCRIPTION = "/subscriptions/<subscription-id>/";
@@ -94,7 +95,7 @@ export function parseScheduledRequest(body: unknown, limits: RequestLimits): Par
 
 type Obj = Record<string, unknown>;
 
-function isObject(v: unknown): v is Obj {
+export function isObject(v: unknown): v is Obj {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
@@ -146,7 +147,7 @@ function parseUnsafe(body: unknown, limits: RequestLimits): ParseResult<Schedule
  * unknown keys (with a suggestion), keys that belong one level up/down, and
  * keys repeated in different casings (ambiguous: which one wins?).
  */
-function readKeys<K extends string>(
+export function readKeys<K extends string>(
   obj: Obj,
   known: readonly K[],
   otherLevel: readonly string[],
@@ -215,7 +216,7 @@ function levenshtein(a: string, b: string): number {
 }
 
 // null is treated like an absent optional field: Logic Apps templates emit it for unset parameters.
-function readBool(v: unknown, field: string, add: (f: string, m: string) => void): boolean | undefined {
+export function readBool(v: unknown, field: string, add: (f: string, m: string) => void): boolean | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === "boolean") return v;
   if (typeof v === "string") {
@@ -227,7 +228,7 @@ function readBool(v: unknown, field: string, add: (f: string, m: string) => void
   return undefined;
 }
 
-function readInt(
+export function readInt(
   v: unknown,
   field: string,
   range: { min: number; max: number },
@@ -244,10 +245,11 @@ function readInt(
   return n;
 }
 
-function readScopes(
+export function readScopes(
   raw: unknown,
   limits: RequestLimits,
   add: (f: string, m: string) => void,
+  topLevelKeys: readonly string[] = TOP_KEYS,
 ): RequestScopes | undefined {
   const F = "RequestScopes";
   if (raw === undefined || raw === null) {
@@ -258,7 +260,7 @@ function readScopes(
     add(F, `RequestScopes must be an object with Subscriptions, ResourceGroups, VMLists and/or ExcludedVMLists, got ${describe(raw)}`);
     return undefined;
   }
-  const keys = readKeys(raw, SCOPE_KEYS, TOP_KEYS, `${F}.`, "", add);
+  const keys = readKeys(raw, SCOPE_KEYS, topLevelKeys, `${F}.`, "", add);
 
   // Each list: absent/null → empty; otherwise an array (element checks below).
   const lists = new Map<ScopeKey, unknown[]>();
@@ -399,7 +401,7 @@ function parseExclusion(e: unknown): { exclusion: Exclusion } | { problem: strin
 }
 
 /** Short, bounded description of a value for messages. */
-function describe(v: unknown): string {
+export function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "an array";
   switch (typeof v) {

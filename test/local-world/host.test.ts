@@ -104,11 +104,14 @@ describe("local functions host (child process + Azurite)", () => {
     expect((await fetch(`${host.base}/api/items/1`, { headers: { "x-functions-key": "nope" } })).status).toBe(401);
   });
 
-  it("accepts ?code= only on GET: a POST must carry the key in the x-functions-key header", async () => {
+  it("accepts ?code= on GET and on JSON POSTs only: a form-like POST must carry the key in the x-functions-key header", async () => {
     const post = await fetch(`${host.base}/api/items/1?code=${KEY}`, { method: "POST", headers: { "content-type": "text/plain" }, body: "{}" });
     expect(post.status).toBe(401);
     expect(await post.text()).toMatch(/x-functions-key/);
     expect(host.output()).not.toMatch(/Items called for 1\b/);
+    // A webhook (Azure Monitor's action groups) can only hold the key in its URL; JSON needs a CORS preflight cross-site.
+    const webhook = await fetch(`${host.base}/api/items/2?code=${KEY}`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(webhook.status).toBe(200);
   });
 
   it("passes params, query, headers and the JSON body; returns status, headers and jsonBody", async () => {

@@ -14,6 +14,11 @@ import { Backpressure } from "../../engine/backpressure";
 import type { EngineDeps } from "../../engine/ports";
 import { SigningKeys } from "../../adapters/signingKeys";
 import { SCHEDULED_EVENTS_TABLE, TableScheduledEventStore } from "../../adapters/tableScheduledEventStore";
+import { ArmMetricAlertGateway } from "../../adapters/armMetricAlerts";
+import { AUTOSTOP_TABLES, TableAutoStopStore } from "../../adapters/tableAutoStopStore";
+import { TokenBuckets } from "../../domain/pacing";
+import type { AutoStopDeps } from "../../autostop/autoStopDeps";
+import { StdoutTelemetry, type Telemetry } from "../../telemetry/telemetry";
 
 export const config: AppConfig = loadConfig();
 
@@ -24,16 +29,29 @@ export function engine(): EngineDeps {
   return deps;
 }
 
+/** How every ARM client of the app reaches Azure (or the local simulator). */
+function armSettings(c: AppConfig) {
+  return {
+    endpoint: c.armEndpoint,
+    credential: c.armIsLocalSimulator ? simulatorCredential(c.armEndpoint) : azureCredential(process.env.AZURE_CLIENT_ID),
+    caCertPath: c.armCaCertPath,
+    timeScale: c.localTime?.scale ?? 1,
+  };
+}
+
+let telemetryInstance: Telemetry | undefined;
+
+/** Events and availability results for operators (Application Insights in Azure, stdout locally). */
+export function telemetry(): Telemetry {
+  telemetryInstance ??= new StdoutTelemetry();
+  return telemetryInstance;
+}
+
 function buildEngine(c: AppConfig): EngineDeps {
   const queues = queueService(c.storage);
   const timeScale = c.localTime?.scale ?? 1;
   return {
-    compute: new ArmComputeGateway({
-      endpoint: c.armEndpoint,
-      credential: c.armIsLocalSimulator ? simulatorCredential(c.armEndpoint) : azureCredential(process.env.AZURE_CLIENT_ID),
-      caCertPath: c.armCaCertPath,
-      timeScale,
-    }),
+    compute: new ArmComputeGateway(armSettings(c)),
     store: new TableRequestStore(tableClient(c.storage, TABLE_NAMES.requests), tableClient(c.storage, TABLE_NAMES.subscriptions)),
     desiredStates: new TableDesiredStateStore(tableClient(c.storage, DESIRED_STATE_TABLE)),
     orchestrationQueue: new StorageMessageQueue(queues, QUEUE_NAMES.orchestration, timeScale),
@@ -74,4 +92,25 @@ export function platformEvents(): PlatformEventDeps | undefined {
     clock: engine().clock,
   };
   return platformEventDeps;
+}
+
+let autoStopDeps: AutoStopDeps | undefined;
+
+/** What AutoStop's functions need; the compute gateway and clock are the engine's own. */
+export function autoStop(): AutoStopDeps {
+  const e = engine();
+  autoStopDeps ??= {
+    compute: e.compute,
+    alerts: new ArmMetricAlertGateway(armSettings(config)),
+    store: new TableAutoStopStore(tableClient(config.storage, AUTOSTOP_TABLES.configurations), tableClient(config.storage, AUTOSTOP_TABLES.runs)),
+    queue: new StorageMessageQueue(queueService(config.storage), QUEUE_NAMES.createAlert, config.localTime?.scale ?? 1),
+    clock: e.clock,
+    random: e.random,
+    retry: config.retry,
+    writeBuckets: new TokenBuckets({ burst: config.pacing.armWrites.burst * config.pacing.share, refillPerSecond: config.pacing.armWrites.refillPerSecond * config.pacing.share }),
+    telemetry: telemetry(),
+    settings: { managedBy: config.autoStop.managedBy, actionGroupId: config.autoStop.actionGroupId, runDeadlineMinutes: config.autoStop.runDeadlineMinutes },
+    log: e.log,
+  };
+  return autoStopDeps;
 }

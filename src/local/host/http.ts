@@ -7,8 +7,16 @@ import { compileRoute, matchRoute, type CompiledRoute } from "./routes";
 import { typedDataToBytes } from "./typedData";
 import type { RegisteredFunction, RpcHttpCookie, RpcHttpData } from "./types";
 
-/** Methods that may carry the function key in `?code=` (they change nothing). */
+/** Methods that may always carry the function key in `?code=` (they change nothing). */
 const READ_METHODS = new Set(["GET", "HEAD"]);
+
+/**
+ * A POST may carry `?code=` when its body is JSON: a web page cannot send `application/json` cross-site without a CORS
+ * preflight, which this host never grants. Azure Monitor's action-group webhooks can only hold the key in the URL.
+ */
+function mayUseQueryKey(method: string, contentType: string | undefined): boolean {
+  return READ_METHODS.has(method) || /^application\/json\s*(;|$)/i.test(contentType ?? "");
+}
 
 /** Largest request body accepted (the Functions host limit: 100 MB). */
 export const MAX_BODY_BYTES = 100 * 1024 * 1024;
@@ -131,13 +139,14 @@ export function createHttpServer(options: HttpServerOptions): Server {
     if (route.authLevel !== "anonymous") {
       const headerKey = req.headers["x-functions-key"];
       const queryKey = url.searchParams.get("code");
-      // `?code=` only for reads: a key in the URL lets any web page send a "simple" cross-site POST (a form
-      // or text/plain fetch needs no preflight), so a request that changes something must carry the header.
-      const given = (Array.isArray(headerKey) ? headerKey[0] : headerKey) ?? (READ_METHODS.has(method) ? queryKey : undefined);
+      // `?code=` only for reads and JSON bodies: a key in the URL would let any web page send a "simple" cross-site
+      // POST (a form or text/plain fetch needs no preflight).
+      const queryAllowed = mayUseQueryKey(method, req.headers["content-type"]);
+      const given = (Array.isArray(headerKey) ? headerKey[0] : headerKey) ?? (queryAllowed ? queryKey : undefined);
       if (!keyMatches(given, functionKey)) {
         req.resume();
-        return queryKey !== null && !READ_METHODS.has(method)
-          ? send(res, 401, `The function key in ?code= is accepted only for GET; send ${method} requests with the x-functions-key header.`)
+        return queryKey !== null && !queryAllowed
+          ? send(res, 401, `The function key in ?code= is accepted only for GET and for JSON bodies (content-type: application/json); send this ${method} with the x-functions-key header.`)
           : send(res, 401);
       }
     }
