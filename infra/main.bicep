@@ -27,6 +27,10 @@ param scheduleStartTime string = '2026-01-01T00:00:00'
 @secure()
 param logicAppsFunctionKey string = newGuid()
 
+@description('Key in the URL the AutoStop action group calls (AutoStopVM). Generated per deployment unless given.')
+@secure()
+param autoStopWebhookFunctionKey string = newGuid()
+
 param resourceGroupName string = ''
 
 var tags = { 'azd-env-name': environmentName, SolutionName: 'StartStopVMsNext' }
@@ -98,12 +102,29 @@ module app 'app/function-app.bicep' = {
     appInsightsConnectionString: telemetry.outputs.connectionString
     targetScopes: join(scopes, ',')
     logicAppsFunctionKey: logicAppsFunctionKey
+    autoStopWebhookFunctionKey: autoStopWebhookFunctionKey
+    autoStopActionGroupId: autoStopActionGroupId
   }
+}
+
+// The action group's id is known before it exists, which breaks the cycle app ↔ action group (each needs the other).
+var autoStopActionGroupId = '${rg.id}/providers/Microsoft.Insights/actionGroups/StartStopVMs_AutoStop'
+
+module autoStopActionGroup 'monitoring/autostop-action-group.bicep' = {
+  name: 'autostop-action-group'
+  scope: rg
+  params: { tags: tags, functionBaseUrl: app.outputs.baseUrl, webhookFunctionKey: autoStopWebhookFunctionKey }
 }
 
 module operatorRole 'rbac/operator-role.bicep' = {
   name: 'operator-role'
-  params: { roleName: roleName, assignableScopes: union([ subscription().id ], scopes) }
+  params: { roleName: roleName, assignableScopes: union([ subscription().id, rg.id ], scopes) }
+}
+
+module actionGroupAccess 'rbac/action-group-access.bicep' = {
+  name: 'access-autostop-action-group'
+  scope: rg
+  params: { roleDefinitionId: operatorRole.outputs.id, principalId: identity.outputs.principalId, actionGroupName: autoStopActionGroup.outputs.name }
 }
 
 module subscriptionAccess 'rbac/target-subscription-access.bicep' = [for s in subscriptionScopes: {
@@ -131,6 +152,9 @@ module logicApps 'schedules/logic-app.bicep' = [for s in schedules: {
     weekDays: s.weekDays
     hour: s.hour
     functionBaseUrl: app.outputs.baseUrl
+    route: s.route
+    statusRoute: s.statusRoute
+    idField: s.idField
     requestBody: union(s.body, { RequestScopes: requestScopes })
     functionKey: logicAppsFunctionKey
   }
@@ -146,4 +170,5 @@ output AZURE_RESOURCE_GROUP string = rg.name
 output FUNCTION_BASE_URL string = app.outputs.baseUrl
 output FUNCTION_APP_NAME string = app.outputs.name
 output IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+output AUTOSTOP_ACTION_GROUP_ID string = autoStopActionGroup.outputs.id
 output LOGIC_APP_NAMES array = [for (s, i) in schedules: logicApps[i].outputs.name]

@@ -15,6 +15,11 @@ param targetScopes string
 @description('Key the Logic Apps send as x-functions-key: a named function key whose value the deployment sets, so nothing reads keys back.')
 @secure()
 param logicAppsFunctionKey string
+@description('Key in the URL of the AutoStop action group\'s webhook (AutoStopVM): a second named key, rotated on its own.')
+@secure()
+param autoStopWebhookFunctionKey string
+@description('Resource id of the action group AutoStop\'s alerts notify (deployed beside the app).')
+param autoStopActionGroupId string
 param maximumInstanceCount int = 40
 param instanceMemoryMB int = 2048
 
@@ -52,6 +57,9 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         // ARM calls use the same user-assigned identity (src/functions/shared/runtime.ts)
         { name: 'AZURE_CLIENT_ID', value: identityClientId }
         { name: 'TARGET_SCOPES', value: targetScopes }
+        // AutoStop: the action group its alerts notify, and the tag value marking the alerts this deployment manages
+        { name: 'AUTOSTOP_ACTION_GROUP_ID', value: autoStopActionGroupId }
+        { name: 'AUTOSTOP_MANAGED_BY', value: appName }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
       ]
@@ -82,6 +90,15 @@ resource logicAppsKey 'Microsoft.Web/sites/host/functionKeys@2024-04-01' = {
   properties: {
     name: 'logicapps'
     value: logicAppsFunctionKey
+  }
+}
+
+// The AutoStop action group's webhook key: AutoStopVM is called with it in ?code= (action groups cannot send headers).
+resource autoStopWebhookKey 'Microsoft.Web/sites/host/functionKeys@2024-04-01' = {
+  name: '${site.name}/default/autostopwebhook'
+  properties: {
+    name: 'autostopwebhook'
+    value: autoStopWebhookFunctionKey
   }
 }
 

@@ -13,17 +13,24 @@ var schedulingActions = [
   'Microsoft.Compute/virtualMachines/start/action'
   'Microsoft.Compute/virtualMachines/deallocate/action'
 ]
-// AutoStop and operations (heartbeat) add their lists here at merge.
+// AutoStop: keep one metric alert per VM (read, write, delete) that notifies the AutoStop action group, which ARM
+// checks the writer can read (the role is also assigned on that action group, see action-group-access.bicep).
+var autoStopActions = [
+  'Microsoft.Insights/metricAlerts/read'
+  'Microsoft.Insights/metricAlerts/write'
+  'Microsoft.Insights/metricAlerts/delete'
+  'Microsoft.Insights/actionGroups/read'
+]
 
 resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(subscription().id, roleName)
   properties: {
     roleName: roleName
-    description: 'Start/Stop VMs (next): read virtual machines and their power state, start and deallocate them.'
+    description: 'Start/Stop VMs (next): read virtual machines and their power state, start and deallocate them; keep their AutoStop metric alerts.'
     type: 'CustomRole'
     permissions: [
       {
-        actions: concat(schedulingActions)
+        actions: concat(schedulingActions, autoStopActions)
         notActions: []
         dataActions: []
         notDataActions: []

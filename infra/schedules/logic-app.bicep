@@ -15,6 +15,10 @@ param minute int = 0
 param functionBaseUrl string
 @description('Route and method of the app function the workflow posts to.')
 param route string = 'Scheduled'
+@description('Route that reports the accepted work\'s state, followed by its id (requests/{requestId}, autostop/runs/{runId}).')
+param statusRoute string = 'requests'
+@description('Field of the 202 answer holding that id.')
+param idField string = 'requestId'
 param requestBody object
 @secure()
 param functionKey string
@@ -75,7 +79,7 @@ resource workflow 'Microsoft.Logic/workflows@2019-05-01' = {
               runAfter: { Wait: [ 'Succeeded' ] }
               inputs: {
                 method: 'GET'
-                uri: '${functionBaseUrl}/api/requests/@{body(\'Post_request\')?[\'requestId\']}?top=1'
+                uri: '${functionBaseUrl}/api/${statusRoute}/@{body(\'Post_request\')?[\'${idField}\']}?top=1'
                 headers: keyHeader
                 retryPolicy: { type: 'exponential', count: 4, interval: 'PT15S' }
               }

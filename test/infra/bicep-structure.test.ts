@@ -10,6 +10,7 @@ import { allBicep, descendants, literal, paramDefaults, parseBicep, REPO, resour
 import { SPEC_FILES } from "./api-versions";
 import { loadConfig } from "../../src/config";
 import { parseScheduledRequest } from "../../src/domain/scheduledRequest";
+import { parseAutoStopRequest } from "../../src/autostop/autoStopRequest";
 import { CoreRegistry, createCoreApi, installCoreApi } from "../../src/local/host/coreApi";
 import { httpRoutes } from "../../src/local/host/http";
 import { matchRoute } from "../../src/local/host/routes";
@@ -75,8 +76,12 @@ describe("Bicep: no keys anywhere", () => {
 
 describe("Bicep: app settings", () => {
   // Plausible values for what Bicep computes at deployment time.
+  const SAMPLES: Record<string, string> = {
+    AUTOSTOP_ACTION_GROUP_ID: "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg-app/providers/Microsoft.Insights/actionGroups/StartStopVMs_AutoStop",
+    AUTOSTOP_MANAGED_BY: "func-abc123",
+  };
   const sample = (name: string, value: unknown): string =>
-    typeof value === "string" && !value.includes("${") ? value : name.endsWith("ServiceUri") ? `https://st.${name.includes("queue") ? "queue" : name.includes("table") ? "table" : "blob"}.core.windows.net/` : "00000000-0000-4000-8000-000000000000";
+    typeof value === "string" && !value.includes("${") ? value : SAMPLES[name] ?? (name.endsWith("ServiceUri") ? `https://st.${name.includes("queue") ? "queue" : name.includes("table") ? "table" : "blob"}.core.windows.net/` : "00000000-0000-4000-8000-000000000000");
   const env = () => Object.fromEntries(Object.entries(functionAppSettings()).map(([k, v]) => [k, sample(k, v)]));
 
   it("cover every setting src/config.ts requires, under the same names (loadConfig accepts them)", () => {
@@ -118,9 +123,9 @@ describe("Bicep: Logic Apps", () => {
 
   const workflow = () => resources(file("schedules/logic-app.bicep")).find((r) => r.typeAndVersion.startsWith("Microsoft.Logic/workflows@"))!;
 
-  it("are v2's four, disabled by default, on a recurrence with a time zone and a startTime", async () => {
+  it("are v2's five, disabled by default, on a recurrence with a time zone and a startTime", async () => {
     const schedules = JSON.parse(readFileSync(path.join(REPO, "infra/schedules/schedules.json"), "utf8")) as { name: string }[];
-    expect(schedules.map((s) => s.name).sort()).toEqual(["ststv2_vms_Scheduled_start", "ststv2_vms_Scheduled_stop", "ststv2_vms_Sequenced_start", "ststv2_vms_Sequenced_stop"]);
+    expect(schedules.map((s) => s.name).sort()).toEqual(["ststv2_vms_AutoStop", "ststv2_vms_Scheduled_start", "ststv2_vms_Scheduled_stop", "ststv2_vms_Sequenced_start", "ststv2_vms_Sequenced_stop"]);
     expect(paramDefaults(file("schedules/logic-app.bicep")).state).toBe("Disabled");
     const recurrence = (workflow().body.properties as any).definition.triggers.Recurrence.recurrence;
     expect(recurrence).toMatchObject({ startTime: { $expr: "startTime" }, timeZone: { $expr: "timeZone" } });
@@ -160,7 +165,7 @@ describe("Bicep: Logic Apps", () => {
     expect(check.actions.Terminate_failed.inputs.runStatus).toBe("Failed");
   });
 
-  it("every Logic App body passes the app's own validator (the one behind POST /api/Scheduled)", async () => {
+  it("every Logic App body passes the validator of the route it posts to (Scheduled or AutoStop), and polls that route's status", async () => {
     const main = file("main.bicep");
     const scopesVar = descendants(main.root, "variable_declaration").find((v) => v.namedChildren[0]?.text === "requestScopes")!;
     const shape = literal(scopesVar.namedChildren.find((c) => c?.type === "object")!) as Record<string, { $expr: string }>;
@@ -168,10 +173,19 @@ describe("Bicep: Logic Apps", () => {
     expect(main.text).toContain("requestBody: union(s.body, { RequestScopes: requestScopes })");
     // The same normalisation main.bicep applies to TARGET_SCOPES, with a trailing slash as v2 writes ids.
     const requestScopes = { Subscriptions: ["/subscriptions/0b3a5d2e-1111-4222-8333-444455556666/"], ResourceGroups: ["/subscriptions/1c3a5d2e-1111-4222-8333-444455556666/resourceGroups/rg-vms/"] };
-    const schedules = JSON.parse(readFileSync(path.join(REPO, "infra/schedules/schedules.json"), "utf8")) as { name: string; body: object }[];
+    const schedules = JSON.parse(readFileSync(path.join(REPO, "infra/schedules/schedules.json"), "utf8")) as { name: string; route: string; statusRoute: string; idField: string; body: object }[];
+    const validators: Record<string, (body: unknown) => { ok: boolean }> = {
+      Scheduled: (body) => parseScheduledRequest(body, { maxScopeEntries: 1000 }),
+      AutoStop: (body) => parseAutoStopRequest(body, { maxScopeEntries: 1000 }),
+    };
+    const statusRoutes: Record<string, [string, string]> = { Scheduled: ["requests", "requestId"], AutoStop: ["autostop/runs", "runId"] };
     for (const s of schedules) {
-      const result = parseScheduledRequest({ ...s.body, RequestScopes: requestScopes }, { maxScopeEntries: 1000 });
+      const result = validators[s.route]!({ ...s.body, RequestScopes: requestScopes });
       expect(result.ok, `${s.name}: ${JSON.stringify(result)}`).toBe(true);
+      expect([s.statusRoute, s.idField], s.name).toEqual(statusRoutes[s.route]);
+      const status = registered.find((r) => matchRoute(r.route, `/${s.statusRoute}/0b3a5d2e-1111-4222-8333-444455556666`) && (!r.methods || r.methods.includes("GET")));
+      expect(status, `${s.name}: GET /api/${s.statusRoute}/{id}`).toBeDefined();
+      expect(registered.find((r) => matchRoute(r.route, `/${s.route}`) && r.methods?.includes("POST")), `${s.name}: POST /api/${s.route}`).toBeDefined();
     }
   });
 });
