@@ -39,7 +39,7 @@ export async function runSync(deps: AutoStopDeps, runId: string): Promise<void> 
   }
   const config = run.configuration;
   if (config.enabled) {
-    const problem = await actionGroupProblem(deps);
+    const problem = await actionGroupProblem(deps, run);
     if (problem) return finish(deps, run, [], problem);
   }
 
@@ -111,16 +111,12 @@ function blindSpots(found: Expansion): string[] {
   ];
 }
 
-async function actionGroupProblem(deps: AutoStopDeps): Promise<string | undefined> {
+async function actionGroupProblem(deps: AutoStopDeps, run: AutoStopRun): Promise<string | undefined> {
   const id = deps.settings.actionGroupId;
   if (!id) return "AutoStop is not set up: the setting AUTOSTOP_ACTION_GROUP_ID (the action group whose webhook calls AutoStopVM) is empty.";
-  let group;
-  try {
-    group = await deps.alerts.getActionGroup(id);
-  } catch (error) {
-    if (!isArmRequestError(error)) throw error;
-    return `The action group ${id} could not be read (${error.failure.code}: ${error.failure.message}); no alert was written.`;
-  }
+  const read = await withRetries(deps, run, `reading the action group ${id}`, () => deps.alerts.getActionGroup(id));
+  if ("failure" in read) return `${read.failure}; no alert was written.`;
+  const group = read.value;
   if (!group) return `The action group ${id} (AUTOSTOP_ACTION_GROUP_ID) does not exist; alerts would notify nobody, so none was written. Redeploy the infrastructure (azd up) or fix the setting.`;
   if (!group.enabled) return `The action group ${id} is disabled; alerts would notify nobody, so none was written. Enable it.`;
   if (!group.webhooks.some((w) => w.useCommonAlertSchema && /\/api\/AutoStopVM$/i.test(w.target))) {

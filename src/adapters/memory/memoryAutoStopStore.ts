@@ -1,0 +1,48 @@
+/** The AutoStop store's in-memory twin: configurations, runs with an etag, and one outcome per VM and run. */
+import type { AlertOutcome, AutoStopConfiguration, AutoStopRun, AutoStopStore } from "../../autostop/autoStopStore";
+
+export class MemoryAutoStopStore implements AutoStopStore {
+  readonly configurations = new Map<string, AutoStopConfiguration>();
+  readonly runs = new Map<string, AutoStopRun>();
+  readonly outcomes = new Map<string, Map<string, AlertOutcome>>();
+  private version = 0;
+
+  async getConfiguration(name: string) {
+    return structuredClone(this.configurations.get(name));
+  }
+
+  async listConfigurations() {
+    return [...this.configurations.values()].map((c) => structuredClone(c));
+  }
+
+  async saveConfiguration(c: AutoStopConfiguration) {
+    this.configurations.set(c.name, structuredClone(c));
+  }
+
+  async createRun(run: AutoStopRun) {
+    if (this.runs.has(run.runId)) return false;
+    this.runs.set(run.runId, { ...structuredClone(run), etag: String(++this.version) });
+    return true;
+  }
+
+  async getRun(runId: string) {
+    return structuredClone(this.runs.get(runId));
+  }
+
+  async updateRun(run: AutoStopRun, changes: Partial<AutoStopRun>) {
+    const current = this.runs.get(run.runId);
+    if (!current || current.etag !== run.etag) return false;
+    this.runs.set(run.runId, { ...structuredClone({ ...run, ...changes }), etag: String(++this.version) });
+    return true;
+  }
+
+  async writeOutcomes(runId: string, outcomes: AlertOutcome[]) {
+    const rows = this.outcomes.get(runId) ?? new Map<string, AlertOutcome>();
+    for (const o of outcomes) rows.set(o.vmId.toLowerCase(), structuredClone(o));
+    this.outcomes.set(runId, rows);
+  }
+
+  async listOutcomes(runId: string) {
+    return [...(this.outcomes.get(runId)?.values() ?? [])].map((o) => structuredClone(o));
+  }
+}
