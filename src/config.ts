@@ -38,6 +38,8 @@ export interface AppConfig {
   localTime?: { scale: number; simAnchorMs: number; realAnchorMs: number };
   /** Platform events: how POST /api/events checks a VM agent's managed-identity token (off without an audience). */
   platformEvents?: { audience: string; issuer: string; jwksUrl: string };
+  /** The eviction watcher: its schedule, whether evicted VMs are restarted without the body asking, for how long. */
+  evictions: { schedule: string; restartEvicted: boolean; restartDeadlineMinutes: number };
   /** AutoStop: the action group its alerts notify, the managed-by tag, the re-sync timer and a run's deadline. */
   autoStop: { actionGroupId?: string; managedBy: string; syncSchedule: string; runDeadlineMinutes: number };
 }
@@ -67,6 +69,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
       return fallback;
     }
     return value;
+  };
+
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = env[name]?.trim().toLowerCase();
+    if (raw === undefined || raw === "") return fallback;
+    if (raw === "true" || raw === "false") return raw === "true";
+    problems.push(`${name} must be true or false (got "${env[name]}")`);
+    return fallback;
   };
 
   const ncrontab = (name: string, fallback: string): string => {
@@ -138,6 +148,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     watchdogSchedule: ncrontab("WATCHDOG_SCHEDULE", "0 */2 * * * *"),
     localTime,
     platformEvents: readPlatformEvents(env, problems),
+    evictions: {
+      schedule: ncrontab("EVICTION_WATCH_SCHEDULE", "0 */5 * * * *"),
+      restartEvicted: bool("RESTART_EVICTED", false),
+      restartDeadlineMinutes: int("EVICTION_RESTART_DEADLINE_MINUTES", 720, 5, 1440),
+    },
     autoStop: {
       actionGroupId: readActionGroupId(env, problems),
       managedBy: readManagedBy(env, problems),

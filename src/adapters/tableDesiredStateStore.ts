@@ -70,6 +70,13 @@ export class TableDesiredStateStore implements DesiredStateStore {
     }
   }
 
+  async listByDesired(desired: DesiredState["desired"]): Promise<DesiredState[]> {
+    await this.created();
+    const out: DesiredState[] = [];
+    for await (const e of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`desired eq ${desired}` } })) out.push(fromEntity(e));
+    return out;
+  }
+
   /** Returns the entry it replaced, if any. */
   private async claimOne(entry: DesiredState): Promise<DesiredState | undefined> {
     for (let tries = 0; tries < 5; tries++) {

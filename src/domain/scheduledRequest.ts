@@ -37,6 +37,8 @@ export interface ScheduledRequest {
   continueOnError: boolean;
   sequenceDelaySeconds: number;
   deadlineMinutes?: number;
+  /** Spot VMs of this start that the platform evicts later are started again (the eviction watcher). */
+  restartEvicted?: boolean;
   scopes: RequestScopes;
 }
 
@@ -74,6 +76,7 @@ const TOP_KEYS = [
   "ContinueOnError",
   "SequenceDelaySeconds",
   "DeadlineMinutes",
+  "RestartEvicted",
   "RequestScopes",
 ] as const;
 export const SCOPE_KEYS = ["Subscriptions", "ResourceGroups", "VMLists", "ExcludedVMLists"] as const;
@@ -131,6 +134,8 @@ function parseUnsafe(body: unknown, limits: RequestLimits): ParseResult<Schedule
   const sequenceDelaySeconds =
     readInt(top.get("SequenceDelaySeconds"), "SequenceDelaySeconds", SEQUENCE_DELAY_RANGE, add) ?? 0;
   const deadlineMinutes = readInt(top.get("DeadlineMinutes"), "DeadlineMinutes", DEADLINE_MINUTES_RANGE, add);
+  const restartEvicted = readBool(top.get("RestartEvicted"), "RestartEvicted", add);
+  if (restartEvicted && action === "stop") add("RestartEvicted", "RestartEvicted applies to a start (VMs that should be running); remove it from a stop");
 
   const scopes = readScopes(top.get("RequestScopes"), limits, add);
 
@@ -139,6 +144,7 @@ function parseUnsafe(body: unknown, limits: RequestLimits): ParseResult<Schedule
   }
   const value: ScheduledRequest = { action, sequenced, whatIf, continueOnError, sequenceDelaySeconds, scopes };
   if (deadlineMinutes !== undefined) value.deadlineMinutes = deadlineMinutes;
+  if (restartEvicted !== undefined) value.restartEvicted = restartEvicted;
   return { ok: true, value };
 }
 

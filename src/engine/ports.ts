@@ -92,6 +92,8 @@ export interface DesiredStateStore {
    */
   claim(entries: DesiredState[]): Promise<DesiredState[]>;
   get(vmKey: string): Promise<DesiredState | undefined>;
+  /** Every VM whose desired state is this one (the eviction watcher reads the "running" ones). */
+  listByDesired(desired: DesiredState["desired"]): Promise<DesiredState[]>;
 }
 
 export interface MessageQueue<T> {

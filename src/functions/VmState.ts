@@ -1,11 +1,12 @@
 /**
  * GET /api/vms/{vmId} — one VM as the app sees it: the state it should be in and which request said so, that
- * request's outcome for it, and the maintenance its scheduled-events agent reported.
+ * request's outcome for it, the last time it was found deallocated against that (evicted or stopped by someone), and
+ * the maintenance its scheduled-events agent reported.
  */
 import { app, type HttpRequest, type HttpResponseInit } from "@azure/functions";
 import { parseVmId, vmId, vmKey } from "../domain/resourceId";
 import { invalidFields, json, problem } from "./shared/http";
-import { engine, platformEvents } from "./shared/runtime";
+import { engine, evictionStore, platformEvents } from "./shared/runtime";
 
 export async function vmState(request: HttpRequest): Promise<HttpResponseInit> {
   const raw = decodeURIComponent(request.params.vmId ?? "");
@@ -14,6 +15,7 @@ export async function vmState(request: HttpRequest): Promise<HttpResponseInit> {
   const key = vmKey(ref);
   const deps = engine();
   const desired = await deps.desiredStates.get(key);
+  const eviction = await evictionStore().get(key);
   const events = platformEvents();
   const maintenance = events ? (await events.store.listForVm(key)).filter((e) => !e.notBefore || e.notBefore.getTime() + Math.max(0, e.durationSeconds) * 1000 >= deps.clock.now().getTime()) : [];
   if (!desired && maintenance.length === 0) {
@@ -28,6 +30,10 @@ export async function vmState(request: HttpRequest): Promise<HttpResponseInit> {
     lastRequest: row && {
       requestId: row.requestId, outcome: row.status, powerState: row.powerState ? `PowerState/${row.powerState}` : undefined,
       attempts: row.attempt, errorCode: row.errorCode, errorMessage: row.errorMessage, note: row.note, finishedAt: row.finishedAt?.toISOString(),
+    },
+    lastEviction: eviction && {
+      verdict: eviction.verdict, at: eviction.at?.toISOString(), detail: eviction.detail, source: eviction.source, detectedAt: eviction.detectedAt.toISOString(),
+      lostRunningOf: eviction.desiredRequestId, restartRequestId: eviction.restartRequestId, recoveredAt: eviction.recoveredAt?.toISOString(),
     },
     upcomingMaintenance: maintenance.map((e) => ({
       eventId: e.eventId, eventType: e.eventType, status: e.status, notBefore: e.notBefore?.toISOString(), durationSeconds: e.durationSeconds,

@@ -18,4 +18,8 @@ export class MemoryDesiredStateStore implements DesiredStateStore {
   async get(vmKey: string): Promise<DesiredState | undefined> {
     return this.states.get(vmKey);
   }
+
+  async listByDesired(desired: DesiredState["desired"]): Promise<DesiredState[]> {
+    return [...this.states.values()].filter((s) => s.desired === desired);
+  }
 }

@@ -19,6 +19,9 @@ import { AUTOSTOP_TABLES, TableAutoStopStore } from "../../adapters/tableAutoSto
 import { TokenBuckets } from "../../domain/pacing";
 import type { AutoStopDeps } from "../../autostop/autoStopDeps";
 import { StdoutTelemetry, type Telemetry } from "../../telemetry/telemetry";
+import { ArmPlatformEventsGateway } from "../../adapters/armPlatformEvents";
+import { EVICTIONS_TABLE, TableEvictionStore } from "../../adapters/tableEvictionStore";
+import type { EvictionWatchDeps } from "../../platformEvents/evictionWatch";
 
 export const config: AppConfig = loadConfig();
 
@@ -113,4 +116,25 @@ export function autoStop(): AutoStopDeps {
     log: e.log,
   };
   return autoStopDeps;
+}
+
+let evictionWatchDeps: EvictionWatchDeps | undefined;
+
+/** What the eviction watcher needs: the engine (to read VMs and submit restarts), the Activity Log, its records. */
+export function evictionWatch(): EvictionWatchDeps {
+  evictionWatchDeps ??= {
+    engine: engine(),
+    activity: new ArmPlatformEventsGateway(armSettings(config)),
+    evictions: evictionStore(),
+    telemetry: telemetry(),
+    settings: config.evictions,
+  };
+  return evictionWatchDeps;
+}
+
+let evictions: TableEvictionStore | undefined;
+
+export function evictionStore(): TableEvictionStore {
+  evictions ??= new TableEvictionStore(tableClient(config.storage, EVICTIONS_TABLE));
+  return evictions;
 }

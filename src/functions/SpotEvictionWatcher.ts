@@ -1,0 +1,15 @@
+/**
+ * Timer → the eviction watcher: VMs that should be running but are deallocated are explained from the Activity Log
+ * and Resource Health; Spot evictions are restarted where asked (RestartEvicted), stops by people are left alone.
+ */
+import { app, type InvocationContext, type Timer } from "@azure/functions";
+import { watchEvictions } from "../platformEvents/evictionWatch";
+import { config, evictionWatch } from "./shared/runtime";
+
+export async function spotEvictionWatcher(_timer: Timer, context: InvocationContext): Promise<void> {
+  const r = await watchEvictions(evictionWatch());
+  context.log(`Eviction watch: ${r.checked} VM(s) should be running; ${r.evicted.length} evicted, ${r.stoppedByCaller.length} stopped by a caller, ` +
+    `${r.unexplained.length} unexplained; ${r.restartRequests.length} restart request(s); ${r.recovered.length} recovered`);
+}
+
+app.timer("SpotEvictionWatcher", { schedule: config.evictions.schedule, handler: spotEvictionWatcher });
