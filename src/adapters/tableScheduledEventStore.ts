@@ -1,10 +1,15 @@
 /**
  * Where reported Scheduled Events are kept: `scheduledeventstoretable`, one partition per VM (its lower-cased
- * row-key form), one row per event, upserted as the agent reports changes (Scheduled → Started).
+ * row-key form), one row per event, upserted as the agent reports changes (Scheduled → Started). Events that hold the
+ * scheduler off also get a row in the `windows` partition, so the executor reads every open window with one query.
  */
 import { createdOnFirstUse } from "./storageClients";
 import { odata, type TableClient } from "@azure/data-tables";
 import type { ScheduledEventReport } from "../platformEvents/eventReport";
+import { maintenanceWindow } from "../platformEvents/maintenanceWindow";
+import type { MaintenanceCalendar, MaintenanceWindow } from "../engine/ports";
+
+const WINDOWS_PARTITION = "windows";
 
 export const SCHEDULED_EVENTS_TABLE = "scheduledeventstoretable";
 
@@ -19,7 +24,7 @@ export interface StoredScheduledEvent {
   receivedAt: Date;
 }
 
-export class TableScheduledEventStore {
+export class TableScheduledEventStore implements MaintenanceCalendar {
   private readonly created: () => Promise<void>;
 
   constructor(private readonly table: TableClient) {
@@ -33,6 +38,23 @@ export class TableScheduledEventStore {
       status: report.status, notBefore: report.notBefore, durationSeconds: report.durationSeconds, description: report.description,
       source: report.source, documentIncarnation: report.documentIncarnation, receivedAt,
     }, "Replace");
+    const window = maintenanceWindow(report, receivedAt);
+    if (window) {
+      await this.table.upsertEntity({
+        partitionKey: WINDOWS_PARTITION, rowKey: `${partitionOf(report.vmKey)}|${report.eventId}`, vmKey: report.vmKey, eventId: report.eventId,
+        eventType: report.eventType, start: window.start, end: window.end,
+      }, "Replace");
+    }
+  }
+
+  async openWindows(now: Date): Promise<MaintenanceWindow[]> {
+    await this.created();
+    const out: MaintenanceWindow[] = [];
+    const query = this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${WINDOWS_PARTITION} and end ge ${now}` } });
+    for await (const e of query) {
+      out.push({ vmKey: String(e.vmKey), eventId: String(e.eventId), eventType: String(e.eventType), start: asDate(e.start), end: asDate(e.end) });
+    }
+    return out;
   }
 
   async listForVm(vmKey: string): Promise<StoredScheduledEvent[]> {
@@ -52,4 +74,8 @@ export class TableScheduledEventStore {
 /** Row keys and partition keys may not contain '/': the VM key with '/' replaced, as the request store does. */
 function partitionOf(vmKey: string): string {
   return `vm${vmKey.replace(/\//g, "|")}`;
+}
+
+function asDate(v: unknown): Date {
+  return v instanceof Date ? v : new Date(String(v));
 }

@@ -5,7 +5,7 @@
 import { isArmRequestError, type ArmFailure } from "../domain/armError";
 import { decideRetry } from "../domain/retryPolicy";
 import { isTerminal } from "../domain/runState";
-import type { EngineDeps, RowWrite } from "./ports";
+import type { EngineDeps, MaintenanceWindow, RowWrite } from "./ports";
 import type { ActMessage, RequestRecord, VmRecord } from "./records";
 import { mapWithConcurrency } from "./concurrency";
 import { writeRows } from "./rowWrites";
@@ -31,10 +31,11 @@ export async function actOnVms(deps: EngineDeps, message: ActMessage): Promise<v
   // The request row is the truth for action and deadline; the message only says which rows to look at.
   const request = await deps.store.getRequest(message.requestId);
   if (!request || request.stage === "completed") return;
-  const decided = await mapWithConcurrency(message.vms, VMS_IN_PARALLEL, (vm) => decide(deps, request, vm));
+  const maintenance = windowsByVm(await deps.maintenance.openWindows(deps.clock.now()));
+  const decided = await mapWithConcurrency(message.vms, VMS_IN_PARALLEL, (vm) => decide(deps, request, vm, maintenance.get(vm.key)));
   const toCall = decided.filter((d): d is Extract<Decision, { kind: "call" }> => d?.kind === "call");
   const claims = await writeRows(deps, request, toCall.map(({ row }) => ({
-    row, changes: { status: "Acting", actedAt: deps.clock.now(), attempt: row.attempt + 1, dueAt: undefined, note: undefined, heldBy: undefined },
+    row, changes: { status: "Acting", actedAt: deps.clock.now(), attempt: row.attempt + 1, dueAt: undefined, note: waitedFor(row), heldBy: undefined },
   })));
   // The budget's token is taken right before each call (not before the claim), so calls reach Azure at the pace
   // they were admitted however long the claim took.
@@ -50,12 +51,20 @@ export async function actOnVms(deps: EngineDeps, message: ActMessage): Promise<v
 type Decision = { kind: "call"; row: VmRecord } | { kind: "write"; write: RowWrite } | undefined;
 
 /** Whether this VM may be claimed and called now, or what to write instead (deadline passed, a long wait ahead). */
-async function decide(deps: EngineDeps, request: RequestRecord, vm: ActMessage["vms"][number]): Promise<Decision> {
+async function decide(deps: EngineDeps, request: RequestRecord, vm: ActMessage["vms"][number], windows: MaintenanceWindow[] = []): Promise<Decision> {
   const row = await deps.store.getVmRow(request.requestId, vm.key);
   // Idempotency: a duplicate or stale message finds the row already past this attempt.
   if (!row || isTerminal(row.status) || row.attempt !== vm.attempt || row.status === "Acting" || row.status === "Held") return undefined;
   const now = deps.clock.now();
   if (now >= request.deadline) return { kind: "write", write: { row, changes: deadlineFailure(row, request, deps.backpressure, now) } };
+  // Announced maintenance (Freeze, Reboot, Redeploy): a power action inside it would fight the platform. Wait it out.
+  const inside = windows.filter((w) => w.start <= now && now < w.end).sort((a, b) => b.end.getTime() - a.end.getTime())[0];
+  if (inside) {
+    return { kind: "write", write: { row, changes: {
+      dueAt: inside.end, heldBy: "maintenance",
+      note: `waiting until ${inside.end.toISOString()}: Azure announced maintenance (${inside.eventType}, event ${inside.eventId}) from ${inside.start.toISOString()}; the ${request.action} waits for it to end`,
+    } } };
+  }
   const outlook = deps.backpressure.peek(row, now.getTime());
   if (!outlook.go && outlook.waitSeconds > MAX_INLINE_WAIT_SECONDS) return { kind: "write", write: { row, changes: deferral(deps, row, outlook, now) } };
   return { kind: "call", row };
@@ -142,4 +151,15 @@ export function retryOrFail(deps: EngineDeps, row: VmRecord, failure: ArmFailure
     status: "Waiting", attempt: attemptsMade, dueAt: new Date(now.getTime() + decision.afterSeconds * 1000),
     errorCode: failure.code, errorMessage: failure.message, note: `${decision.failureClass} error; retrying after ${decision.afterSeconds}s`,
   };
+}
+
+function windowsByVm(windows: MaintenanceWindow[]): Map<string, MaintenanceWindow[]> {
+  const out = new Map<string, MaintenanceWindow[]>();
+  for (const w of windows) out.set(w.vmKey, [...(out.get(w.vmKey) ?? []), w]);
+  return out;
+}
+
+/** A VM that waited for maintenance keeps saying so in its outcome; other waits are forgotten once it is called. */
+function waitedFor(row: VmRecord): string | undefined {
+  return row.heldBy === "maintenance" && row.note ? row.note.replace(/^waiting until [^ ]+: /, "waited: ") : undefined;
 }

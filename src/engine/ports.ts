@@ -96,6 +96,20 @@ export interface DesiredStateStore {
   listByDesired(desired: DesiredState["desired"]): Promise<DesiredState[]>;
 }
 
+/** Maintenance a VM's scheduled-events agent announced: the VM must not be started or deallocated inside it. */
+export interface MaintenanceWindow {
+  vmKey: string;
+  eventId: string;
+  eventType: string;
+  start: Date;
+  end: Date;
+}
+
+export interface MaintenanceCalendar {
+  /** Every announced window that has not ended by `now` (one read, whatever the number of VMs). */
+  openWindows(now: Date): Promise<MaintenanceWindow[]>;
+}
+
 export interface MessageQueue<T> {
   send(message: T, delaySeconds?: number): Promise<void>;
   /** Sends all, each with the same delay or its own. */
@@ -150,6 +164,7 @@ export interface EngineDeps {
   compute: ComputeGateway;
   store: RequestStore;
   desiredStates: DesiredStateStore;
+  maintenance: MaintenanceCalendar;
   orchestrationQueue: MessageQueue<OrchestrationMessage>;
   executionQueue: MessageQueue<ExecutionMessage>;
   clock: Clock;

@@ -69,8 +69,11 @@ export interface VmRecord {
   errorMessage?: string;
   /** Why a VM is Skipped, or what it is waiting for. */
   note?: string;
-  /** Set while the VM waits for the executor's brakes; "breaker" means its failure domain's operations keep failing. */
-  heldBy?: "guard" | "budget" | "breaker";
+  /**
+   * Set while the VM waits for the executor's brakes ("breaker": its failure domain's operations keep failing) or for
+   * maintenance announced inside the VM to end.
+   */
+  heldBy?: "guard" | "budget" | "breaker" | "maintenance";
   etag?: string;
 }
 

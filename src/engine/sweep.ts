@@ -82,7 +82,8 @@ async function verifyActingRows(deps: EngineDeps, request: RequestRecord, acting
       case "reached":
         if (deps.backpressure.domainFailing(row)) recovered.add(domainName(row));
         deps.backpressure.afterReached(row);
-        writes.push({ row, changes: { status: "Succeeded", finishedAt: now, powerState: verdict.powerState, errorCode: undefined, errorMessage: undefined, note: undefined } });
+        // A wait for announced maintenance stays in the outcome ("waited: ..."); other notes were about the way there.
+        writes.push({ row, changes: { status: "Succeeded", finishedAt: now, powerState: verdict.powerState, errorCode: undefined, errorMessage: undefined, note: row.note?.startsWith("waited: ") ? row.note : undefined } });
         break;
       case "gone":
         writes.push({ row, changes: { status: "Failed", finishedAt: now, errorCode: "ResourceNotFound", errorMessage: "the VM no longer exists (it disappeared while the action was running)" } });

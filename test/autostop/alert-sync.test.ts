@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { MemoryAutoStopStore } from "../../src/adapters/memory/memoryAutoStopStore";
 import { MemoryCompute } from "../../src/adapters/memory/memoryCompute";
 import { MemoryDesiredStateStore } from "../../src/adapters/memory/memoryDesiredStateStore";
+import { MemoryMaintenanceCalendar } from "../../src/adapters/memory/memoryMaintenanceCalendar";
 import { MemoryMetricAlerts } from "../../src/adapters/memory/memoryMetricAlerts";
 import { MemoryQueue } from "../../src/adapters/memory/memoryQueue";
 import { MemoryRequestStore } from "../../src/adapters/memory/memoryRequestStore";
@@ -194,7 +195,7 @@ describe("AutoStopVM", () => {
   beforeEach(async () => {
     orchestration = new MemoryQueue<OrchestrationMessage>();
     engine = {
-      compute, store: new MemoryRequestStore(), desiredStates: new MemoryDesiredStateStore(), orchestrationQueue: orchestration, executionQueue: new MemoryQueue(),
+      compute, store: new MemoryRequestStore(), desiredStates: new MemoryDesiredStateStore(), maintenance: new MemoryMaintenanceCalendar(), orchestrationQueue: orchestration, executionQueue: new MemoryQueue(),
       clock: deps.clock, random: () => 0.5, backpressure: new Backpressure(DOCUMENTED_BUDGET, DEFAULT_BREAKER),
       settings: { deadlineMinutes: 120, verifyIntervalSeconds: 15, stallGraceSeconds: 300, singleReadThreshold: 10, verifyListVmsPerSecond: 200, retry: DEFAULT_RETRY_POLICY, pacing: DOCUMENTED_BUDGET },
       log: () => undefined, finishedListeners: [],

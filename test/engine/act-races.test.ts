@@ -6,6 +6,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { MemoryCompute } from "../../src/adapters/memory/memoryCompute";
 import { MemoryDesiredStateStore } from "../../src/adapters/memory/memoryDesiredStateStore";
+import { MemoryMaintenanceCalendar } from "../../src/adapters/memory/memoryMaintenanceCalendar";
 import { MemoryQueue } from "../../src/adapters/memory/memoryQueue";
 import { MemoryRequestStore } from "../../src/adapters/memory/memoryRequestStore";
 import { DEFAULT_BREAKER } from "../../src/domain/circuitBreaker";
@@ -23,6 +24,7 @@ let store: MemoryRequestStore;
 let compute: MemoryCompute;
 let execution: MemoryQueue<ExecutionMessage>;
 let deps: EngineDeps;
+let calendar: MemoryMaintenanceCalendar;
 let now: number;
 
 beforeEach(() => {
@@ -31,8 +33,9 @@ beforeEach(() => {
   execution = new MemoryQueue<ExecutionMessage>();
   now = Date.parse("2026-11-23T08:00:00Z");
   for (let i = 1; i <= 40; i++) compute.add({ subscriptionId: SUB, resourceGroup: "rg", name: `vm-${i}` }, "deallocated");
+  calendar = new MemoryMaintenanceCalendar();
   deps = {
-    compute, store, desiredStates: new MemoryDesiredStateStore(),
+    compute, store, desiredStates: new MemoryDesiredStateStore(), maintenance: calendar,
     orchestrationQueue: new MemoryQueue<OrchestrationMessage>(), executionQueue: execution,
     clock: { now: () => new Date(now), sleep: async (s) => void (now += s * 1000) },
     random: () => 0.5,
@@ -109,5 +112,24 @@ describe("act races (in-memory twins)", () => {
     for (const m of rekicks) await actOnVms(deps, m);
     expect(callsPerVm().size).toBe(40);
     expect([...callsPerVm().values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it("a VM inside announced maintenance is not called until the window ends, and its outcome says why", async () => {
+    const frozen = [...compute.vms.keys()].slice(0, 5);
+    for (const vmKey of frozen) calendar.windows.push({ vmKey, eventId: `ev-${vmKey.slice(-4)}`, eventType: "Freeze", start: new Date(now - 1000), end: new Date(now + 120_000) });
+    const acts = await startEverything();
+    await Promise.all(acts.map((m) => actOnVms(deps, m)));
+    expect(callsPerVm().size).toBe(35);
+    for (const key of frozen) expect(callsPerVm().has(key)).toBe(false);
+    const held = (await store.listVmRows("r1")).filter((r) => frozen.includes(r.key));
+    expect(held.map((r) => [r.status, r.heldBy, r.dueAt?.getTime()])).toEqual(Array(5).fill(["Pending", "maintenance", now + 120_000]));
+    expect(held[0]!.note).toMatch(/Azure announced maintenance \(Freeze, event ev-/);
+
+    // The deferred acts arrive when the window has ended: now the VMs are called, and say what they waited for.
+    now += 121_000;
+    await Promise.all(execution.take().filter((m): m is ActMessage => m.type === "act").map((m) => actOnVms(deps, m)));
+    for (const key of frozen) expect(callsPerVm().get(key)).toBe(1);
+    const after = (await store.listVmRows("r1")).filter((r) => frozen.includes(r.key));
+    expect(after.every((r) => r.status === "Acting" && /^waited: Azure announced maintenance \(Freeze/.test(r.note ?? ""))).toBe(true);
   });
 });

@@ -19,10 +19,12 @@ const WEB_01 = vmIdOf(SUB_A, "rg-web", "web-01");
 const WEB_02 = vmIdOf(SUB_A, "rg-web", "web-02");
 let world: World;
 let imds01: RunningImdsSimulator;
+let imds02: RunningImdsSimulator;
 let otherTenant: RunningImdsSimulator;
 
 beforeAll(async () => {
   imds01 = await startImdsSimulator({ vmResourceId: WEB_01 });
+  imds02 = await startImdsSimulator({ vmResourceId: WEB_02, sameTenantAs: imds01 });
   otherTenant = await startImdsSimulator({ vmResourceId: WEB_01, tenantId: "99999999-0000-4000-8000-000000000999" });
   world = await World.start({
     fleet: smallFleet(),
@@ -31,7 +33,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await world?.stop();
-  await Promise.all([imds01, otherTenant].map((s) => s?.close()));
+  await Promise.all([imds01, imds02, otherTenant].map((s) => s?.close()));
 });
 
 async function tokenFrom(imds: RunningImdsSimulator, audience = AUDIENCE): Promise<string> {
@@ -102,10 +104,37 @@ describe("POST /api/events", () => {
         await new Promise((r) => setTimeout(r, 200));
         rows = await storedEvents();
       }
-      expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ rowKey: eventId, eventType: "Freeze", status: "Scheduled", vmId: WEB_01.toLowerCase(), durationSeconds: 9 });
+      const events = rows.filter((r) => r.partitionKey !== "windows");
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ rowKey: eventId, eventType: "Freeze", status: "Scheduled", vmId: WEB_01.toLowerCase(), durationSeconds: 9 });
+      // The window the executor keeps out of: from NotBefore, for the event's duration.
+      const windows = (await storedEvents()).filter((r) => r.partitionKey === "windows");
+      expect(windows).toHaveLength(1);
+      expect(Date.parse(String(windows[0]!.end)) - Date.parse(String(windows[0]!.start))).toBe(9_000);
     } finally {
       agent.kill("SIGKILL");
     }
   });
+
+  it("a start that falls inside an announced Freeze waits for it to end, and its outcome says why", async () => {
+    // web-02's agent reports a Freeze that has begun and lasts 8 s; a start of web-02 is posted inside it.
+    const began = Date.now() - 1000;
+    const freeze = { ...report(WEB_02, "0000bbbb-5e5e-4000-8000-000000000002"), documentIncarnation: 7 };
+    freeze.event = { ...freeze.event, NotBefore: new Date(began).toUTCString(), DurationInSeconds: 8 };
+    const token = await tokenFrom(imds02);
+    const posted = await requestJson(`${world.hostUrl}/api/events`, { method: "POST", body: freeze, headers: { authorization: `Bearer ${token}` } });
+    expect(posted.status).toBe(202);
+    const windowEnds = Math.floor(began / 1000) * 1000 + 8000; // NotBefore is RFC 1123: whole seconds
+
+    const start = await world.callFunction("POST", "Scheduled", { Action: "start", RequestScopes: { VMLists: [WEB_02] } });
+    expect(start.status).toBe(202);
+    const done = await world.waitForRequest(start.body.requestId, 60_000);
+    expect(done.state).toBe("Succeeded");
+    const [outcome] = await world.allOutcomes(start.body.requestId);
+    expect(outcome.note).toMatch(/^waited: Azure announced maintenance \(Freeze, event 0000bbbb-5e5e-4000-8000-000000000002\)/);
+    // The simulator's truth: web-02 was called once, only after the window ended.
+    const calls = (await world.armRequests()).filter((r) => r.operation === "start" && r.status === 202 && r.vmId === WEB_02);
+    expect(calls).toHaveLength(1);
+    expect(Date.parse(calls[0]!.time)).toBeGreaterThanOrEqual(windowEnds);
+  }, 90_000);
 });

@@ -57,6 +57,7 @@ function buildEngine(c: AppConfig): EngineDeps {
     compute: new ArmComputeGateway(armSettings(c)),
     store: new TableRequestStore(tableClient(c.storage, TABLE_NAMES.requests), tableClient(c.storage, TABLE_NAMES.subscriptions)),
     desiredStates: new TableDesiredStateStore(tableClient(c.storage, DESIRED_STATE_TABLE)),
+    maintenance: scheduledEventStore(c),
     orchestrationQueue: new StorageMessageQueue(queues, QUEUE_NAMES.orchestration, timeScale),
     executionQueue: new StorageMessageQueue(queues, QUEUE_NAMES.execution, timeScale),
     clock: appClock(c.localTime),
@@ -84,6 +85,13 @@ export interface PlatformEventDeps {
 }
 
 let platformEventDeps: PlatformEventDeps | undefined;
+let scheduledEvents: TableScheduledEventStore | undefined;
+
+/** Reported maintenance: written by POST /api/events, read by the executor before every call. */
+function scheduledEventStore(c: AppConfig): TableScheduledEventStore {
+  scheduledEvents ??= new TableScheduledEventStore(tableClient(c.storage, SCHEDULED_EVENTS_TABLE));
+  return scheduledEvents;
+}
 
 /** What POST /api/events needs; undefined when the app is not configured to take agent reports. */
 export function platformEvents(): PlatformEventDeps | undefined {
@@ -91,7 +99,7 @@ export function platformEvents(): PlatformEventDeps | undefined {
   platformEventDeps ??= {
     settings: config.platformEvents,
     keys: new SigningKeys(config.platformEvents.jwksUrl),
-    store: new TableScheduledEventStore(tableClient(config.storage, SCHEDULED_EVENTS_TABLE)),
+    store: scheduledEventStore(config),
     clock: engine().clock,
   };
   return platformEventDeps;

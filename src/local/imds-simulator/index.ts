@@ -25,6 +25,8 @@ export interface ImdsSimulatorOptions {
   port?: number;
   /** Injected clock (epoch ms); defaults to Date.now. */
   now?: () => number;
+  /** Share another VM's tenant signing keys (VMs of one tenant get tokens from the same Entra ID). */
+  sameTenantAs?: RunningImdsSimulator;
 }
 
 export interface RunningImdsSimulator {
@@ -33,6 +35,8 @@ export interface RunningImdsSimulator {
   jwksUrl: string;
   issuer: string;
   events: ScheduledEventsModel;
+  /** The tenant's token issuer (its signing keys). */
+  tokenIssuer: TokenIssuer;
   close(): Promise<void>;
 }
 
@@ -44,10 +48,10 @@ export async function startImdsSimulator(options: ImdsSimulatorOptions): Promise
   const vm = VM_ID.exec(options.vmResourceId);
   if (!vm) throw new Error(`vmResourceId must be a VM resource ID, got ${options.vmResourceId}`);
   const now = options.now ?? Date.now;
-  const tenantId = options.tenantId ?? "72f988bf-0000-4000-8000-00000000aaaa";
+  const tenantId = options.sameTenantAs?.tokenIssuer.tenantId ?? options.tenantId ?? "72f988bf-0000-4000-8000-00000000aaaa";
   const principalId = options.principalId ?? "0b1e5a11-0000-4000-8000-00000000beef";
   const events = new ScheduledEventsModel();
-  const issuer = new TokenIssuer(tenantId);
+  const issuer = options.sameTenantAs?.tokenIssuer ?? new TokenIssuer(tenantId);
   const compute = {
     name: vm[3], resourceId: options.vmResourceId, subscriptionId: vm[1], resourceGroupName: vm[2],
     location: options.location ?? "westeurope", vmId: principalId,
@@ -127,6 +131,7 @@ export async function startImdsSimulator(options: ImdsSimulatorOptions): Promise
     url,
     jwksUrl: `${url}/${tenantId}/discovery/v2.0/keys`,
     issuer: issuer.issuer,
+    tokenIssuer: issuer,
     events,
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());

@@ -1,0 +1,10 @@
+/** The maintenance calendar's in-memory twin: the windows a test announces. */
+import type { MaintenanceCalendar, MaintenanceWindow } from "../../engine/ports";
+
+export class MemoryMaintenanceCalendar implements MaintenanceCalendar {
+  readonly windows: MaintenanceWindow[] = [];
+
+  async openWindows(now: Date): Promise<MaintenanceWindow[]> {
+    return this.windows.filter((w) => w.end >= now);
+  }
+}
