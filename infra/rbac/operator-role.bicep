@@ -13,6 +13,11 @@ var schedulingActions = [
   'Microsoft.Compute/virtualMachines/start/action'
   'Microsoft.Compute/virtualMachines/deallocate/action'
 ]
+// Platform events: the eviction watcher reads a VM's Activity Log (Resource Health records are in it) to tell a Spot
+// eviction from a person's stop.
+var platformEventActions = [
+  'Microsoft.Insights/eventtypes/values/read'
+]
 // AutoStop: keep one metric alert per VM (read, write, delete) that notifies the AutoStop action group, which ARM
 // checks the writer can read (the role is also assigned on that action group, see action-group-access.bicep).
 var autoStopActions = [
@@ -30,7 +35,7 @@ resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
     type: 'CustomRole'
     permissions: [
       {
-        actions: concat(schedulingActions, autoStopActions)
+        actions: concat(schedulingActions, platformEventActions, autoStopActions)
         notActions: []
         dataActions: []
         notDataActions: []

@@ -41,6 +41,8 @@ export interface EvictionWatchReport {
   evicted: string[];
   stoppedByCaller: string[];
   unexplained: string[];
+  /** VMs whose Activity Log could not be read this pass (asked again next time). */
+  unreadable: string[];
   restartRequests: string[];
   recovered: string[];
 }
@@ -48,7 +50,7 @@ export interface EvictionWatchReport {
 const READ_CONCURRENCY = 4;
 
 export async function watchEvictions(deps: EvictionWatchDeps): Promise<EvictionWatchReport> {
-  const report: EvictionWatchReport = { checked: 0, evicted: [], stoppedByCaller: [], unexplained: [], restartRequests: [], recovered: [] };
+  const report: EvictionWatchReport = { checked: 0, evicted: [], stoppedByCaller: [], unexplained: [], unreadable: [], restartRequests: [], recovered: [] };
   const { engine } = deps;
   const running = await engine.desiredStates.listByDesired("running");
   const requests = new Map<string, Promise<RequestRecord | undefined>>();
@@ -77,7 +79,16 @@ export async function watchEvictions(deps: EvictionWatchDeps): Promise<EvictionW
       if (known && known.desiredRequestId === entry.requestId) return;
       const ref = parseVmId(entry.vmKey)!;
       const now = engine.clock.now();
-      const verdict = explainStop(await deps.activity.vmActivity(ref, entry.requestCreatedAt, now), entry.requestCreatedAt);
+      let records: VmActivity[];
+      try {
+        records = await deps.activity.vmActivity(ref, entry.requestCreatedAt, now);
+      } catch (error) {
+        // Not recorded: the next pass asks again. A 403 means the identity may not read this subscription's Activity Log.
+        if (!isArmRequestError(error)) throw error;
+        report.unreadable.push(`${entry.vmKey} (${error.failure.code})`);
+        return;
+      }
+      const verdict = explainStop(records, entry.requestCreatedAt);
       const record: EvictionRecord = {
         vmKey: entry.vmKey, subscriptionId: entry.subscriptionId, desiredRequestId: entry.requestId, detectedAt: now, verdict: verdict.kind,
         at: verdict.kind === "unknown" ? undefined : verdict.at,
