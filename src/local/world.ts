@@ -18,6 +18,8 @@ import { SIMULATOR_TOKEN } from "../adapters/credentials";
 /** Works from src/local (vitest) and dist/src/local (compiled). */
 export const REPO_ROOT = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? "../../.." : "../..");
 export const FUNCTION_KEY = "integration-test-key";
+/** The subscription of the app's own resource group (AutoStop's action group lives there, as in Azure). */
+export const APP_SUBSCRIPTION = "0a0a0a0a-0000-4000-8000-0000000000a0";
 /** The principal the simulator sees for the app (derived from the app's local token, as ARM derives it from a real one). */
 export const APP_PRINCIPAL = principalOf(SIMULATOR_TOKEN);
 
@@ -108,7 +110,13 @@ export class World {
       ...localTime,
       ...options.settings,
     };
-    const world = new World(azurite, simulator, caPath, await findFreePort(), settings);
+    const hostPort = await findFreePort();
+    // AutoStop's action group, as `azd up` deploys it beside the app: its webhook calls this world's host.
+    settings.AUTOSTOP_ACTION_GROUP_ID ??= simulator.simulator.deployActionGroup(
+      APP_SUBSCRIPTION, "rg-startstop", "StartStopVMs_AutoStop", `http://127.0.0.1:${hostPort}/api/AutoStopVM?code=${FUNCTION_KEY}`,
+    );
+    settings.AUTOSTOP_MANAGED_BY ??= "startstop-world";
+    const world = new World(azurite, simulator, caPath, hostPort, settings);
     world.storageProxy = storageProxy;
     for (let i = 0; i < (options.hosts ?? 1); i++) await world.startHost();
     return world;

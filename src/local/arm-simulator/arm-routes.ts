@@ -16,7 +16,8 @@ import { instanceView, operationJson, vmJson } from "./arm-json";
 import { availabilityStatusJson, eventDataJson, parseActivityFilter } from "./activity-log";
 import { operationStatus, powerStateOf, type Operation, type OperationError, type SimVm } from "./operations";
 import { bearerToken, principalOf } from "./principal";
-import { parseArmRoute, type Route } from "./route-table";
+import { isInsightsRoute, parseArmRoute, type Route } from "./route-table";
+import { serveInsights } from "./insights-routes";
 import { authorizationFailedBody, requiredAction } from "./rbac";
 
 export interface ArmRequest {
@@ -27,6 +28,8 @@ export interface ArmRequest {
   query: string;
   host: string;
   authorization?: string;
+  /** The request body (PUT of Insights resources). */
+  body?: string;
 }
 
 export interface ArmRouteOptions {
@@ -225,6 +228,7 @@ function serve(sim: ArmSimulator, req: ArmRequest, route: Route, fields: LogFiel
   }
 
   // 6. the operation
+  if (isInsightsRoute(route)) return serveInsights(sim, route, req.body ?? "", headers);
   const now = sim.now();
   const query = new URLSearchParams(req.query);
   switch (route.op) {

@@ -108,6 +108,44 @@ function route(sim: ArmSimulator, req: ControlRequest): SimResponse {
       // A regional eviction storm: {region?, subscriptionId?, namePattern?, count?} → the Spot VMs taken back.
       if (m === "POST" && segs.length === 1) return ok({ evicted: sim.evict(json()) });
       break;
+    case "cpu":
+      // A VM's Percentage CPU from now on: {vmIds?, namePattern?, percent} (default 55 %, "busy").
+      if (m === "POST" && segs.length === 1) return ok({ vms: sim.setCpu(json()) });
+      if (m === "GET" && segs.length === 1) {
+        const vm = sim.vmById(q.get("vmId") ?? "");
+        if (!vm) return fail(404, "ResourceNotFound", `No simulated VM '${q.get("vmId")}'.`);
+        return ok({ vmId: vm.id, now: sim.insights.cpuAt(vm.key, sim.now()), changes: sim.insights.cpuSeries(vm.key).map((c) => ({ at: new Date(c.at).toISOString(), percent: c.percent })) });
+      }
+      break;
+    case "metricalerts":
+      // Every metric alert rule with its evaluation state.
+      if (m === "GET" && segs.length === 1) {
+        return ok({
+          alerts: [...sim.insights.alerts.entries()].map(([key, a]) => {
+            const state = sim.insights.states.get(key);
+            return {
+              id: a.id, name: a.name, tags: a.tags, scopes: a.properties.scopes, enabled: a.properties.enabled, monitorCondition: state?.monitorCondition,
+              firedCount: state?.firedCount ?? 0, lastValue: state?.lastValue, lastEvaluatedAt: state?.lastEvaluatedAt && new Date(state.lastEvaluatedAt).toISOString(),
+            };
+          }),
+        });
+      }
+      break;
+    case "webhooks":
+      if (m === "GET" && segs.length === 1) return ok({ deliveries: sim.alertWebhooks.deliveries });
+      break;
+    case "alertnotifications":
+      // Sends a rule's notification now through the same delivery path: {ruleId, monitorCondition, repeat?}.
+      if (m === "POST" && segs.length === 1) {
+        const body = json<{ ruleId?: string; monitorCondition?: "Fired" | "Resolved"; repeat?: number }>();
+        const rule = sim.insights.alerts.get(String(body.ruleId ?? "").toLowerCase());
+        if (!rule) return fail(404, "ResourceNotFound", `No metric alert '${body.ruleId}'.`);
+        const condition = body.monitorCondition === "Resolved" ? "Resolved" : "Fired";
+        let sent = 0;
+        for (let i = 0; i < Math.min(Math.max(body.repeat ?? 1, 1), 100); i++) sent += sim.alertWebhooks.notify(rule, condition, sim.now());
+        return ok({ sent });
+      }
+      break;
     case "reset":
       if (m === "POST" && segs.length === 1) {
         sim.reset();

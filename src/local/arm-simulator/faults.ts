@@ -2,7 +2,8 @@
 
 export type FaultOperation =
   | "list" | "get" | "instanceView" | "start" | "deallocate" | "powerOff" | "restart" | "simulateEviction" | "operationStatus"
-  | "activityLog" | "availabilityStatus";
+  | "activityLog" | "availabilityStatus"
+  | "metricAlertPut" | "metricAlertGet" | "metricAlertDelete" | "metricAlertList" | "actionGroupPut" | "actionGroupGet";
 
 export interface FaultRuleInput {
   match?: {

@@ -69,6 +69,7 @@ export async function startArmSimulator(options: ArmSimulatorOptions = {}): Prom
     });
   });
   const { port } = server.address() as AddressInfo;
+  simulator.alertWebhooks.start();
   return {
     url: `https://127.0.0.1:${port}`,
     caCertPem: cert.certPem,
@@ -76,6 +77,7 @@ export async function startArmSimulator(options: ArmSimulatorOptions = {}): Prom
     simulator,
     close: () =>
       new Promise<void>((ok) => {
+        simulator.alertWebhooks.stop();
         server.close(() => ok());
         server.closeAllConnections();
       }),

@@ -31,6 +31,10 @@ const VM_ACTIONS: Record<string, string> = {
   simulateEviction: `${VM}/simulateEviction/action`,
 };
 
+const INSIGHTS_VERBS: Record<string, string> = {
+  metricAlertGet: "read", metricAlertPut: "write", metricAlertDelete: "delete", actionGroupGet: "read", actionGroupPut: "write",
+};
+
 /** The RBAC action (and scope) each simulated route needs; undefined for paths the simulator does not serve. */
 export function requiredAction(method: string, path: string): RequiredAction | undefined {
   const route = parseArmRoute(method.toUpperCase(), path);
@@ -45,6 +49,15 @@ export function requiredAction(method: string, path: string): RequiredAction | u
       return { action: "Microsoft.Insights/eventtypes/values/read", scope: sub };
     case "availabilityStatus":
       return { action: "Microsoft.ResourceHealth/availabilityStatuses/read", scope: `${sub}/resourceGroups/${route.rg}/providers/${VM}/${route.vm}` };
+    case "metricAlertList":
+      return { action: "Microsoft.Insights/metricAlerts/read", scope: route.rg ? `${sub}/resourceGroups/${route.rg}` : sub };
+    case "metricAlertGet":
+    case "metricAlertPut":
+    case "metricAlertDelete":
+      return { action: `Microsoft.Insights/metricAlerts/${INSIGHTS_VERBS[route.op]}`, scope: `${sub}/resourceGroups/${route.rg}/providers/Microsoft.Insights/metricAlerts/${route.name}` };
+    case "actionGroupGet":
+    case "actionGroupPut":
+      return { action: `Microsoft.Insights/actionGroups/${INSIGHTS_VERBS[route.op]}`, scope: `${sub}/resourceGroups/${route.rg}/providers/Microsoft.Insights/actionGroups/${route.name}` };
     case "operationStatus":
       return { action: "Microsoft.Compute/locations/operations/read", scope: `${sub}/providers/Microsoft.Compute/locations/${route.region}/operations/${route.opId}` };
     default:

@@ -8,7 +8,27 @@ export type Route =
   | { op: "operationStatus"; sub: string; region: string; opId: string }
   | { op: "activityLog"; sub: string }
   | { op: "availabilityStatus"; sub: string; rg: string; vm: string }
+  | InsightsRoute
   | { op: "unknown"; sub?: string; badMethod?: boolean };
+
+/** Microsoft.Insights resources: metric alerts (by resource group, or listed by subscription) and action groups. */
+export interface InsightsRoute {
+  op: InsightsOperation;
+  sub: string;
+  rg?: string;
+  name?: string;
+}
+
+export type InsightsOperation = "metricAlertPut" | "metricAlertGet" | "metricAlertDelete" | "metricAlertList" | "actionGroupPut" | "actionGroupGet";
+
+const INSIGHTS_BY_METHOD: Record<string, Record<string, InsightsOperation>> = {
+  metricalerts: { PUT: "metricAlertPut", GET: "metricAlertGet", DELETE: "metricAlertDelete" },
+  actiongroups: { PUT: "actionGroupPut", GET: "actionGroupGet" },
+};
+
+export function isInsightsRoute(route: Route): route is InsightsRoute {
+  return route.op.startsWith("metricAlert") || route.op.startsWith("actionGroup");
+}
 
 const ACTIONS: Record<string, ActionKind> = {
   start: "start",
@@ -33,6 +53,16 @@ export function parseArmRoute(method: string, path: string): Route {
   const computeAt = (i: number) => low[i] === "providers" && low[i + 1] === "microsoft.compute";
   if (low.length === 7 && low[2] === "providers" && low[3] === "microsoft.insights" && low[4] === "eventtypes" && low[5] === "management" && low[6] === "values") {
     return want({ op: "activityLog", sub }, true);
+  }
+  const insightsAt = (i: number) => low[i] === "providers" && low[i + 1] === "microsoft.insights";
+  if (low.length === 5 && insightsAt(2) && low[4] === "metricalerts") return want({ op: "metricAlertList", sub }, true);
+  if (low[2] === "resourcegroups" && segs[3] && insightsAt(4) && INSIGHTS_BY_METHOD[low[6] ?? ""]) {
+    const rg = segs[3];
+    if (low.length === 7 && low[6] === "metricalerts") return want({ op: "metricAlertList", sub, rg }, true);
+    if (low.length === 8) {
+      const op = INSIGHTS_BY_METHOD[low[6]!]![method];
+      return op ? { op, sub, rg, name: segs[7] } : { op: "unknown", sub, badMethod: true };
+    }
   }
   if (computeAt(2)) {
     if (low.length === 5 && low[4] === "virtualmachines") return want({ op: "list", sub }, true);

@@ -31,5 +31,5 @@ async function handle(sim: ArmSimulator, req: IncomingMessage, res: ServerRespon
   }
   const authorization = req.headers.authorization;
   const host = req.headers.host ?? `127.0.0.1:${(req.socket.localPort ?? 443).toString()}`;
-  writeResponse(res, handleArmRequest(sim, { method, path, query, host, authorization }, options));
+  writeResponse(res, handleArmRequest(sim, { method, path, query, host, authorization, body }, options));
 }

@@ -8,6 +8,8 @@ import { RbacBook } from "./rbac";
 import { RequestLog } from "./request-log";
 import { mulberry32 } from "./random";
 import { ActivityLog } from "./activity-log";
+import { InsightsModel } from "./insights-model";
+import { AlertWebhooks } from "./alert-webhooks";
 import {
   beginAction,
   powerStateOf,
@@ -65,6 +67,9 @@ export class ArmSimulator {
   readonly log = new RequestLog();
   /** Activity Log and Resource Health records of the VMs' power actions and evictions. */
   readonly activity = new ActivityLog();
+  /** Metric alerts, action groups and the VMs' CPU (AutoStop), and the webhook deliveries their alerts make. */
+  readonly insights = new InsightsModel();
+  readonly alertWebhooks = new AlertWebhooks(this);
   readonly pageSize: number;
   private readonly seed: number;
   private readonly initialLimits: LimitsConfig;
@@ -99,6 +104,7 @@ export class ArmSimulator {
       this.subscriptions.clear();
       this.vms.clear();
       this.operations.clear();
+      this.insights.clear();
       this.durations = { ...DEFAULT_DURATIONS };
     }
     Object.assign(this.durations, durations);
@@ -113,6 +119,7 @@ export class ArmSimulator {
   }
 
   reset(): void {
+    this.insights.clear();
     this.subscriptions.clear();
     this.vms.clear();
     this.operations.clear();
@@ -260,6 +267,30 @@ export class ArmSimulator {
       if (this.act(vm, "simulateEviction", undefined, "platform").kind === "accepted") evicted.push(vm.id);
     }
     return evicted;
+  }
+
+  /**
+   * What the deployment's Bicep makes for AutoStop: the app's resource group and an action group whose one webhook
+   * (common alert schema) calls `webhookUri`. Returns the action group's id.
+   */
+  deployActionGroup(subscriptionId: string, resourceGroup: string, name: string, webhookUri: string): string {
+    this.ensureGroup(this.ensureSubscription(subscriptionId), resourceGroup, "westeurope");
+    const id = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Insights/actionGroups/${name}`;
+    this.insights.actionGroups.set(id.toLowerCase(), {
+      id, name, subscriptionId, resourceGroup, location: "Global", tags: {},
+      properties: { groupShortName: name.slice(0, 12), enabled: true, webhookReceivers: [{ name: "AutoStopVM", serviceUri: webhookUri, useCommonAlertSchema: true }] },
+    });
+    return id;
+  }
+
+  /** Sets the CPU of the VMs named (ids) or matching a name pattern from now on; returns the VM ids. */
+  setCpu(filter: { vmIds?: string[]; namePattern?: string; percent: number }): string[] {
+    if (!Number.isFinite(filter.percent) || filter.percent < 0 || filter.percent > 100) throw new Error("percent must be a number from 0 to 100");
+    const pattern = filter.namePattern ? wildcard(filter.namePattern) : undefined;
+    const ids = new Set((filter.vmIds ?? []).map((id) => id.toLowerCase()));
+    const chosen = [...this.vms.values()].filter((vm) => ids.has(vm.id.toLowerCase()) || (pattern?.test(vm.name) ?? false));
+    this.insights.setCpu(chosen.map((vm) => vm.key), filter.percent, this.now());
+    return chosen.map((vm) => vm.id);
   }
 
   // ---- control views -----------------------------------------------------

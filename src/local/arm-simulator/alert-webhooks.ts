@@ -1,0 +1,176 @@
+/**
+ * What Azure Monitor does when a metric alert changes state: evaluate each enabled rule every evaluationFrequency over
+ * its windowSize (in simulated time), and POST the common alert schema to every webhook receiver of the rule's action
+ * groups, retrying a delivery that got 408, 429, 5xx or no answer (after 10 s, then 100 s of simulated time).
+ */
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { isLoopbackHost } from "../../config";
+import { alertInstanceId, durationMs, meets, type Criterion, type StoredResource } from "./insights-model";
+import type { ArmSimulator } from "./simulator";
+import { powerStateOf } from "./operations";
+
+export interface Delivery {
+  time: string;
+  ruleId: string;
+  vmId: string;
+  monitorCondition: "Fired" | "Resolved";
+  attempt: number;
+  /** Origin and path only: the query holds the function key. */
+  target: string;
+  status?: number;
+  error?: string;
+}
+
+/** Simulated seconds before each retry of a failed delivery. */
+const RETRY_AFTER_SECONDS = [10, 100];
+
+export class AlertWebhooks {
+  readonly deliveries: Delivery[] = [];
+  private timer?: NodeJS.Timeout;
+  private readonly pending = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly sim: ArmSimulator) {}
+
+  /** Evaluates on a real-time tick (every `tickMs`) in simulated time; stopped by stop(). */
+  start(tickMs = 200): void {
+    this.timer ??= setInterval(() => this.evaluate(this.sim.now()), tickMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    for (const t of this.pending) clearTimeout(t);
+    this.pending.clear();
+  }
+
+  /** Every rule due by `now` is evaluated once; a change of state is delivered. */
+  evaluate(now: number): void {
+    const insights = this.sim.insights;
+    for (const [key, rule] of insights.alerts) {
+      const state = insights.states.get(key);
+      if (!state || now < state.nextEvaluationAt) continue;
+      const p = rule.properties;
+      const frequency = durationMs(String(p.evaluationFrequency));
+      state.nextEvaluationAt = now + frequency;
+      state.lastEvaluatedAt = now;
+      if (p.enabled === false) continue;
+      const vm = this.sim.vmById(String((p.scopes as string[])[0]).replace(/\/+$/, ""));
+      // No data: a VM that is not running emits no metric, so the rule neither fires nor resolves.
+      if (!vm || powerStateOf(vm, now) !== "running") continue;
+      const criterion = ((p.criteria as { allOf: Criterion[] }).allOf)[0]!;
+      const value = insights.aggregate(vm.key, criterion, durationMs(String(p.windowSize)), now);
+      if (value === undefined) continue;
+      state.lastValue = value;
+      const firing = meets(value, criterion.operator, criterion.threshold);
+      if (firing && state.monitorCondition !== "Fired") {
+        state.monitorCondition = "Fired";
+        state.firedAt = now;
+        state.firedCount += 1;
+        state.alertInstanceId = alertInstanceId(rule.subscriptionId, rule.id, now);
+        this.notify(rule, "Fired", now, value);
+      } else if (!firing && state.monitorCondition === "Fired" && p.autoMitigate !== false) {
+        state.monitorCondition = "Resolved";
+        this.notify(rule, "Resolved", now, value);
+      }
+    }
+  }
+
+  /** Sends a notification of this rule now (the control API's way to make an alert fire again, or resolve). */
+  notify(rule: StoredResource, condition: "Fired" | "Resolved", now: number, value?: number): number {
+    const state = this.sim.insights.states.get(rule.id.toLowerCase());
+    if (state && !state.alertInstanceId) state.alertInstanceId = alertInstanceId(rule.subscriptionId, rule.id, now);
+    const payload = commonAlertSchema(rule, condition, state?.alertInstanceId ?? alertInstanceId(rule.subscriptionId, rule.id, now), state?.firedAt ?? now, now, value);
+    let sent = 0;
+    for (const action of (rule.properties.actions as Array<{ actionGroupId: string; webHookProperties?: Record<string, string> }> | undefined) ?? []) {
+      const group = this.sim.insights.actionGroups.get(action.actionGroupId.toLowerCase());
+      if (!group || group.properties.enabled === false) continue;
+      for (const receiver of (group.properties.webhookReceivers as Array<{ serviceUri: string; useCommonAlertSchema?: boolean }> | undefined) ?? []) {
+        const body = { ...payload, data: { ...payload.data, customProperties: action.webHookProperties ?? null } };
+        this.deliver(receiver.serviceUri, body, rule, condition, 1);
+        sent += 1;
+      }
+    }
+    return sent;
+  }
+
+  private deliver(uri: string, body: unknown, rule: StoredResource, condition: "Fired" | "Resolved", attempt: number): void {
+    const url = new URL(uri);
+    const record: Delivery = {
+      time: new Date(this.sim.now()).toISOString(), ruleId: rule.id, vmId: String((rule.properties.scopes as string[])[0]),
+      monitorCondition: condition, attempt, target: `${url.origin}${url.pathname}`,
+    };
+    this.deliveries.push(record);
+    const payload = JSON.stringify(body);
+    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+    const req = send(url, {
+      method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+      rejectUnauthorized: !(url.protocol === "https:" && isLoopbackHost(url.hostname)), timeout: 10_000,
+    }, (res) => {
+      res.resume();
+      record.status = res.statusCode;
+      const code = res.statusCode ?? 0;
+      if (code === 408 || code === 429 || code >= 500) this.retry(uri, body, rule, condition, attempt);
+    });
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", (error) => {
+      record.error = error.message;
+      this.retry(uri, body, rule, condition, attempt);
+    });
+    req.end(payload);
+  }
+
+  private retry(uri: string, body: unknown, rule: StoredResource, condition: "Fired" | "Resolved", attempt: number): void {
+    const after = RETRY_AFTER_SECONDS[attempt - 1];
+    if (after === undefined) return;
+    const timer = setTimeout(() => {
+      this.pending.delete(timer);
+      this.deliver(uri, body, rule, condition, attempt + 1);
+    }, (after * 1000) / this.sim.clock.timeScale);
+    timer.unref();
+    this.pending.add(timer);
+  }
+}
+
+/** Azure Monitor's common alert schema for a metric alert on one VM (essentials + a metric alertContext). */
+export function commonAlertSchema(rule: StoredResource, condition: "Fired" | "Resolved", instanceId: string, firedAt: number, now: number, value?: number) {
+  const p = rule.properties;
+  const criterion = ((p.criteria as { allOf: Array<Criterion & { metricNamespace?: string; name?: string }> }).allOf)[0]!;
+  const windowMs = durationMs(String(p.windowSize));
+  return {
+    schemaId: "azureMonitorCommonAlertSchema",
+    data: {
+      essentials: {
+        alertId: instanceId,
+        alertRule: rule.name,
+        severity: `Sev${String(p.severity)}`,
+        signalType: "Metric",
+        monitorCondition: condition,
+        monitoringService: "Platform",
+        alertTargetIDs: [String((p.scopes as string[])[0]).toLowerCase()],
+        configurationItems: [String((p.scopes as string[])[0]).split("/").pop()],
+        originAlertId: `${rule.subscriptionId}_${rule.resourceGroup}_microsoft.insights_metricAlerts_${rule.name}_${firedAt}`,
+        firedDateTime: new Date(firedAt).toISOString(),
+        resolvedDateTime: condition === "Resolved" ? new Date(now).toISOString() : undefined,
+        description: p.description ?? "",
+        essentialsVersion: "1.0",
+        alertContextVersion: "1.0",
+      },
+      alertContext: {
+        properties: null,
+        conditionType: "SingleResourceMultipleMetricCriteria",
+        condition: {
+          windowSize: p.windowSize,
+          allOf: [{
+            metricName: criterion.metricName, metricNamespace: criterion.metricNamespace ?? "Microsoft.Compute/virtualMachines",
+            operator: criterion.operator, threshold: String(criterion.threshold), timeAggregation: criterion.timeAggregation,
+            dimensions: [], metricValue: value ?? null,
+          }],
+          windowStartTime: new Date(now - windowMs).toISOString(),
+          windowEndTime: new Date(now).toISOString(),
+        },
+      },
+    },
+  };
+}
