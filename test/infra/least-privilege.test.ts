@@ -4,7 +4,7 @@
  * action the role grants, none is refused, and the role grants no action that no request needed.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { APP_PRINCIPAL, World } from "../../src/local/world";
+import { APP_PRINCIPAL, APP_SUBSCRIPTION, World } from "../../src/local/world";
 import { requiredAction } from "../../src/local/arm-simulator/rbac";
 import { SUB_A, SUB_B, SUB_C, rgId, smallFleet, vmIdOf } from "../support/fleets";
 import { requestJson } from "../../src/local/httpsJson";
@@ -32,6 +32,8 @@ beforeAll(async () => {
       { scope: `/subscriptions/${SUB_A}`, actions },
       { scope: scope(rgId(SUB_B, "rg-apps")), actions },
       { scope: scope(rgId(SUB_C, "rg-c")), actions },
+      // infra/rbac/action-group-access.bicep: the same role on AutoStop's action group only.
+      { scope: `/subscriptions/${APP_SUBSCRIPTION}/resourceGroups/rg-startstop/providers/Microsoft.Insights/actionGroups/StartStopVMs_AutoStop`, actions },
     ],
   });
 });
@@ -55,6 +57,23 @@ describe("least privilege of the operator role", () => {
     expect((await run({ Action: "start", EnableClassic: true, RequestScopes: { VMLists: [vmIdOf(SUB_C, "rg-c", "c-01")] } })).state).toBe("Succeeded");
     const running = (await world.vms()).filter((v) => v.powerState === "running").map((v) => v.name);
     expect(running).toEqual(expect.arrayContaining(["app-01", "c-01", "db-01"]));
+
+    // AutoStop: alerts made for a subscription and a resource-group scope, updated, then all removed again.
+    const autoStop = async (body: object) => {
+      const res = await world.callFunction("POST", "AutoStop", { Action: "stop", AutoStop_TimeWindow: "00:30:00", ...body });
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      for (let i = 0; i < 200; i++) {
+        const run = (await world.callFunction("GET", `autostop/runs/${res.body.runId}`)).body;
+        if (["Succeeded", "PartiallySucceeded", "Failed"].includes(run.state)) return run;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error("AutoStop run did not finish");
+    };
+    const autoStopScopes = { Subscriptions: [`/subscriptions/${SUB_A}/`], ResourceGroups: [rgId(SUB_B, "rg-apps")] };
+    expect((await autoStop({ RequestScopes: autoStopScopes })).state).toBe("Succeeded");
+    expect((await autoStop({ AutoStop_Threshold: "3", RequestScopes: autoStopScopes })).state).toBe("Succeeded");
+    expect((await autoStop({ AutoStop_Enabled: false, RequestScopes: autoStopScopes })).state).toBe("Succeeded");
+    expect((await world.sim<{ alerts: unknown[] }>("GET", "metricAlerts")).alerts).toEqual([]);
 
     // Someone deallocates a VM that should be running: the eviction watcher reads its Activity Log to say who.
     const db01 = vmIdOf(SUB_A, "rg-data", "db-01");
