@@ -46,7 +46,12 @@ async function main(): Promise<void> {
     const caPath = path.join(ROOT, ".local/arm-simulator-ca.pem");
     const sim = await startArmSimulator({ port: SIM_PORT, fleet: path.join(ROOT, "local/demo-fleet.json"), timeScale: TIME_SCALE, caOut: caPath });
     stops.push(() => sim.close());
-    Object.assign(env, { ARM_ENDPOINT: sim.url, ARM_CA_CERT_PATH: caPath, VERIFY_INTERVAL_SECONDS: process.env.VERIFY_INTERVAL_SECONDS ?? "3" });
+    // AutoStop's action group, as `azd up` deploys it: its webhook calls this host's AutoStopVM with the local key.
+    const actionGroupId = sim.simulator.deployActionGroup(LOCAL_APP_SUBSCRIPTION, "rg-startstop", "StartStopVMs_AutoStop", `http://127.0.0.1:${HOST_PORT}/api/AutoStopVM?code=${encodeURIComponent(key)}`);
+    Object.assign(env, {
+      ARM_ENDPOINT: sim.url, ARM_CA_CERT_PATH: caPath, VERIFY_INTERVAL_SECONDS: process.env.VERIFY_INTERVAL_SECONDS ?? "3",
+      AUTOSTOP_ACTION_GROUP_ID: actionGroupId, AUTOSTOP_MANAGED_BY: "startstop-local",
+    });
     console.log(`ARM simulator: ${sim.url} (demo fleet: local/demo-fleet.json, time x${TIME_SCALE}); control API ${sim.url}/_sim/vms`);
   } else {
     console.log("Managing real Azure VMs through https://management.azure.com with DefaultAzureCredential.");
@@ -84,6 +89,9 @@ Press Ctrl-C to stop.
 `);
   }
 }
+
+/** The subscription of the app's own resource group in the local world (AutoStop's action group lives there). */
+const LOCAL_APP_SUBSCRIPTION = "0a0a0a0a-0000-4000-8000-0000000000a0";
 
 main().catch((error) => {
   console.error(`npm start failed: ${error instanceof Error ? error.message : error}`);
