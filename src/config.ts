@@ -38,6 +38,8 @@ export interface AppConfig {
   localTime?: { scale: number; simAnchorMs: number; realAnchorMs: number };
   /** Platform events: how POST /api/events checks a VM agent's managed-identity token (off without an audience). */
   platformEvents?: { audience: string; issuer: string; jwksUrl: string };
+  /** Operations: the heartbeat's schedule, the scopes it checks, and the optional failure-notice webhook (a secret). */
+  operations: { heartbeatSchedule: string; targetScopes: string[]; overdueGraceMinutes: number; notifyWebhookUrl?: string; appBaseUrl?: string };
   /** The eviction watcher: its schedule, whether evicted VMs are restarted without the body asking, for how long. */
   evictions: { schedule: string; restartEvicted: boolean; restartDeadlineMinutes: number };
   /** AutoStop: the action group its alerts notify, the managed-by tag, the re-sync timer and a run's deadline. */
@@ -148,6 +150,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     watchdogSchedule: ncrontab("WATCHDOG_SCHEDULE", "0 */2 * * * *"),
     localTime,
     platformEvents: readPlatformEvents(env, problems),
+    operations: {
+      heartbeatSchedule: ncrontab("HEARTBEAT_SCHEDULE", "0 */5 * * * *"),
+      targetScopes: (env.TARGET_SCOPES ?? "").split(",").map((x) => x.trim()).filter(Boolean),
+      overdueGraceMinutes: int("OVERDUE_GRACE_MINUTES", 30, 0, 1440),
+      notifyWebhookUrl: readWebhookUrl(env, problems),
+      appBaseUrl: readAppBaseUrl(env, problems),
+    },
     evictions: {
       schedule: ncrontab("EVICTION_WATCH_SCHEDULE", "0 */5 * * * *"),
       restartEvicted: bool("RESTART_EVICTED", false),
@@ -201,6 +210,32 @@ function readPlatformEvents(env: Env, problems: string[]): AppConfig["platformEv
     problems.push(`EVENTS_JWKS_URL must be a URL (got "${jwksUrl}")`);
   }
   return { audience, issuer, jwksUrl };
+}
+
+/** A Teams or Slack incoming-webhook URL: https (or loopback http, for the local world). Its path is a secret. */
+function readWebhookUrl(env: Env, problems: string[]): string | undefined {
+  const raw = env.NOTIFY_WEBHOOK_URL?.trim();
+  if (!raw) return undefined;
+  try {
+    const url = new URL(raw);
+    if (url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname))) return raw;
+  } catch {
+    // reported below, without echoing the secret
+  }
+  problems.push("NOTIFY_WEBHOOK_URL must be an https URL (the value is not shown: it is a secret)");
+  return undefined;
+}
+
+/** Where people reach the app (status URLs in notices and events): APP_BASE_URL, or Azure's WEBSITE_HOSTNAME. */
+function readAppBaseUrl(env: Env, problems: string[]): string | undefined {
+  const raw = env.APP_BASE_URL?.trim() || (env.WEBSITE_HOSTNAME?.trim() ? `https://${env.WEBSITE_HOSTNAME.trim()}` : "");
+  if (!raw) return undefined;
+  try {
+    return new URL(raw).origin;
+  } catch {
+    problems.push(`APP_BASE_URL must be a URL such as https://func-x.azurewebsites.net (got "${raw}")`);
+    return undefined;
+  }
 }
 
 function readActionGroupId(env: Env, problems: string[]): string | undefined {

@@ -11,11 +11,12 @@ import { parseVmId, vmKey, type VmRef } from "../domain/resourceId";
 import type { PowerAction } from "../domain/scheduledRequest";
 import type { ObservedVmStatus } from "../domain/verification";
 import type { ComputeGateway, VmInfo } from "../engine/ports";
+import type { ScopeProbe } from "../operations/heartbeat";
 import type { RemainingBudget } from "../engine/backpressure";
 
 export type ArmComputeOptions = ArmClientSettings;
 
-export class ArmComputeGateway implements ComputeGateway {
+export class ArmComputeGateway implements ComputeGateway, ScopeProbe {
   private readonly clients = new Map<string, ComputeManagementClient>();
   private readonly clientOptions: ReturnType<typeof armClientOptions>;
 
@@ -38,6 +39,15 @@ export class ArmComputeGateway implements ComputeGateway {
 
   async listVmsInResourceGroup(subscriptionId: string, resourceGroup: string): Promise<VmInfo[]> {
     return this.callArm(async () => collect(this.client(subscriptionId).virtualMachines.list(resourceGroup), toVmInfo));
+  }
+
+  /** The heartbeat's check: the first page of the scope's VM list, nothing more (one ARM read). */
+  async canReadVms(scope: { subscriptionId: string; resourceGroup?: string }): Promise<void> {
+    await this.callArm(async () => {
+      const vms = this.client(scope.subscriptionId).virtualMachines;
+      const pages = scope.resourceGroup ? vms.list(scope.resourceGroup).byPage() : vms.listAll().byPage();
+      await pages.next();
+    });
   }
 
   async getVm(ref: VmRef): Promise<VmInfo | undefined> {

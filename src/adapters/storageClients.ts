@@ -7,20 +7,30 @@ import { TableClient } from "@azure/data-tables";
 import type { StorageConnection } from "../config";
 import { azureCredential } from "./credentials";
 
-export function queueService(storage: StorageConnection): QueueServiceClient {
-  return storage.kind === "connectionString"
-    ? QueueServiceClient.fromConnectionString(expandDevelopmentStorage(storage.connectionString))
-    : new QueueServiceClient(storage.queueServiceUri, azureCredential(storage.clientId));
+/**
+ * `singleTry`: no SDK retries, for a probe that must report what storage answers now (the heartbeat) instead of
+ * hiding an outage behind half a minute of retries.
+ */
+export interface StorageClientOptions {
+  singleTry?: boolean;
 }
 
-export function tableClient(storage: StorageConnection, tableName: string): TableClient {
+export function queueService(storage: StorageConnection, options: StorageClientOptions = {}): QueueServiceClient {
+  const pipeline = options.singleTry ? { retryOptions: { maxTries: 1 } } : undefined;
+  return storage.kind === "connectionString"
+    ? QueueServiceClient.fromConnectionString(expandDevelopmentStorage(storage.connectionString), pipeline)
+    : new QueueServiceClient(storage.queueServiceUri, azureCredential(storage.clientId), pipeline);
+}
+
+export function tableClient(storage: StorageConnection, tableName: string, options: StorageClientOptions = {}): TableClient {
+  const retries = options.singleTry ? { retryOptions: { maxRetries: 0 } } : {};
   if (storage.kind === "identity") {
-    return new TableClient(storage.tableServiceUri, tableName, azureCredential(storage.clientId));
+    return new TableClient(storage.tableServiceUri, tableName, azureCredential(storage.clientId), retries);
   }
   const connectionString = expandDevelopmentStorage(storage.connectionString);
   // Azurite speaks plain http on loopback; the SDK wants that said explicitly.
   const insecure = /TableEndpoint=http:\/\/(127\.0\.0\.1|localhost)/i.test(connectionString);
-  return TableClient.fromConnectionString(connectionString, tableName, { allowInsecureConnection: insecure });
+  return TableClient.fromConnectionString(connectionString, tableName, { allowInsecureConnection: insecure, ...retries });
 }
 
 /** "UseDevelopmentStorage=true" means Azurite on its default ports. */

@@ -22,6 +22,10 @@ import { StdoutTelemetry, type Telemetry } from "../../telemetry/telemetry";
 import { ArmPlatformEventsGateway } from "../../adapters/armPlatformEvents";
 import { EVICTIONS_TABLE, TableEvictionStore } from "../../adapters/tableEvictionStore";
 import type { EvictionWatchDeps } from "../../platformEvents/evictionWatch";
+import type { HeartbeatDeps } from "../../operations/heartbeat";
+import { runningVersion } from "../../operations/version";
+import { StorageHealth } from "../../adapters/storageHealth";
+import { HEARTBEAT_TABLE, TableHeartbeatStore } from "../../adapters/tableHeartbeatStore";
 
 export const config: AppConfig = loadConfig();
 
@@ -42,6 +46,14 @@ function armSettings(c: AppConfig) {
   };
 }
 
+let compute: ArmComputeGateway | undefined;
+
+/** The one Microsoft.Compute client of the process (the engine's gateway, and the heartbeat's scope probe). */
+function computeGateway(c: AppConfig): ArmComputeGateway {
+  compute ??= new ArmComputeGateway(armSettings(c));
+  return compute;
+}
+
 let telemetryInstance: Telemetry | undefined;
 
 /** Events and availability results for operators (Application Insights in Azure, stdout locally). */
@@ -54,7 +66,7 @@ function buildEngine(c: AppConfig): EngineDeps {
   const queues = queueService(c.storage);
   const timeScale = c.localTime?.scale ?? 1;
   return {
-    compute: new ArmComputeGateway(armSettings(c)),
+    compute: computeGateway(c),
     store: new TableRequestStore(tableClient(c.storage, TABLE_NAMES.requests), tableClient(c.storage, TABLE_NAMES.subscriptions)),
     desiredStates: new TableDesiredStateStore(tableClient(c.storage, DESIRED_STATE_TABLE)),
     maintenance: scheduledEventStore(c),
@@ -145,4 +157,29 @@ let evictions: TableEvictionStore | undefined;
 export function evictionStore(): TableEvictionStore {
   evictions ??= new TableEvictionStore(tableClient(config.storage, EVICTIONS_TABLE));
   return evictions;
+}
+
+let heartbeatDeps: HeartbeatDeps | undefined;
+
+/** What the heartbeat checks with: the app's storage, the compute gateway's scope probe, the open-request index. */
+export function heartbeat(): HeartbeatDeps {
+  const e = engine();
+  heartbeatDeps ??= {
+    storage: new StorageHealth(
+      queueService(config.storage, { singleTry: true }), tableClient(config.storage, HEARTBEAT_TABLE, { singleTry: true }),
+      [...Object.values(QUEUE_NAMES), "auto-update-request-queue"],
+    ),
+    scopes: computeGateway(config),
+    requests: e.store,
+    now: () => e.clock.now(),
+    settings: { targetScopes: config.operations.targetScopes, overdueGraceMinutes: config.operations.overdueGraceMinutes, version: runningVersion(), checkTimeoutMs: 20_000 },
+  };
+  return heartbeatDeps;
+}
+
+let heartbeats: TableHeartbeatStore | undefined;
+
+export function heartbeatStore(): TableHeartbeatStore {
+  heartbeats ??= new TableHeartbeatStore(tableClient(config.storage, HEARTBEAT_TABLE));
+  return heartbeats;
 }

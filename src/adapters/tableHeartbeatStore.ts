@@ -1,0 +1,29 @@
+/** Where the last heartbeat is kept: `heartbeatstoretable`, one row (GET /api/health reads it). */
+import { RestError, type TableClient } from "@azure/data-tables";
+import type { HeartbeatResult } from "../operations/heartbeat";
+import { createdOnFirstUse } from "./storageClients";
+
+export const HEARTBEAT_TABLE = "heartbeatstoretable";
+
+export class TableHeartbeatStore {
+  private readonly created: () => Promise<void>;
+
+  constructor(private readonly table: TableClient) {
+    this.created = createdOnFirstUse(table);
+  }
+
+  async save(result: HeartbeatResult): Promise<void> {
+    await this.created();
+    await this.table.upsertEntity({ partitionKey: "heartbeat", rowKey: "last", ok: result.ok, checkedAt: result.checkedAt, result: JSON.stringify(result) }, "Replace");
+  }
+
+  async last(): Promise<HeartbeatResult | undefined> {
+    await this.created();
+    try {
+      return JSON.parse(String((await this.table.getEntity<{ result: string }>("heartbeat", "last")).result)) as HeartbeatResult;
+    } catch (error) {
+      if (error instanceof RestError && error.statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+}
