@@ -24,6 +24,10 @@ import { EVICTIONS_TABLE, TableEvictionStore } from "../../adapters/tableEvictio
 import type { EvictionWatchDeps } from "../../platformEvents/evictionWatch";
 import type { HeartbeatDeps } from "../../operations/heartbeat";
 import { runningVersion } from "../../operations/version";
+import { FailureNotifier } from "../../operations/failureNotice";
+import { HttpWebhookPoster } from "../../adapters/httpWebhook";
+import { RequestFinishedEvent } from "../../telemetry/requestFinishedEvent";
+import type { RequestFinishedListener } from "../../engine/ports";
 import { StorageHealth } from "../../adapters/storageHealth";
 import { HEARTBEAT_TABLE, TableHeartbeatStore } from "../../adapters/tableHeartbeatStore";
 
@@ -85,7 +89,7 @@ function buildEngine(c: AppConfig): EngineDeps {
       pacing: c.pacing,
     },
     log: (message) => console.warn(message),
-    finishedListeners: [],
+    finishedListeners: finishedListeners(c),
   };
 }
 
@@ -157,6 +161,17 @@ let evictions: TableEvictionStore | undefined;
 export function evictionStore(): TableEvictionStore {
   evictions ??= new TableEvictionStore(tableClient(config.storage, EVICTIONS_TABLE));
   return evictions;
+}
+
+/** Who hears of a finished request: always the RequestFinished event; the failure notice when a webhook is set. */
+function finishedListeners(c: AppConfig): RequestFinishedListener[] {
+  const listeners: RequestFinishedListener[] = [new RequestFinishedEvent(telemetry(), c.operations.appBaseUrl)];
+  if (c.operations.notifyWebhookUrl) {
+    listeners.push(new FailureNotifier(new HttpWebhookPoster(), appClock(c.localTime), {
+      webhookUrl: c.operations.notifyWebhookUrl, appBaseUrl: c.operations.appBaseUrl, attempts: 3, firstRetrySeconds: 2 * (c.localTime?.scale ?? 1),
+    }, (message) => console.warn(message)));
+  }
+  return listeners;
 }
 
 let heartbeatDeps: HeartbeatDeps | undefined;
