@@ -38,6 +38,8 @@ export interface AppConfig {
   localTime?: { scale: number; simAnchorMs: number; realAnchorMs: number };
   /** Platform events: how POST /api/events checks a VM agent's managed-identity token (off without an audience). */
   platformEvents?: { audience: string; issuer: string; jwksUrl: string };
+  /** Application Insights, when the deployment set it: telemetry goes there through the OpenTelemetry distro. */
+  applicationInsights?: { connectionString: string; useEntraId: boolean; clientId?: string };
   /** Operations: the heartbeat's schedule, the scopes it checks, and the optional failure-notice webhook (a secret). */
   operations: { heartbeatSchedule: string; targetScopes: string[]; overdueGraceMinutes: number; notifyWebhookUrl?: string; appBaseUrl?: string };
   /** The eviction watcher: its schedule, whether evicted VMs are restarted without the body asking, for how long. */
@@ -150,6 +152,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     watchdogSchedule: ncrontab("WATCHDOG_SCHEDULE", "0 */2 * * * *"),
     localTime,
     platformEvents: readPlatformEvents(env, problems),
+    applicationInsights: readApplicationInsights(env),
     operations: {
       heartbeatSchedule: ncrontab("HEARTBEAT_SCHEDULE", "0 */5 * * * *"),
       targetScopes: (env.TARGET_SCOPES ?? "").split(",").map((x) => x.trim()).filter(Boolean),
@@ -210,6 +213,14 @@ function readPlatformEvents(env: Env, problems: string[]): AppConfig["platformEv
     problems.push(`EVENTS_JWKS_URL must be a URL (got "${jwksUrl}")`);
   }
   return { audience, issuer, jwksUrl };
+}
+
+/** APPLICATIONINSIGHTS_AUTHENTICATION_STRING "ClientId=<id>;Authorization=AAD" means: send with that managed identity. */
+function readApplicationInsights(env: Env): AppConfig["applicationInsights"] {
+  const connectionString = env.APPLICATIONINSIGHTS_CONNECTION_STRING?.trim();
+  if (!connectionString) return undefined;
+  const auth = Object.fromEntries((env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? "").split(";").map((p) => p.split("=").map((x) => x.trim())).filter((p) => p.length === 2)) as Record<string, string>;
+  return { connectionString, useEntraId: (auth.Authorization ?? "").toUpperCase() === "AAD", clientId: auth.ClientId || undefined };
 }
 
 /** A Teams or Slack incoming-webhook URL: https (or loopback http, for the local world). Its path is a secret. */

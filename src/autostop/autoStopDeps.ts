@@ -32,5 +32,5 @@ export interface AutoStopDeps {
   writeBuckets: TokenBuckets;
   telemetry: Telemetry;
   settings: AutoStopSettings;
-  log: (message: string) => void;
+  log: (message: string, fields?: { requestId?: string; vmId?: string }) => void;
 }

@@ -182,7 +182,7 @@ async function withRetries<T>(deps: AutoStopDeps, run: Pick<AutoStopRun, "runId"
       const failure: ArmFailure = error.failure;
       const decision = decideRetry(failure, attempt, deps.clock.now(), run.deadline, deps.retry, deps.random);
       if (!decision.retry) return { failure: `${what} failed: ${decision.reason}`, code: failure.code, attempts: attempt };
-      deps.log(`AutoStop run ${run.runId}: ${what} answered ${failure.code}; retrying in ${decision.afterSeconds} s`);
+      deps.log(`AutoStop run ${run.runId}: ${what} answered ${failure.code}; retrying in ${decision.afterSeconds} s`, { requestId: run.runId });
       await deps.clock.sleep(decision.afterSeconds);
     }
   }

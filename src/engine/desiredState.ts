@@ -41,6 +41,6 @@ async function supersede(deps: EngineDeps, newer: RequestRecord, overridden: Des
     }
     if (writes.length === 0) continue;
     await deps.store.updateVmRows(writes);
-    deps.log(`Request ${newer.requestId} superseded ${writes.length} VM(s) of request ${requestId}`);
+    deps.log(`Request ${newer.requestId} superseded ${writes.length} VM(s) of request ${requestId}`, { requestId });
   }
 }

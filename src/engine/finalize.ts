@@ -21,6 +21,8 @@ export async function finalizeIfComplete(deps: EngineDeps, requestId: string): P
   const completed = await deps.store.updateRequest(record, { stage: "completed", state, completedAt: deps.clock.now(), message });
   if (!completed) return;
   await deps.store.removeOpenRequest(requestId);
+  // One line per failed VM, tied to its run and VM: what an operator searches for in the logs.
+  for (const row of failedRows) deps.log(`Request ${requestId}: ${row.name} failed with ${row.errorCode ?? "Failed"}: ${row.errorMessage ?? ""}`, { requestId, vmId: row.id });
   await tellListeners(deps, { requestId, action: record.action, state, message, counts, ...failureDigest(failedRows) });
 }
 
@@ -28,7 +30,7 @@ export async function finalizeIfComplete(deps: EngineDeps, requestId: string): P
 async function tellListeners(deps: EngineDeps, finished: FinishedRequest): Promise<void> {
   await Promise.all(
     deps.finishedListeners.map((listener) =>
-      listener.requestFinished(finished).catch((err: unknown) => deps.log(`request ${finished.requestId}: a finished-request listener failed: ${(err as Error).message}`)),
+      listener.requestFinished(finished).catch((err: unknown) => deps.log(`request ${finished.requestId}: a finished-request listener failed: ${(err as Error).message}`, { requestId: finished.requestId })),
     ),
   );
 }

@@ -20,7 +20,7 @@ import { claimDesiredStates } from "./desiredState";
 export async function orchestrate(deps: EngineDeps, message: OrchestrationMessage): Promise<void> {
   let record = await deps.store.getRequest(message.requestId);
   if (!record) {
-    deps.log(`Request ${message.requestId} has no row in requeststoretable; nothing to orchestrate.`);
+    deps.log(`Request ${message.requestId} has no row in requeststoretable; nothing to orchestrate.`, { requestId: message.requestId });
     return;
   }
   if (record.stage === "accepted") {

@@ -171,7 +171,8 @@ export interface EngineDeps {
   random: () => number;
   backpressure: Backpressure;
   settings: EngineSettings;
-  log: (message: string) => void;
+  /** A line about the engine's work; `requestId` (and `vmId` where it is about one VM) tie it to its run. */
+  log: (message: string, fields?: { requestId?: string; vmId?: string }) => void;
   /** Told once per finished request (telemetry, failure notices); empty when nobody listens. */
   finishedListeners: RequestFinishedListener[];
 }

@@ -45,7 +45,7 @@ export async function advanceSequence(deps: EngineDeps, requestId: string): Prom
     };
     const updated = await deps.store.updateRequest(record, { sequence: advanced });
     if (!updated) return; // another executor advanced it first
-    deps.log(`Request ${requestId}: group ${sequence.groups[sequence.current]!.value} done; releasing group ${advanced.groups[next]!.value}`);
+    deps.log(`Request ${requestId}: group ${sequence.groups[sequence.current]!.value} done; releasing group ${advanced.groups[next]!.value}`, { requestId });
     // Loop: the released group may already be complete (every VM already in state).
   }
 }

@@ -46,7 +46,7 @@ export async function sweepSubscription(deps: EngineDeps, message: VerifyMessage
   } catch (error) {
     if (!isArmRequestError(error)) throw error;
     // Reading states failed (throttled or transient): nothing is decided this round; try again later.
-    deps.log(`Sweep of ${message.subscriptionId} for ${message.requestId} could not read power states: ${error.message}`);
+    deps.log(`Sweep of ${message.subscriptionId} for ${message.requestId} could not read power states: ${error.message}`, { requestId: message.requestId });
     nextDelay = Math.max(nextDelay, error.failure.retryAfterSeconds ?? 0);
   }
   const stillOpen = rows.filter((r) => !closed.has(r.key));

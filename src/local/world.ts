@@ -12,6 +12,7 @@ import { startStorageFaultProxy, type FaultKind, type StorageFaultProxy, type St
 import { findFreePort } from "./ports";
 import { requestJson, type JsonResponse } from "./httpsJson";
 import { startArmSimulator, type ControlVm, type RequestLogEntry } from "./arm-simulator";
+import { startTelemetryCollector, type RunningTelemetryCollector } from "./telemetry-collector";
 import { principalOf } from "./arm-simulator/principal";
 import { SIMULATOR_TOKEN } from "../adapters/credentials";
 
@@ -41,6 +42,8 @@ export interface WorldOptions {
    * inject storage outages; the tests' own `azurite.connectionString` stays direct.
    */
   storageFaults?: boolean;
+  /** Sends the app's telemetry through the real Azure Monitor exporter to a local ingestion endpoint (`world.telemetry`). */
+  telemetryCollector?: boolean;
 }
 
 /** Per function: invocations counted from the hosts' `Executed '<fn>' (...)` lines (not capped like hostLogs). */
@@ -62,6 +65,8 @@ export class World {
   private invocations = new Map<string, InvocationStats>();
   /** The proxy between the app and Azurite, when started with `storageFaults: true`. */
   storageProxy: StorageFaultProxy | undefined;
+  /** What reached the local Application Insights ingestion endpoint, with `World.start({ telemetryCollector: true })`. */
+  telemetry: RunningTelemetryCollector | undefined;
 
   private constructor(
     readonly azurite: RunningAzurite,
@@ -110,6 +115,15 @@ export class World {
       ...localTime,
       ...options.settings,
     };
+    const collector = options.telemetryCollector ? await startTelemetryCollector() : undefined;
+    if (collector) {
+      settings.APPLICATIONINSIGHTS_CONNECTION_STRING = collector.connectionString;
+      settings.APPLICATION_INSIGHTS_NO_STATSBEAT = "true";
+      settings.OTEL_NODE_RESOURCE_DETECTORS = "none";
+      const collectorCa = path.join(dir, "telemetry-collector-ca.pem");
+      writeFileSync(collectorCa, collector.caCertPem);
+      settings.NODE_EXTRA_CA_CERTS = collectorCa;
+    }
     const hostPort = await findFreePort();
     // AutoStop's action group, as `azd up` deploys it beside the app: its webhook calls this world's host.
     settings.AUTOSTOP_ACTION_GROUP_ID ??= simulator.simulator.deployActionGroup(
@@ -118,6 +132,7 @@ export class World {
     settings.AUTOSTOP_MANAGED_BY ??= "startstop-world";
     const world = new World(azurite, simulator, caPath, hostPort, settings);
     world.storageProxy = storageProxy;
+    world.telemetry = collector;
     for (let i = 0; i < (options.hosts ?? 1); i++) await world.startHost();
     return world;
   }
@@ -273,6 +288,7 @@ export class World {
   async stop(): Promise<void> {
     await Promise.all(this.hostProcesses.map((p) => stopProcess(p, "SIGTERM")));
     await this.storageProxy?.close();
+    await this.telemetry?.close();
     await this.simulator.close();
     await this.azurite.stop();
   }

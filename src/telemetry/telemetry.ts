@@ -16,8 +16,17 @@ export interface AvailabilityResult {
   time: Date;
 }
 
+/** What ties a log line to a run: every line of a run carries its request id, and the VM's id where it is about one. */
+export interface TraceFields {
+  requestId?: string;
+  vmId?: string;
+  level?: "info" | "warning" | "error";
+}
+
 export interface Telemetry {
   event(name: TelemetryEventName, properties: TelemetryProperties): void;
+  /** A log line of the app's own work (Application Insights `traces`, with the fields as custom dimensions). */
+  trace(message: string, fields?: TraceFields): void;
   availability(result: AvailabilityResult): void;
   /** Sends what is buffered; a timer function awaits it before it returns. */
   flush(): Promise<void>;
@@ -29,6 +38,10 @@ export class StdoutTelemetry implements Telemetry {
 
   event(name: TelemetryEventName, properties: TelemetryProperties): void {
     this.write(JSON.stringify({ telemetry: "event", name, ...properties }));
+  }
+
+  trace(message: string, fields: TraceFields = {}): void {
+    this.write(JSON.stringify({ telemetry: "trace", level: fields.level ?? "info", message, requestId: fields.requestId, vmId: fields.vmId }));
   }
 
   availability(result: AvailabilityResult): void {

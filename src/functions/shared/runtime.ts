@@ -19,6 +19,7 @@ import { AUTOSTOP_TABLES, TableAutoStopStore } from "../../adapters/tableAutoSto
 import { TokenBuckets } from "../../domain/pacing";
 import type { AutoStopDeps } from "../../autostop/autoStopDeps";
 import { StdoutTelemetry, type Telemetry } from "../../telemetry/telemetry";
+import { AzureMonitorTelemetry } from "../../telemetry/azureMonitorTelemetry";
 import { ArmPlatformEventsGateway } from "../../adapters/armPlatformEvents";
 import { EVICTIONS_TABLE, TableEvictionStore } from "../../adapters/tableEvictionStore";
 import type { EvictionWatchDeps } from "../../platformEvents/evictionWatch";
@@ -62,7 +63,10 @@ let telemetryInstance: Telemetry | undefined;
 
 /** Events and availability results for operators (Application Insights in Azure, stdout locally). */
 export function telemetry(): Telemetry {
-  telemetryInstance ??= new StdoutTelemetry();
+  const ai = config.applicationInsights;
+  telemetryInstance ??= ai
+    ? new AzureMonitorTelemetry({ connectionString: ai.connectionString, credential: ai.useEntraId ? azureCredential(ai.clientId) : undefined, runLocation: process.env.REGION_NAME ?? "function app" })
+    : new StdoutTelemetry();
   return telemetryInstance;
 }
 
@@ -88,7 +92,7 @@ function buildEngine(c: AppConfig): EngineDeps {
       retry: c.retry,
       pacing: c.pacing,
     },
-    log: (message) => console.warn(message),
+    log: (message, fields) => telemetry().trace(message, { level: "warning", ...fields }),
     finishedListeners: finishedListeners(c),
   };
 }
