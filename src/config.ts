@@ -42,6 +42,8 @@ export interface AppConfig {
   applicationInsights?: { connectionString: string; useEntraId: boolean; clientId?: string };
   /** Operations: the heartbeat's schedule, the scopes it checks, and the optional failure-notice webhook (a secret). */
   operations: { heartbeatSchedule: string; targetScopes: string[]; overdueGraceMinutes: number; notifyWebhookUrl?: string; appBaseUrl?: string };
+  /** Self-update: what to do with a newer release (off, notify, apply), where releases are listed, and this app. */
+  autoUpdate: { mode: "off" | "notify" | "apply"; schedule: string; feedUrl?: string; verifyMinutes: number; appResourceId?: string };
   /** The eviction watcher: its schedule, whether evicted VMs are restarted without the body asking, for how long. */
   evictions: { schedule: string; restartEvicted: boolean; restartDeadlineMinutes: number };
   /** AutoStop: the action group its alerts notify, the managed-by tag, the re-sync timer and a run's deadline. */
@@ -160,6 +162,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       notifyWebhookUrl: readWebhookUrl(env, problems),
       appBaseUrl: readAppBaseUrl(env, problems),
     },
+    autoUpdate: readAutoUpdate(env, problems, ncrontab("AUTO_UPDATE_SCHEDULE", "0 0 3 * * *"), int("AUTO_UPDATE_VERIFY_MINUTES", 15, 1, 1440)),
     evictions: {
       schedule: ncrontab("EVICTION_WATCH_SCHEDULE", "0 */5 * * * *"),
       restartEvicted: bool("RESTART_EVICTED", false),
@@ -213,6 +216,29 @@ function readPlatformEvents(env: Env, problems: string[]): AppConfig["platformEv
     problems.push(`EVENTS_JWKS_URL must be a URL (got "${jwksUrl}")`);
   }
   return { audience, issuer, jwksUrl };
+}
+
+/**
+ * AUTO_UPDATE_MODE: "notify" (default: a newer release is reported, nothing changes), "apply" (deploy it, verified,
+ * rolled back if its heartbeat fails; needs APP_RESOURCE_ID and the role on the app) or "off".
+ */
+function readAutoUpdate(env: Env, problems: string[], schedule: string, verifyMinutes: number): AppConfig["autoUpdate"] {
+  const mode = (env.AUTO_UPDATE_MODE?.trim().toLowerCase() || "notify") as AppConfig["autoUpdate"]["mode"];
+  if (!["off", "notify", "apply"].includes(mode)) problems.push(`AUTO_UPDATE_MODE must be off, notify or apply (got "${env.AUTO_UPDATE_MODE}")`);
+  const feedUrl = env.RELEASE_FEED_URL?.trim() || undefined;
+  if (feedUrl) {
+    try {
+      const url = new URL(feedUrl);
+      if (url.protocol !== "https:" && !isLoopbackHost(url.hostname)) problems.push(`RELEASE_FEED_URL must be an https URL (got "${feedUrl}")`);
+    } catch {
+      problems.push(`RELEASE_FEED_URL must be a URL (got "${feedUrl}")`);
+    }
+  }
+  const appResourceId = env.APP_RESOURCE_ID?.trim() || undefined;
+  if (mode === "apply" && (!feedUrl || !appResourceId || !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Web\/sites\/[^/]+$/i.test(appResourceId))) {
+    problems.push("AUTO_UPDATE_MODE=apply needs RELEASE_FEED_URL and APP_RESOURCE_ID (the function app's resource id, set by Bicep)");
+  }
+  return { mode, schedule, feedUrl, verifyMinutes, appResourceId };
 }
 
 /** APPLICATIONINSIGHTS_AUTHENTICATION_STRING "ClientId=<id>;Authorization=AAD" means: send with that managed identity. */

@@ -12,6 +12,7 @@ export const QUEUE_NAMES = {
   orchestration: "orchestration-request",
   execution: "execution-request",
   createAlert: "create-alert-request",
+  autoUpdate: "auto-update-request-queue",
 } as const;
 
 const SEND_CONCURRENCY = 32;

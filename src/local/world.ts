@@ -130,6 +130,8 @@ export class World {
       APP_SUBSCRIPTION, "rg-startstop", "StartStopVMs_AutoStop", `http://127.0.0.1:${hostPort}/api/AutoStopVM?code=${FUNCTION_KEY}`,
     );
     settings.AUTOSTOP_MANAGED_BY ??= "startstop-world";
+    // The function app itself (self-update deploys to it).
+    settings.APP_RESOURCE_ID ??= simulator.simulator.deployFunctionApp(APP_SUBSCRIPTION, "rg-startstop", "func-world");
     const world = new World(azurite, simulator, caPath, hostPort, settings);
     world.storageProxy = storageProxy;
     world.telemetry = collector;

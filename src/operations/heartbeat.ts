@@ -6,6 +6,7 @@
 import { isArmRequestError } from "../domain/armError";
 import { parseResourceGroupId, parseSubscriptionId } from "../domain/resourceId";
 import type { RequestStore } from "../engine/ports";
+import { compareVersions } from "../domain/semver";
 
 export type CheckName = "storage" | "scopeAccess" | "poisonQueues" | "overdueRequests" | "version";
 
@@ -170,21 +171,6 @@ async function checkVersion(deps: HeartbeatDeps): Promise<Outcome> {
     // The feed being unreachable does not stop the app from doing its job: reported, not failed.
     return { ok: true, message: `running ${running}; the release feed could not be read: ${describe(error)}` };
   }
-}
-
-/** Semver order of "1.2.3" style versions (a pre-release sorts before its release). */
-export function compareVersions(a: string, b: string): number {
-  const parse = (v: string) => {
-    const [core, pre] = v.replace(/^v/i, "").split("-", 2) as [string, string | undefined];
-    return { nums: core.split(".").map((n) => Number.parseInt(n, 10) || 0), pre };
-  };
-  const x = parse(a);
-  const y = parse(b);
-  for (let i = 0; i < 3; i++) if ((x.nums[i] ?? 0) !== (y.nums[i] ?? 0)) return (x.nums[i] ?? 0) - (y.nums[i] ?? 0);
-  if (x.pre === y.pre) return 0;
-  if (x.pre === undefined) return 1;
-  if (y.pre === undefined) return -1;
-  return x.pre < y.pre ? -1 : 1;
 }
 
 function describe(error: unknown): string {

@@ -28,6 +28,11 @@ import { runningVersion } from "../../operations/version";
 import { FailureNotifier } from "../../operations/failureNotice";
 import { HttpWebhookPoster } from "../../adapters/httpWebhook";
 import { RequestFinishedEvent } from "../../telemetry/requestFinishedEvent";
+import type { AutoUpdateDeps } from "../../autoUpdate/updateDeps";
+import { HttpReleaseFeed } from "../../adapters/releaseFeed";
+import { ArmOneDeploy } from "../../adapters/armWebDeploy";
+import { AUTO_UPDATE_TABLE, TableAutoUpdateStore } from "../../adapters/tableAutoUpdateStore";
+import { usableReleases } from "../../autoUpdate/release";
 import type { RequestFinishedListener } from "../../engine/ports";
 import { StorageHealth } from "../../adapters/storageHealth";
 import { HEARTBEAT_TABLE, TableHeartbeatStore } from "../../adapters/tableHeartbeatStore";
@@ -186,12 +191,18 @@ export function heartbeat(): HeartbeatDeps {
   heartbeatDeps ??= {
     storage: new StorageHealth(
       queueService(config.storage, { singleTry: true }), tableClient(config.storage, HEARTBEAT_TABLE, { singleTry: true }),
-      [...Object.values(QUEUE_NAMES), "auto-update-request-queue"],
+      Object.values(QUEUE_NAMES),
     ),
     scopes: computeGateway(config),
     requests: e.store,
     now: () => e.clock.now(),
     settings: { targetScopes: config.operations.targetScopes, overdueGraceMinutes: config.operations.overdueGraceMinutes, version: runningVersion(), checkTimeoutMs: 20_000 },
+    latestRelease: config.autoUpdate.feedUrl && config.autoUpdate.mode !== "off"
+      ? async () => {
+        const newest = usableReleases(await new HttpReleaseFeed(config.autoUpdate.feedUrl!).releases())[0];
+        return newest && { version: newest.version, url: newest.pageUrl };
+      }
+      : undefined,
   };
   return heartbeatDeps;
 }
@@ -201,4 +212,23 @@ let heartbeats: TableHeartbeatStore | undefined;
 export function heartbeatStore(): TableHeartbeatStore {
   heartbeats ??= new TableHeartbeatStore(tableClient(config.storage, HEARTBEAT_TABLE));
   return heartbeats;
+}
+
+let autoUpdateDeps: AutoUpdateDeps | undefined;
+
+/** What self-update needs; undefined without a release feed (AUTO_UPDATE_MODE is then moot). */
+export function autoUpdate(): AutoUpdateDeps | undefined {
+  const c = config.autoUpdate;
+  if (!c.feedUrl) return undefined;
+  autoUpdateDeps ??= {
+    feed: new HttpReleaseFeed(c.feedUrl),
+    deployer: new ArmOneDeploy(armSettings(config), c.appResourceId ?? ""),
+    store: new TableAutoUpdateStore(tableClient(config.storage, AUTO_UPDATE_TABLE)),
+    heartbeat: { read: async () => heartbeatStore().last() },
+    queue: new StorageMessageQueue(queueService(config.storage), QUEUE_NAMES.autoUpdate, config.localTime?.scale ?? 1),
+    clock: engine().clock,
+    telemetry: telemetry(),
+    settings: { mode: c.mode, runningVersion: runningVersion(), verifyMinutes: c.verifyMinutes },
+  };
+  return autoUpdateDeps;
 }

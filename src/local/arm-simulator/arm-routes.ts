@@ -16,7 +16,7 @@ import { instanceView, operationJson, vmJson } from "./arm-json";
 import { availabilityStatusJson, eventDataJson, parseActivityFilter } from "./activity-log";
 import { operationStatus, powerStateOf, type Operation, type OperationError, type SimVm } from "./operations";
 import { bearerToken, principalOf } from "./principal";
-import { isInsightsRoute, parseArmRoute, type Route } from "./route-table";
+import { isInsightsRoute, isWebRoute, parseArmRoute, type Route } from "./route-table";
 import { serveInsights } from "./insights-routes";
 import { authorizationFailedBody, requiredAction } from "./rbac";
 
@@ -229,6 +229,7 @@ function serve(sim: ArmSimulator, req: ArmRequest, route: Route, fields: LogFiel
 
   // 6. the operation
   if (isInsightsRoute(route)) return serveInsights(sim, route, req.body ?? "", headers);
+  if (isWebRoute(route)) return sim.webSites.serve(route, req.body ?? "", sim.now(), fields.principal ?? "unknown", headers);
   const now = sim.now();
   const query = new URLSearchParams(req.query);
   switch (route.op) {

@@ -131,6 +131,10 @@ function route(sim: ArmSimulator, req: ControlRequest): SimResponse {
         });
       }
       break;
+    case "webdeployments":
+      // Every package deployed to a function app through one deploy.
+      if (m === "GET" && segs.length === 1) return ok({ deployments: sim.webSites.deployments });
+      break;
     case "webhooks":
       if (m === "GET" && segs.length === 1) return ok({ deliveries: sim.alertWebhooks.deliveries });
       break;

@@ -3,7 +3,8 @@
 export type FaultOperation =
   | "list" | "get" | "instanceView" | "start" | "deallocate" | "powerOff" | "restart" | "simulateEviction" | "operationStatus"
   | "activityLog" | "availabilityStatus"
-  | "metricAlertPut" | "metricAlertGet" | "metricAlertDelete" | "metricAlertList" | "actionGroupPut" | "actionGroupGet";
+  | "metricAlertPut" | "metricAlertGet" | "metricAlertDelete" | "metricAlertList" | "actionGroupPut" | "actionGroupGet"
+  | "oneDeployPut" | "oneDeployGet";
 
 export interface FaultRuleInput {
   match?: {

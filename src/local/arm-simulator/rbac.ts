@@ -58,6 +58,9 @@ export function requiredAction(method: string, path: string): RequiredAction | u
     case "actionGroupGet":
     case "actionGroupPut":
       return { action: `Microsoft.Insights/actionGroups/${INSIGHTS_VERBS[route.op]}`, scope: `${sub}/resourceGroups/${route.rg}/providers/Microsoft.Insights/actionGroups/${route.name}` };
+    case "oneDeployPut":
+    case "oneDeployGet":
+      return { action: `Microsoft.Web/sites/extensions/${route.op === "oneDeployPut" ? "write" : "read"}`, scope: `${sub}/resourceGroups/${route.rg}/providers/Microsoft.Web/sites/${route.site}` };
     case "operationStatus":
       return { action: "Microsoft.Compute/locations/operations/read", scope: `${sub}/providers/Microsoft.Compute/locations/${route.region}/operations/${route.opId}` };
     default:

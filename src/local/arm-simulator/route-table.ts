@@ -9,6 +9,7 @@ export type Route =
   | { op: "activityLog"; sub: string }
   | { op: "availabilityStatus"; sub: string; rg: string; vm: string }
   | InsightsRoute
+  | WebRoute
   | { op: "unknown"; sub?: string; badMethod?: boolean };
 
 /** Microsoft.Insights resources: metric alerts (by resource group, or listed by subscription) and action groups. */
@@ -25,6 +26,18 @@ const INSIGHTS_BY_METHOD: Record<string, Record<string, InsightsOperation>> = {
   metricalerts: { PUT: "metricAlertPut", GET: "metricAlertGet", DELETE: "metricAlertDelete" },
   actiongroups: { PUT: "actionGroupPut", GET: "actionGroupGet" },
 };
+
+/** A function app's one-deploy extension (self-update). */
+export interface WebRoute {
+  op: "oneDeployPut" | "oneDeployGet";
+  sub: string;
+  rg: string;
+  site: string;
+}
+
+export function isWebRoute(route: Route): route is WebRoute {
+  return route.op === "oneDeployPut" || route.op === "oneDeployGet";
+}
 
 export function isInsightsRoute(route: Route): route is InsightsRoute {
   return route.op.startsWith("metricAlert") || route.op.startsWith("actionGroup");
@@ -63,6 +76,11 @@ export function parseArmRoute(method: string, path: string): Route {
       const op = INSIGHTS_BY_METHOD[low[6]!]![method];
       return op ? { op, sub, rg, name: segs[7] } : { op: "unknown", sub, badMethod: true };
     }
+  }
+  if (low.length === 10 && low[2] === "resourcegroups" && low[4] === "providers" && low[5] === "microsoft.web" && low[6] === "sites" && low[8] === "extensions" && low[9] === "onedeploy") {
+    if (method === "PUT") return { op: "oneDeployPut", sub, rg: segs[3]!, site: segs[7]! };
+    if (method === "GET") return { op: "oneDeployGet", sub, rg: segs[3]!, site: segs[7]! };
+    return { op: "unknown", sub, badMethod: true };
   }
   if (computeAt(2)) {
     if (low.length === 5 && low[4] === "virtualmachines") return want({ op: "list", sub }, true);

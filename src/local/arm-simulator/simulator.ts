@@ -10,6 +10,7 @@ import { mulberry32 } from "./random";
 import { ActivityLog } from "./activity-log";
 import { InsightsModel } from "./insights-model";
 import { AlertWebhooks } from "./alert-webhooks";
+import { WebSites } from "./web-sites";
 import {
   beginAction,
   powerStateOf,
@@ -70,6 +71,8 @@ export class ArmSimulator {
   /** Metric alerts, action groups and the VMs' CPU (AutoStop), and the webhook deliveries their alerts make. */
   readonly insights = new InsightsModel();
   readonly alertWebhooks = new AlertWebhooks(this);
+  /** Function apps and the packages deployed to them (self-update). */
+  readonly webSites = new WebSites();
   readonly pageSize: number;
   private readonly seed: number;
   private readonly initialLimits: LimitsConfig;
@@ -273,6 +276,14 @@ export class ArmSimulator {
    * What the deployment's Bicep makes for AutoStop: the app's resource group and an action group whose one webhook
    * (common alert schema) calls `webhookUri`. Returns the action group's id.
    */
+  /** What the deployment makes for the app itself: its resource group and the function app. Returns the app's id. */
+  deployFunctionApp(subscriptionId: string, resourceGroup: string, name: string): string {
+    this.ensureGroup(this.ensureSubscription(subscriptionId), resourceGroup, "westeurope");
+    const id = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Web/sites/${name}`;
+    this.webSites.add(id);
+    return id;
+  }
+
   deployActionGroup(subscriptionId: string, resourceGroup: string, name: string, webhookUri: string): string {
     this.ensureGroup(this.ensureSubscription(subscriptionId), resourceGroup, "westeurope");
     const id = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Insights/actionGroups/${name}`;
