@@ -31,6 +31,17 @@ param logicAppsFunctionKey string = newGuid()
 @secure()
 param autoStopWebhookFunctionKey string = newGuid()
 
+@description('What to do with a newer release: notify (default: the heartbeat and an AutoUpdate event say so), apply (deploy it, verified, rolled back if its heartbeat fails) or off.')
+@allowed([ 'notify', 'apply', 'off' ])
+param autoUpdateMode string = 'notify'
+
+@description('The release feed (GitHub releases API shape). Empty: no self-update check at all.')
+param releaseFeedUrl string = ''
+
+@description('Optional Teams or Slack incoming-webhook URL that gets one message per request ending Failed or PartiallySucceeded.')
+@secure()
+param notifyWebhookUrl string = ''
+
 param resourceGroupName string = ''
 
 var tags = { 'azd-env-name': environmentName, SolutionName: 'StartStopVMsNext' }
@@ -104,6 +115,9 @@ module app 'app/function-app.bicep' = {
     logicAppsFunctionKey: logicAppsFunctionKey
     autoStopWebhookFunctionKey: autoStopWebhookFunctionKey
     autoStopActionGroupId: autoStopActionGroupId
+    autoUpdateMode: autoUpdateMode
+    releaseFeedUrl: releaseFeedUrl
+    notifyWebhookUrl: notifyWebhookUrl
   }
 }
 
@@ -119,6 +133,17 @@ module autoStopActionGroup 'monitoring/autostop-action-group.bicep' = {
 module operatorRole 'rbac/operator-role.bicep' = {
   name: 'operator-role'
   params: { roleName: roleName, assignableScopes: union([ subscription().id, rg.id ], scopes) }
+}
+
+module selfUpdateRole 'rbac/self-update-role.bicep' = if (autoUpdateMode == 'apply') {
+  name: 'self-update-role'
+  params: { roleName: 'Start/Stop VMs self-update (${environmentName})', assignableScope: rg.id }
+}
+
+module selfUpdateAccess 'rbac/self-update-access.bicep' = if (autoUpdateMode == 'apply') {
+  name: 'access-self-update'
+  scope: rg
+  params: { roleDefinitionId: selfUpdateRole.outputs.id, principalId: identity.outputs.principalId, appName: app.outputs.name }
 }
 
 module actionGroupAccess 'rbac/action-group-access.bicep' = {

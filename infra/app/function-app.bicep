@@ -20,6 +20,12 @@ param logicAppsFunctionKey string
 param autoStopWebhookFunctionKey string
 @description('Resource id of the action group AutoStop\'s alerts notify (deployed beside the app).')
 param autoStopActionGroupId string
+@description('Self-update: notify, apply or off (AUTO_UPDATE_MODE).')
+param autoUpdateMode string = 'notify'
+param releaseFeedUrl string = ''
+@description('Teams/Slack incoming-webhook URL for failure notices; empty = none. A secret.')
+@secure()
+param notifyWebhookUrl string = ''
 param maximumInstanceCount int = 40
 param instanceMemoryMB int = 2048
 
@@ -60,6 +66,12 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         // AutoStop: the action group its alerts notify, and the tag value marking the alerts this deployment manages
         { name: 'AUTOSTOP_ACTION_GROUP_ID', value: autoStopActionGroupId }
         { name: 'AUTOSTOP_MANAGED_BY', value: appName }
+        // Operations: status URLs in notices and events, self-update, and the optional failure-notice webhook
+        { name: 'APP_BASE_URL', value: 'https://${appName}.azurewebsites.net' }
+        { name: 'APP_RESOURCE_ID', value: resourceId('Microsoft.Web/sites', appName) }
+        { name: 'AUTO_UPDATE_MODE', value: autoUpdateMode }
+        { name: 'RELEASE_FEED_URL', value: releaseFeedUrl }
+        { name: 'NOTIFY_WEBHOOK_URL', value: notifyWebhookUrl }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
       ]

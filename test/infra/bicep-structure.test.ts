@@ -79,6 +79,11 @@ describe("Bicep: app settings", () => {
   const SAMPLES: Record<string, string> = {
     AUTOSTOP_ACTION_GROUP_ID: "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg-app/providers/Microsoft.Insights/actionGroups/StartStopVMs_AutoStop",
     AUTOSTOP_MANAGED_BY: "func-abc123",
+    APP_BASE_URL: "https://func-abc123.azurewebsites.net",
+    APP_RESOURCE_ID: "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg-app/providers/Microsoft.Web/sites/func-abc123",
+    AUTO_UPDATE_MODE: "notify",
+    RELEASE_FEED_URL: "",
+    NOTIFY_WEBHOOK_URL: "", // a @secure() parameter, empty by default
   };
   const sample = (name: string, value: unknown): string =>
     typeof value === "string" && !value.includes("${") ? value : SAMPLES[name] ?? (name.endsWith("ServiceUri") ? `https://st.${name.includes("queue") ? "queue" : name.includes("table") ? "table" : "blob"}.core.windows.net/` : "00000000-0000-4000-8000-000000000000");

@@ -10,6 +10,17 @@ import { APP_PRINCIPAL, World, generatedFleet } from "../../src/local/world";
 import { startReleaseFeed, type RunningReleaseFeed } from "../../src/local/release-feed";
 import { runningVersion } from "../../src/operations/version";
 import { SUB_A } from "../support/fleets";
+import { descendants, literal, parseBicep, REPO } from "../infra/bicep";
+import path from "node:path";
+
+/** Self-update's role, as infra/rbac/self-update-role.bicep defines it: the app may deploy to itself and nothing else. */
+async function selfUpdateActions(): Promise<string[]> {
+  const role = await parseBicep(path.join(REPO, "infra/rbac/self-update-role.bicep"));
+  return descendants(role.root, "variable_declaration").filter((v) => v.namedChildren[0]!.text === "selfUpdateActions")
+    .flatMap((v) => literal(v.namedChildren.find((c) => c?.type === "array")!) as string[]);
+}
+const SITE = "/subscriptions/0a0a0a0a-0000-4000-8000-0000000000a0/resourceGroups/rg-startstop/providers/Microsoft.Web/sites/func-world";
+let siteActions: string[];
 
 let world: World;
 let feed: RunningReleaseFeed;
@@ -18,10 +29,13 @@ const bump = (minor: number) => { const [a, b] = running.split(".").map(Number);
 
 beforeAll(async () => {
   feed = await startReleaseFeed();
+  siteActions = await selfUpdateActions();
   feed.publish(running);
   world = await World.start({
     fleet: generatedFleet([{ subscriptionId: SUB_A, resourceGroup: "rg-u", location: "westeurope", count: 2, powerState: "running", namePrefix: "u-" }]),
     timeScale: 30,
+    // Least privilege: VM reads on the target scope (the heartbeat's check), and self-update's role on the app only.
+    roleAssignments: [{ scope: `/subscriptions/${SUB_A}`, actions: ["Microsoft.Compute/virtualMachines/read"] }, { scope: SITE, actions: siteActions }],
     settings: {
       LOCAL_HOST_DISABLE_TIMERS: "false", RELEASE_FEED_URL: feed.url, AUTO_UPDATE_MODE: "apply", AUTO_UPDATE_SCHEDULE: "*/2 * * * * *", AUTO_UPDATE_VERIFY_MINUTES: "2",
       HEARTBEAT_SCHEDULE: "*/1 * * * * *", TARGET_SCOPES: `/subscriptions/${SUB_A}`,
@@ -91,12 +105,14 @@ describe("TriggerAutoUpdate / UpdateStartStopV2", () => {
     await until("the deployment", async () => (await deployments()).length === 2);
     // The deployed version breaks something the heartbeat checks: the identity can no longer read its target scope
     // (it keeps its rights on the app itself, so it can still deploy).
-    await world.sim("PUT", "rbac", { principal: APP_PRINCIPAL, scope: "/subscriptions/0a0a0a0a-0000-4000-8000-0000000000a0", actions: ["*"] });
+    await world.sim("DELETE", `rbac?principal=${encodeURIComponent(APP_PRINCIPAL)}`);
+    await world.sim("PUT", "rbac", { principal: APP_PRINCIPAL, scope: SITE, actions: siteActions });
     const [row] = await until("the rollback", async () => { const rows = await attempts(next); return rows[0]?.state === "RolledBack" && rows; }, 60_000);
     expect(row!.reason).toMatch(/the heartbeat failed at .*: rolled back to /);
     const all = await deployments();
     expect(all).toHaveLength(3);
     expect(all[2]!.packageUri).toContain(`/v${running}/`);
-    await world.sim("DELETE", "rbac");
+    // Every deployment was allowed by self-update's role alone: nothing was refused.
+    expect((await world.armRequests()).filter((r) => r.status === 403 && /Microsoft\.Web/.test(r.path))).toEqual([]);
   }, 90_000);
 });
