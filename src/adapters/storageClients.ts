@@ -3,7 +3,7 @@
  * identity in Azure (no account keys).
  */
 import { QueueServiceClient } from "@azure/storage-queue";
-import { TableClient } from "@azure/data-tables";
+import { RestError, TableClient } from "@azure/data-tables";
 import type { StorageConnection } from "../config";
 import { azureCredential } from "./credentials";
 
@@ -54,4 +54,14 @@ export function createdOnFirstUse(table: TableClient): () => Promise<void> {
     });
     await ready;
   };
+}
+
+/** One entity, or undefined when it does not exist (here a 404 is an answer, not a failure). */
+export async function entityOrUndefined<T extends object = Record<string, unknown>>(table: TableClient, partitionKey: string, rowKey: string): Promise<(T & { etag?: string }) | undefined> {
+  try {
+    return await table.getEntity<T>(partitionKey, rowKey);
+  } catch (error) {
+    if (error instanceof RestError && error.statusCode === 404) return undefined;
+    throw error;
+  }
 }

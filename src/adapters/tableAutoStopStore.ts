@@ -4,7 +4,7 @@
  */
 import { RestError, type TableClient, type TransactionAction } from "@azure/data-tables";
 import type { AlertOutcome, AutoStopConfiguration, AutoStopRun, AutoStopStore } from "../autostop/autoStopStore";
-import { createdOnFirstUse } from "./storageClients";
+import { createdOnFirstUse, entityOrUndefined } from "./storageClients";
 
 export const AUTOSTOP_TABLES = { configurations: "autostopconfigstoretable", runs: "autostoprequeststoretable" } as const;
 const CONFIGURATION_PARTITION = "configuration";
@@ -24,7 +24,7 @@ export class TableAutoStopStore implements AutoStopStore {
 
   async getConfiguration(name: string): Promise<AutoStopConfiguration | undefined> {
     await this.configurationsReady();
-    const entity = await getOrUndefined(this.configurations, CONFIGURATION_PARTITION, name);
+    const entity = (await entityOrUndefined<Entity>(this.configurations, CONFIGURATION_PARTITION, name)) as Entity | undefined;
     return entity && configurationFrom(entity);
   }
 
@@ -57,7 +57,7 @@ export class TableAutoStopStore implements AutoStopStore {
 
   async getRun(runId: string): Promise<AutoStopRun | undefined> {
     await this.runsReady();
-    const entity = await getOrUndefined(this.runs, runId, RUN_ROW);
+    const entity = (await entityOrUndefined<Entity>(this.runs, runId, RUN_ROW)) as Entity | undefined;
     return entity && runFrom(entity);
   }
 
@@ -86,15 +86,6 @@ export class TableAutoStopStore implements AutoStopStore {
     const query = this.runs.listEntities<Entity>({ queryOptions: { filter: `PartitionKey eq '${runId.replace(/'/g, "''")}' and RowKey gt 'vm|' and RowKey lt 'vm}'` } });
     for await (const entity of query) out.push(outcomeFrom(entity));
     return out;
-  }
-}
-
-async function getOrUndefined(table: TableClient, partitionKey: string, rowKey: string): Promise<Entity | undefined> {
-  try {
-    return await table.getEntity<Entity>(partitionKey, rowKey);
-  } catch (error) {
-    if (error instanceof RestError && error.statusCode === 404) return undefined;
-    throw error;
   }
 }
 

@@ -4,7 +4,7 @@
  * to 100, each conditional (insert, or replace with the etag read): a concurrent claim makes the batch fail and its
  * entries are claimed again one by one, so the newest request always wins.
  */
-import { createdOnFirstUse } from "./storageClients";
+import { createdOnFirstUse, entityOrUndefined } from "./storageClients";
 import { odata, RestError, type TableClient, type TransactionAction } from "@azure/data-tables";
 import type { DesiredState, DesiredStateStore } from "../engine/ports";
 import { mapWithConcurrency } from "../engine/concurrency";
@@ -61,13 +61,8 @@ export class TableDesiredStateStore implements DesiredStateStore {
   async get(vmKey: string): Promise<DesiredState | undefined> {
     await this.created();
     const rowKey = vmRowKey(vmKey);
-    if (!rowKey) return undefined;
-    try {
-      return fromEntity(await this.table.getEntity<Record<string, unknown>>(rowKey.split("|")[1]!, rowKey));
-    } catch (error) {
-      if (error instanceof RestError && error.statusCode === 404) return undefined;
-      throw error;
-    }
+    const entity = rowKey ? await entityOrUndefined(this.table, rowKey.split("|")[1]!, rowKey) : undefined;
+    return entity && fromEntity(entity);
   }
 
   async listByDesired(desired: DesiredState["desired"]): Promise<DesiredState[]> {

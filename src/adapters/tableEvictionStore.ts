@@ -1,7 +1,7 @@
 /** Where evictions are kept: `evictionstoretable`, one partition per subscription, one row per VM (its latest one). */
-import { odata, RestError, type TableClient } from "@azure/data-tables";
+import { odata, type TableClient } from "@azure/data-tables";
 import type { EvictionRecord, EvictionStore } from "../platformEvents/evictionStore";
-import { createdOnFirstUse } from "./storageClients";
+import { createdOnFirstUse, entityOrUndefined } from "./storageClients";
 import { vmRowKey } from "./tableRequestStore";
 
 export const EVICTIONS_TABLE = "evictionstoretable";
@@ -16,13 +16,8 @@ export class TableEvictionStore implements EvictionStore {
   async get(vmKey: string): Promise<EvictionRecord | undefined> {
     await this.created();
     const rowKey = vmRowKey(vmKey);
-    if (!rowKey) return undefined;
-    try {
-      return fromEntity(await this.table.getEntity<Record<string, unknown>>(rowKey.split("|")[1]!, rowKey));
-    } catch (error) {
-      if (error instanceof RestError && error.statusCode === 404) return undefined;
-      throw error;
-    }
+    const entity = rowKey ? await entityOrUndefined(this.table, rowKey.split("|")[1]!, rowKey) : undefined;
+    return entity && fromEntity(entity);
   }
 
   async save(r: EvictionRecord): Promise<void> {

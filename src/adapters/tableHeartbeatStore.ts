@@ -1,7 +1,7 @@
 /** Where the last heartbeat is kept: `heartbeatstoretable`, one row (GET /api/health reads it). */
-import { RestError, type TableClient } from "@azure/data-tables";
+import type { TableClient } from "@azure/data-tables";
 import type { HeartbeatResult } from "../operations/heartbeat";
-import { createdOnFirstUse } from "./storageClients";
+import { createdOnFirstUse, entityOrUndefined } from "./storageClients";
 
 export const HEARTBEAT_TABLE = "heartbeatstoretable";
 
@@ -19,11 +19,7 @@ export class TableHeartbeatStore {
 
   async last(): Promise<HeartbeatResult | undefined> {
     await this.created();
-    try {
-      return JSON.parse(String((await this.table.getEntity<{ result: string }>("heartbeat", "last")).result)) as HeartbeatResult;
-    } catch (error) {
-      if (error instanceof RestError && error.statusCode === 404) return undefined;
-      throw error;
-    }
+    const entity = await entityOrUndefined<{ result: string }>(this.table, "heartbeat", "last");
+    return entity && (JSON.parse(String(entity.result)) as HeartbeatResult);
   }
 }

@@ -88,14 +88,18 @@ describe("POST /api/Scheduled rejects bad input", () => {
 });
 
 describe("function keys", () => {
-  it("refuses a missing or wrong key with 401, accepts the key as header, and ?code= only on GET", async () => {
+  it("refuses a missing or wrong key with 401, accepts the key as header, and ?code= only on GET or with a JSON body", async () => {
     const body = { Action: "start", WhatIf: true, RequestScopes: { ResourceGroups: [rgId(SUB_A, "rg-web")] } };
     expect((await world.callFunction("POST", "Scheduled", body, { "x-functions-key": "" })).status).toBe(401);
     expect((await world.callFunction("POST", "Scheduled", body, { "x-functions-key": "wrong" })).status).toBe(401);
     expect((await world.callFunction("GET", "requests/00000000-0000-4000-8000-000000000000", undefined, { "x-functions-key": "wrong" })).status).toBe(401);
-    const postWithCode = await requestJson(`${world.hostUrl}/api/Scheduled?code=${FUNCTION_KEY}`, { method: "POST", body });
-    expect(postWithCode.status).toBe(401);
-    expect(postWithCode.text).toMatch(/x-functions-key/);
+    // A form-like POST (what any web page can send cross-site without a preflight) must carry the header.
+    const formPost = await fetch(`${world.hostUrl}/api/Scheduled?code=${FUNCTION_KEY}`, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify(body) });
+    expect(formPost.status).toBe(401);
+    expect(await formPost.text()).toMatch(/x-functions-key/);
+    // A JSON POST (a webhook, which can only hold the key in its URL) may carry it in ?code=.
+    const jsonPost = await requestJson(`${world.hostUrl}/api/Scheduled?code=${FUNCTION_KEY}`, { method: "POST", body });
+    expect(jsonPost.status).toBe(200);
     const getWithCode = await requestJson(`${world.hostUrl}/api/requests/00000000-0000-4000-8000-000000000000?code=${FUNCTION_KEY}`);
     expect(getWithCode.status).toBe(404);
     const noKeyAtAll = await requestJson(`${world.hostUrl}/api/Scheduled`, { method: "POST", body });

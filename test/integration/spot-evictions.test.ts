@@ -114,8 +114,14 @@ describe("Spot evictions", () => {
       expect(restarts.length, id).toBeGreaterThanOrEqual(1);
       // Capacity backoff: at least the first capacity delay (60 simulated seconds, jittered down to half) between tries.
       for (let i = 1; i < restarts.length; i++) expect(Date.parse(restarts[i]!.time) - Date.parse(restarts[i - 1]!.time), id).toBeGreaterThanOrEqual(30_000);
-      // Nothing is tried after the stop was made: it superseded the restart.
-      expect(restarts.filter((r) => Date.parse(r.time) > stopMadeAt + 1000), id).toEqual([]);
+      // The stop superseded the restart: the VM's restart outcome names it, and nothing was tried after that (a call
+      // already on its way when the stop was orchestrated may land a moment later).
+      const view = (await world.callFunction("GET", `vms/${encodeURIComponent(id)}`)).body;
+      const restartOutcome = (await world.allOutcomes(view.lastEviction.restartRequestId)).find((o: any) => o.id === id);
+      expect(restartOutcome, id).toMatchObject({ outcome: "Superseded", note: expect.stringContaining(stop.body.requestId) });
+      const endedAt = Date.parse(restartOutcome.finishedAt);
+      expect(endedAt).toBeGreaterThanOrEqual(stopMadeAt);
+      expect(restarts.filter((r) => Date.parse(r.time) > endedAt + 5_000), id).toEqual([]);
     }
     const vms = await world.vms();
     expect(vms.filter((v) => victims.includes(v.id)).map((v) => v.powerState)).toEqual(Array(4).fill("deallocated"));
