@@ -13,5 +13,8 @@ find .package -name '*.map' -delete        # source maps point at files that are
 cp host.json package.json package-lock.json .package/
 (cd .package && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error)
 rm -f .package/package-lock.json
+# Type declarations and source maps of the dependencies are never read at run time (the OpenTelemetry distro alone
+# ships tens of thousands of them).
+find .package/node_modules \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -type f -delete
 (cd .package && zip -qr ../.package.zip .)
 echo "package: .package.zip $(du -k .package.zip | cut -f1) KiB ($(find .package -type f | wc -l) files)"
