@@ -33,16 +33,19 @@ export async function actOnVms(deps: EngineDeps, message: ActMessage): Promise<v
   if (!request || request.stage === "completed") return;
   const maintenance = windowsByVm(await deps.maintenance.openWindows(deps.clock.now()));
   const decided = await mapWithConcurrency(message.vms, VMS_IN_PARALLEL, (vm) => decide(deps, request, vm, maintenance.get(vm.key)));
-  const toCall = decided.filter((d): d is Extract<Decision, { kind: "call" }> => d?.kind === "call");
-  const claims = await writeRows(deps, request, toCall.map(({ row }) => ({
+  const wanted = decided.filter((d): d is Extract<Decision, { kind: "call" }> => d?.kind === "call");
+  // The shared budget first: across requests and instances, only as many calls as Azure's buckets allow now.
+  const { toCall, waiting } = await reserveSharedBudget(deps, request, wanted.map((d) => d.row));
+  const claims = await writeRows(deps, request, toCall.map((row) => ({
     row, changes: { status: "Acting", actedAt: deps.clock.now(), attempt: row.attempt + 1, dueAt: undefined, note: waitedFor(row), heldBy: undefined },
   })));
   // The budget's token is taken right before each call (not before the claim), so calls reach Azure at the pace
   // they were admitted however long the claim took.
-  const outcomes = await mapWithConcurrency(toCall.map((d, i) => ({ before: d.row, claimed: claims[i] })), VMS_IN_PARALLEL, ({ before, claimed }) =>
+  const outcomes = await mapWithConcurrency(toCall.map((row, i) => ({ before: row, claimed: claims[i] })), VMS_IN_PARALLEL, ({ before, claimed }) =>
     claimed ? admitAndCall(deps, request, before, claimed) : Promise.resolve(undefined));
   const writes = [
     ...decided.filter((d): d is Extract<Decision, { kind: "write" }> => d?.kind === "write").map((d) => d.write),
+    ...waiting,
     ...outcomes.filter((w): w is RowWrite => w !== undefined),
   ];
   await writeRows(deps, request, writes);
@@ -68,6 +71,34 @@ async function decide(deps: EngineDeps, request: RequestRecord, vm: ActMessage["
   const outlook = deps.backpressure.peek(row, now.getTime());
   if (!outlook.go && outlook.waitSeconds > MAX_INLINE_WAIT_SECONDS) return { kind: "write", write: { row, changes: deferral(deps, row, outlook, now) } };
   return { kind: "call", row };
+}
+
+/**
+ * Draws tokens from the shared budget for the VMs about to be called, one reservation per subscription + region
+ * (Compute's bucket for the operation, and Resource Manager's writes). VMs beyond the grant wait, unclaimed, until the
+ * buckets refill: the same deferral as a local budget hold, so their act message comes back then.
+ */
+async function reserveSharedBudget(deps: EngineDeps, request: RequestRecord, rows: VmRecord[]): Promise<{ toCall: VmRecord[]; waiting: RowWrite[] }> {
+  const groups = new Map<string, VmRecord[]>();
+  for (const row of rows) {
+    const key = `${row.subscriptionId}|${row.location}`.toLowerCase();
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  const toCall: VmRecord[] = [];
+  const waiting: RowWrite[] = [];
+  const operation = request.action === "start" ? "UpdateVM" : "DeleteVM";
+  for (const group of groups.values()) {
+    const first = group[0]!;
+    const now = deps.clock.now();
+    const grant = await deps.budget.reserve({ subscriptionId: first.subscriptionId, computeKey: `${first.location}|${operation}`, want: group.length }, now.getTime());
+    toCall.push(...group.slice(0, grant.granted));
+    // Spread over the refill (one token each), not all back at the next token: a herd would only be refused again.
+    group.slice(grant.granted).forEach((row, k) => {
+      const dueAt = new Date(now.getTime() + (Math.max(grant.waitSeconds, 0.05) + k * grant.secondsPerToken) * 1000);
+      waiting.push({ row, changes: { dueAt, heldBy: "budget", note: `waiting until ${dueAt.toISOString()}: the subscription's shared budget (Compute ${operation} in ${row.location}, Resource Manager writes) is spent until it refills` } });
+    });
+  }
+  return { toCall, waiting };
 }
 
 /** Takes the VM's token (waiting for it inline when it is close) and calls; a VM that must wait longer is un-claimed. */

@@ -10,6 +10,7 @@ import type { ObservedVmStatus } from "../domain/verification";
 import type { RetryPolicy } from "../domain/retryPolicy";
 import type { PacingBudget } from "../domain/pacing";
 import type { Backpressure, RemainingBudget } from "./backpressure";
+import type { BudgetLedger } from "../budget/budgetLedger";
 import type { ResolvedRead } from "./expandScopes";
 import type { ExecutionMessage, OrchestrationMessage, RequestRecord, SweepRecord, VmRecord } from "./records";
 
@@ -170,6 +171,8 @@ export interface EngineDeps {
   clock: Clock;
   random: () => number;
   backpressure: Backpressure;
+  /** The shared budget every request and host instance draws from before calling (src/budget/budgetLedger.ts). */
+  budget: BudgetLedger;
   settings: EngineSettings;
   /** A line about the engine's work; `requestId` (and `vmId` where it is about one VM) tie it to its run. */
   log: (message: string, fields?: { requestId?: string; vmId?: string }) => void;

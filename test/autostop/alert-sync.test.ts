@@ -8,6 +8,7 @@ import { MemoryAutoStopStore } from "../../src/adapters/memory/memoryAutoStopSto
 import { MemoryCompute } from "../../src/adapters/memory/memoryCompute";
 import { MemoryDesiredStateStore } from "../../src/adapters/memory/memoryDesiredStateStore";
 import { MemoryMaintenanceCalendar } from "../../src/adapters/memory/memoryMaintenanceCalendar";
+import { MemoryBudgetLedger } from "../../src/adapters/memory/memoryBudgetLedger";
 import { MemoryMetricAlerts } from "../../src/adapters/memory/memoryMetricAlerts";
 import { MemoryQueue } from "../../src/adapters/memory/memoryQueue";
 import { MemoryRequestStore } from "../../src/adapters/memory/memoryRequestStore";
@@ -196,7 +197,7 @@ describe("AutoStopVM", () => {
     orchestration = new MemoryQueue<OrchestrationMessage>();
     engine = {
       compute, store: new MemoryRequestStore(), desiredStates: new MemoryDesiredStateStore(), maintenance: new MemoryMaintenanceCalendar(), orchestrationQueue: orchestration, executionQueue: new MemoryQueue(),
-      clock: deps.clock, random: () => 0.5, backpressure: new Backpressure(DOCUMENTED_BUDGET, DEFAULT_BREAKER),
+      clock: deps.clock, random: () => 0.5, backpressure: new Backpressure(DOCUMENTED_BUDGET, DEFAULT_BREAKER), budget: new MemoryBudgetLedger(DOCUMENTED_BUDGET),
       settings: { deadlineMinutes: 120, verifyIntervalSeconds: 15, stallGraceSeconds: 300, singleReadThreshold: 10, verifyListVmsPerSecond: 200, retry: DEFAULT_RETRY_POLICY, pacing: DOCUMENTED_BUDGET },
       log: () => undefined, finishedListeners: [],
     };

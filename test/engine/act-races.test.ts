@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { MemoryCompute } from "../../src/adapters/memory/memoryCompute";
 import { MemoryDesiredStateStore } from "../../src/adapters/memory/memoryDesiredStateStore";
 import { MemoryMaintenanceCalendar } from "../../src/adapters/memory/memoryMaintenanceCalendar";
+import { MemoryBudgetLedger } from "../../src/adapters/memory/memoryBudgetLedger";
 import { MemoryQueue } from "../../src/adapters/memory/memoryQueue";
 import { MemoryRequestStore } from "../../src/adapters/memory/memoryRequestStore";
 import { DEFAULT_BREAKER } from "../../src/domain/circuitBreaker";
@@ -39,7 +40,7 @@ beforeEach(() => {
     orchestrationQueue: new MemoryQueue<OrchestrationMessage>(), executionQueue: execution,
     clock: { now: () => new Date(now), sleep: async (s) => void (now += s * 1000) },
     random: () => 0.5,
-    backpressure: new Backpressure(DOCUMENTED_BUDGET, DEFAULT_BREAKER),
+    backpressure: new Backpressure(DOCUMENTED_BUDGET, DEFAULT_BREAKER), budget: new MemoryBudgetLedger(DOCUMENTED_BUDGET),
     settings: { deadlineMinutes: 120, verifyIntervalSeconds: 15, stallGraceSeconds: 300, singleReadThreshold: 10, verifyListVmsPerSecond: 200, retry: DEFAULT_RETRY_POLICY, pacing: DOCUMENTED_BUDGET },
     log: () => undefined,
     finishedListeners: [],

@@ -15,6 +15,7 @@ import type { EngineDeps } from "../../engine/ports";
 import { SigningKeys } from "../../adapters/signingKeys";
 import { SCHEDULED_EVENTS_TABLE, TableScheduledEventStore } from "../../adapters/tableScheduledEventStore";
 import { ArmMetricAlertGateway } from "../../adapters/armMetricAlerts";
+import { BUDGET_TABLE, TableBudgetLedger } from "../../adapters/tableBudgetLedger";
 import { AUTOSTOP_TABLES, TableAutoStopStore } from "../../adapters/tableAutoStopStore";
 import { TokenBuckets } from "../../domain/pacing";
 import type { AutoStopDeps } from "../../autostop/autoStopDeps";
@@ -88,6 +89,7 @@ function buildEngine(c: AppConfig): EngineDeps {
     clock: appClock(c.localTime),
     random: Math.random,
     backpressure: new Backpressure(c.pacing, c.breaker),
+    budget: new TableBudgetLedger(tableClient(c.storage, BUDGET_TABLE), c.pacing),
     settings: {
       deadlineMinutes: c.deadlineMinutes,
       verifyIntervalSeconds: c.verifyIntervalSeconds,

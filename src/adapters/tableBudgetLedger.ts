@@ -1,0 +1,59 @@
+/**
+ * The shared budget in Table storage: `budgetledgerstoretable`, one partition per subscription holding its buckets
+ * (Compute per region and operation, Resource Manager writes). A reservation reads the two entities it spends and
+ * writes both in one etag-checked transaction, so concurrent reservations from any instance never take a token twice:
+ * the loser of a race reads again and retries. Cost: one read and one write per act message, not per VM.
+ */
+import { odata, RestError, type TableClient, type TransactionAction } from "@azure/data-tables";
+import type { PacingBudget, TokenBucketLimit } from "../domain/pacing";
+import { grant, refilled, type BucketState, type BudgetDemand, type BudgetGrant, type BudgetLedger } from "../budget/budgetLedger";
+import { createdOnFirstUse } from "./storageClients";
+
+export const BUDGET_TABLE = "budgetledgerstoretable";
+const WRITES_ROW = "armWrites";
+const MAX_TRIES = 8;
+
+export class TableBudgetLedger implements BudgetLedger {
+  private readonly created: () => Promise<void>;
+  private readonly limits: { compute: TokenBucketLimit; armWrites: TokenBucketLimit };
+
+  constructor(private readonly table: TableClient, budget: PacingBudget, private readonly random: () => number = Math.random) {
+    this.created = createdOnFirstUse(table);
+    const share = (l: TokenBucketLimit) => ({ burst: l.burst * budget.share, refillPerSecond: l.refillPerSecond * budget.share });
+    this.limits = { compute: share(budget.compute), armWrites: share(budget.armWrites) };
+  }
+
+  async reserve(demand: BudgetDemand, nowMs: number): Promise<BudgetGrant> {
+    await this.created();
+    const partition = demand.subscriptionId.toLowerCase();
+    const computeRow = `compute|${demand.computeKey.toLowerCase()}`;
+    for (let attempt = 1; ; attempt++) {
+      const stored = new Map<string, BucketState & { etag?: string }>();
+      const query = this.table.listEntities<{ tokens: number; at: number }>({
+        queryOptions: { filter: odata`PartitionKey eq ${partition} and (RowKey eq ${computeRow} or RowKey eq ${WRITES_ROW})` },
+      });
+      for await (const e of query) stored.set(e.rowKey!, { tokens: Number(e.tokens), at: Number(e.at), etag: e.etag });
+      const compute = refilled(stored.get(computeRow), this.limits.compute, nowMs);
+      const writes = refilled(stored.get(WRITES_ROW), this.limits.armWrites, nowMs);
+      const result = grant(compute, writes, this.limits, demand.want);
+      if (result.granted === 0) return result;
+      const actions: TransactionAction[] = [
+        write(partition, computeRow, { tokens: compute.tokens - result.granted, at: compute.at }, stored.get(computeRow)?.etag),
+        write(partition, WRITES_ROW, { tokens: writes.tokens - result.granted, at: writes.at }, stored.get(WRITES_ROW)?.etag),
+      ];
+      try {
+        await this.table.submitTransaction(actions);
+        return result;
+      } catch (error) {
+        // Another reservation changed a bucket since it was read: read again (briefly jittered) and recompute.
+        if (!(error instanceof RestError && (error.statusCode === 412 || error.statusCode === 409)) || attempt >= MAX_TRIES) throw error;
+        await new Promise((r) => setTimeout(r, 5 + this.random() * 20 * attempt));
+      }
+    }
+  }
+}
+
+function write(partitionKey: string, rowKey: string, state: BucketState, etag: string | undefined): TransactionAction {
+  const entity = { partitionKey, rowKey, tokens: state.tokens, at: state.at };
+  return etag ? ["update", entity, "Replace", { etag }] : ["create", entity];
+}
