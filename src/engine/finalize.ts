@@ -16,8 +16,7 @@ export async function finalizeIfComplete(deps: EngineDeps, requestId: string): P
   if (!isTerminalRequestState(state)) return;
   // Only a run with failures pays for reading its rows: to say what failed, grouped by error and failure domain.
   const failedRows = counts.Failed > 0 ? (await deps.store.listVmRows(requestId)).filter((r) => r.status === "Failed") : [];
-  const failures = failedRows.length > 0 ? summarizeFailures(failedRows) : "";
-  const message = finalMessage(record, counts) + (failures ? ` Failures: ${failures}.` : "");
+  const message = finalMessage(record, counts, failedRows);
   const completed = await deps.store.updateRequest(record, { stage: "completed", state, completedAt: deps.clock.now(), message });
   if (!completed) return;
   await deps.store.removeOpenRequest(requestId);
@@ -44,13 +43,17 @@ export function failureDigest(failed: Pick<VmRecord, "id" | "errorCode" | "error
   };
 }
 
-/** The sentence a finished request reports; the status API shows the same one before the row is finalised. */
-export function finalMessage(record: RequestRecord, counts: RunCounts): string {
+/**
+ * The sentence a finished request reports, with its failures grouped; the status API shows the same one before the
+ * row is finalised.
+ */
+export function finalMessage(record: RequestRecord, counts: RunCounts, failedRows: Parameters<typeof summarizeFailures>[0] = []): string {
   const outcome = describeOutcome(record.action, counts, record.scopeErrors.length);
   const halt = record.sequence?.haltedBy;
-  return halt
+  const sentence = halt
     ? `The sequence stopped at group ${halt.group}: ${halt.vmId} failed with ${halt.code}: ${halt.message}. Later groups were not started (set ContinueOnError to carry on). ${outcome}`
     : outcome;
+  return failedRows.length > 0 ? `${sentence} Failures: ${summarizeFailures(failedRows)}.` : sentence;
 }
 
 /**

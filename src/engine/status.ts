@@ -90,7 +90,7 @@ export async function readStatus(deps: EngineDeps, requestId: string, query: Sta
     createdAt: record.createdAt.toISOString(),
     deadline: record.deadline.toISOString(),
     completedAt: record.completedAt?.toISOString(),
-    message: record.message ?? (isTerminalRequestState(state) ? finalMessage(record, counts) : record.stage === "accepted" ? "Waiting for the orchestrator to expand the scopes." : undefined),
+    message: record.message ?? (isTerminalRequestState(state) ? finalMessage(record, counts, rows.filter((r) => r.status === "Failed")) : record.stage === "accepted" ? "Waiting for the orchestrator to expand the scopes." : undefined),
     counts,
     scopeErrors: record.scopeErrors,
     sequence: record.sequence && sequenceView(record.sequence, rows),

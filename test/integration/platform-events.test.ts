@@ -98,7 +98,7 @@ describe("POST /api/events", () => {
       stdio: "ignore",
     });
     try {
-      const deadline = Date.now() + 30_000;
+      const deadline = Date.now() + 60_000; // generous: under the full suite's load the agent's first poll can lag
       let rows = await storedEvents();
       while (rows.length === 0 && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 200));

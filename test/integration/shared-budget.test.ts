@@ -52,12 +52,14 @@ describe("the shared budget", () => {
       lowest = Math.min(lowest, tokens);
     }
     expect(lowest).toBeGreaterThanOrEqual(0);
-    // Both hosts did the work, and both requests progressed together (neither waited for the other to finish).
+    // Both hosts did the work, and neither request waited for the other to finish: each had calls accepted in the
+    // first third of the run.
     const executions = world.invocationStats().get("VirtualMachineRequestExecutor");
     expect(executions?.succeeded ?? 0).toBeGreaterThan(0);
-    const finishA = Date.parse(doneA.completedAt ?? doneA.createdAt);
-    const finishB = Date.parse(doneB.completedAt ?? doneB.createdAt);
-    const joint = (1200 - compute.burst) / compute.perMinute * 60_000;
-    expect(Math.abs(finishA - finishB)).toBeLessThan(joint / 2);
+    const third = starts[0]! + (starts[starts.length - 1]! - starts[0]!) / 3;
+    for (const rg of ["rg-team-a", "rg-team-b"]) {
+      const early = log.filter((r) => r.operation === "start" && r.vmId?.includes(`/resourceGroups/${rg}/`) && Date.parse(r.time) <= third);
+      expect(early.length, rg).toBeGreaterThan(50);
+    }
   }, 420_000);
 });
