@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { World, generatedFleet } from "../../src/local/world";
 import { SUB_A } from "../support/fleets";
+import { lowestTokens } from "../support/bucketReplay";
 
 const compute = { burst: 300, perMinute: 100 };
 // Resource Manager's write bucket is widened here (app and simulator alike) so the test measures Compute's:
@@ -50,14 +51,7 @@ describe("pacing at the throttling limit", () => {
     const starts = log.filter((r) => r.operation === "start").map((r) => Date.parse(r.time)).sort((a, b) => a - b);
     expect(starts).toHaveLength(2000);
     // Replay the documented token bucket over the simulator's timestamps: it never goes below zero.
-    let tokens = compute.burst;
-    let at = starts[0]!;
-    let lowest = Infinity;
-    for (const t of starts) {
-      tokens = Math.min(compute.burst, tokens + ((t - at) / 60_000) * compute.perMinute) - 1;
-      at = t;
-      lowest = Math.min(lowest, tokens);
-    }
+    const lowest = lowestTokens(starts, compute);
     expect(lowest).toBeGreaterThanOrEqual(0);
     // And the calls really were spread out rather than lucky: (2,000 - 300) / 100 per minute ≈ 17 minutes.
     expect((starts[starts.length - 1]! - starts[0]!) / 60_000).toBeGreaterThan(15);

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { World, generatedFleet } from "../../src/local/world";
 import { SUB_A } from "../support/fleets";
+import { lowestTokens } from "../support/bucketReplay";
 
 const compute = { burst: 100, perMinute: 200 };
 const writes = { burst: 1000, perSecond: 100 };
@@ -43,14 +44,7 @@ describe("the shared budget", () => {
     expect(log.filter((r) => r.status === 429)).toEqual([]);
     const starts = log.filter((r) => r.operation === "start").map((r) => Date.parse(r.time)).sort((x, y) => x - y);
     expect(starts).toHaveLength(1200); // one call per VM
-    let tokens = compute.burst;
-    let at = starts[0]!;
-    let lowest = Infinity;
-    for (const t of starts) {
-      tokens = Math.min(compute.burst, tokens + ((t - at) / 60_000) * compute.perMinute) - 1;
-      at = t;
-      lowest = Math.min(lowest, tokens);
-    }
+    const lowest = lowestTokens(starts, compute);
     expect(lowest).toBeGreaterThanOrEqual(0);
     // Both hosts did the work, and neither request waited for the other to finish: each had calls accepted in the
     // first third of the run.
