@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 import { odata, RestError, type TableClient, type TableEntity, type TransactionAction } from "@azure/data-tables";
 import { parseVmId } from "../domain/resourceId";
-import type { RequestStore, RowWrite } from "../engine/ports";
+import type { RequestStore, RowWrite, VmRowFilter } from "../engine/ports";
 import type { ResolvedRead } from "../engine/expandScopes";
 import type { VmRunStatus } from "../domain/runState";
 import type { RequestRecord, SequenceState, SweepRecord, VmRecord } from "../engine/records";
@@ -79,12 +79,14 @@ export class TableRequestStore implements RequestStore {
     });
   }
 
-  async listVmRows(requestId: string, filter?: { subscriptionId?: string; openOnly?: boolean }): Promise<VmRecord[]> {
+  async listVmRows(requestId: string, filter?: VmRowFilter): Promise<VmRecord[]> {
     await this.tables();
     const open = filter?.openOnly ? ` and (${OPEN_STATUSES.map((s) => odata`status eq ${s}`).join(" or ")})` : "";
+    const group = filter?.group !== undefined ? odata` and group eq ${filter.group}` : "";
+    const status = filter?.status ? odata` and status eq ${filter.status}` : "";
     const rows: VmRecord[] = [];
     const entities = this.requests.listEntities<Record<string, unknown>>({
-      queryOptions: { filter: vmPartitionsFilter(requestId, filter?.subscriptionId) + open },
+      queryOptions: { filter: vmPartitionsFilter(requestId, filter?.subscriptionId) + open + group + status },
     });
     for await (const entity of entities) rows.push(vmFromEntity(entity));
     return rows;

@@ -7,14 +7,14 @@ import { isArmRequestError, type ArmFailure } from "../domain/armError";
 import { hasReachedTarget, isInTransitionToTarget, formatPowerState } from "../domain/power";
 import { decideRetry } from "../domain/retryPolicy";
 import { vmId } from "../domain/resourceId";
-import { describeInvalidTag, planGroups, readSequencePosition, sequenceTagFor } from "../domain/sequence";
+import { describeInvalidTag, planGroups, readSequencePosition, sequenceTagFor } from "../domain/sequenceGroups";
 import { interleaveByBucket, planCallOffsets, type PacingBudget } from "../domain/pacing";
 import { expandScopes, type Expansion } from "./expandScopes";
 import { finalizeIfComplete } from "./finalize";
 import type { EngineDeps } from "./ports";
 import type { OrchestrationMessage, RequestRecord, SequenceState, SweepRecord, VmRecord } from "./records";
 import { sendActs } from "./actMessages";
-import { advanceSequence } from "./sequence";
+import { advanceSequence } from "./advanceSequence";
 import { claimDesiredStates } from "./desiredState";
 
 export async function orchestrate(deps: EngineDeps, message: OrchestrationMessage): Promise<void> {

@@ -45,6 +45,19 @@ export interface RowWrite {
   changes: Partial<VmRecord>;
 }
 
+/**
+ * Which VM rows of a run to list; every field narrows. The filters run in storage, so a Sequenced run's
+ * group costs what the group holds, not what the run holds.
+ */
+export interface VmRowFilter {
+  subscriptionId?: string;
+  /** Only rows without an outcome yet. */
+  openOnly?: boolean;
+  /** Only rows of this Sequenced group. */
+  group?: number;
+  status?: VmRunStatus;
+}
+
 export interface RequestStore {
   /** Returns false if a request with this id exists already. */
   createRequest(record: RequestRecord): Promise<boolean>;
@@ -54,7 +67,7 @@ export interface RequestStore {
   /** Writes VM rows that do not exist yet; rows already there are left as they are (a rerun must not reset progress). */
   insertVmRows(rows: VmRecord[]): Promise<void>;
   /** `openOnly`: only rows without an outcome yet (filtered by the store, not after reading). */
-  listVmRows(requestId: string, filter?: { subscriptionId?: string; openOnly?: boolean }): Promise<VmRecord[]>;
+  listVmRows(requestId: string, filter?: VmRowFilter): Promise<VmRecord[]>;
   /** Only the status of every VM row: what deciding whether a run is complete needs, at a fraction of the reads. */
   listVmStatuses(requestId: string): Promise<VmRunStatus[]>;
   getVmRow(requestId: string, key: string): Promise<VmRecord | undefined>;

@@ -18,7 +18,7 @@ import { hasReachedTarget, isInTransitionToTarget } from "../domain/power";
 import { mapWithConcurrency } from "./concurrency";
 import { finalizeIfComplete } from "./finalize";
 import { writeRows } from "./rowWrites";
-import { advanceSequence } from "./sequence";
+import { advanceSequence } from "./advanceSequence";
 import type { EngineDeps, RowWrite } from "./ports";
 import type { RequestRecord, VerifyMessage, VmRecord } from "./records";
 

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createConnection } from "node:net";
-import { findFreePort } from "./ports";
+import { findFreePort } from "./freePort";
 
 /** The well-known Azurite development account (public, documented by Microsoft; not a secret). */
 export const DEV_ACCOUNT = "devstoreaccount1";

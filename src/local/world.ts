@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { DEV_ACCOUNT, DEV_KEY, startAzurite, type RunningAzurite } from "./azurite";
 import { startStorageFaultProxy, type FaultKind, type StorageFaultProxy, type StorageService } from "./storage-fault-proxy";
-import { findFreePort } from "./ports";
+import { findFreePort } from "./freePort";
 import { requestJson, type JsonResponse } from "./httpsJson";
 import { startArmSimulator, type ControlVm, type RequestLogEntry } from "./arm-simulator";
 import { startTelemetryCollector, type RunningTelemetryCollector } from "./telemetry-collector";

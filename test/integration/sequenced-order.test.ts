@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { World, generatedFleet } from "../../src/local/world";
 import { SUB_A, SUB_B } from "../support/fleets";
-import { callsPerVm, gapsBetweenGroups } from "../support/sequence";
+import { callsPerVm, gapsBetweenGroups } from "../support/groupOrder";
 
 describe("300 VMs in 3 groups", () => {
   let world: World;

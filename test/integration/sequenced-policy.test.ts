@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { World, generatedFleet } from "../../src/local/world";
 import { SUB_A } from "../support/fleets";
-import { callsPerVm, gapsBetweenGroups } from "../support/sequence";
+import { callsPerVm, gapsBetweenGroups } from "../support/groupOrder";
 
 let world: World;
 const fleet = (extraVms: object[] = []) => {

@@ -55,6 +55,18 @@ describe("table request store", () => {
     expect(await store.getVmRow(requestId, one.key)).toMatchObject({ key: one.key, status: "Pending" });
   });
 
+  it("lists one Sequenced group, or one status, in storage", async () => {
+    const requestId = "11111111-aaaa-4aaa-8aaa-000000000009";
+    const rows = vmRows(requestId, SUB_A, 90).map((r, i) => ({ ...r, group: i % 3, status: i % 3 === 0 ? ("Pending" as const) : ("Held" as const) }));
+    await store.insertVmRows(rows);
+    const groupOne = await store.listVmRows(requestId, { group: 1 });
+    expect(groupOne).toHaveLength(30);
+    expect(groupOne.every((r) => r.group === 1)).toBe(true);
+    expect(await store.listVmRows(requestId, { group: 0, status: "Held" })).toHaveLength(0);
+    expect(await store.listVmRows(requestId, { status: "Held" })).toHaveLength(60);
+    expect(await store.listVmRows(requestId, { subscriptionId: SUB_A, group: 2, openOnly: true })).toHaveLength(30);
+  });
+
   it("writes a batch of updates, and refuses exactly the rows somebody else changed first", async () => {
     const requestId = "11111111-aaaa-4aaa-8aaa-000000000002";
     await store.insertVmRows(vmRows(requestId, SUB_A, 250));

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QueueServiceClient } from "@azure/storage-queue";
 import { startAzurite, type RunningAzurite } from "../../src/local/azurite";
-import { findFreePort } from "../../src/local/ports";
+import { findFreePort } from "../../src/local/freePort";
 
 const ROOT = join(__dirname, "../..");
 const MAIN = join(ROOT, "dist/src/local/host/main.js");

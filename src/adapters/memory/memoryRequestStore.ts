@@ -3,7 +3,7 @@
  * its DynamoDB ones): every update is etag-checked like Table storage's, and a test can make the next writes fail, so
  * races and storage faults can be replayed deterministically without Azurite.
  */
-import type { RequestStore, RowWrite } from "../../engine/ports";
+import type { RequestStore, RowWrite, VmRowFilter } from "../../engine/ports";
 import type { ResolvedRead } from "../../engine/expandScopes";
 import type { RequestRecord, SweepRecord, VmRecord } from "../../engine/records";
 import { isTerminal, type VmRunStatus } from "../../domain/runState";
@@ -21,6 +21,8 @@ export class MemoryRequestStore implements RequestStore {
   failBatchAfter?: number;
   /** Every VM-row write that landed, in order (for assertions). */
   readonly writes: { key: string; changes: Partial<VmRecord> }[] = [];
+  /** How many rows listings returned: what a listing would cost in Table storage reads. */
+  rowsListed = 0;
 
   private etag(): string {
     return `W/"${++this.etagCounter}"`;
@@ -62,11 +64,15 @@ export class MemoryRequestStore implements RequestStore {
     }
   }
 
-  async listVmRows(requestId: string, filter?: { subscriptionId?: string; openOnly?: boolean }): Promise<VmRecord[]> {
-    return [...this.rows.values()]
+  async listVmRows(requestId: string, filter?: VmRowFilter): Promise<VmRecord[]> {
+    const listed = [...this.rows.values()]
       .filter((r) => r.requestId === requestId && (!filter?.subscriptionId || r.subscriptionId === filter.subscriptionId.toLowerCase()))
       .filter((r) => !filter?.openOnly || !isTerminal(r.status))
+      .filter((r) => filter?.group === undefined || r.group === filter.group)
+      .filter((r) => !filter?.status || r.status === filter.status)
       .map((r) => structuredClone(r));
+    this.rowsListed += listed.length;
+    return listed;
   }
 
   async listVmStatuses(requestId: string): Promise<VmRunStatus[]> {

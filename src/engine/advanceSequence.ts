@@ -19,20 +19,22 @@ export async function advanceSequence(deps: EngineDeps, requestId: string): Prom
     const record = await deps.store.getRequest(requestId);
     const sequence = record?.sequence;
     if (!record || !sequence || record.stage === "completed") return;
-    const rows = await deps.store.listVmRows(requestId);
     if (sequence.haltedBy) {
-      await markNotStarted(deps, record, rows, sequence);
+      await markNotStarted(deps, record, sequence);
       return;
     }
-    await releaseHeldRows(deps, record, sequence, rows);
-    const current = rows.filter((r) => r.group === sequence.current);
+    // Only the current group is read: it is called after every sweep of every subscription, so reading the
+    // whole run each time would cost groups × sweeps × run size. Earlier groups are complete (that is how the
+    // current group became current) and later ones are Held until released.
+    const current = await deps.store.listVmRows(requestId, { group: sequence.current });
+    await releaseHeldRows(deps, record, sequence, current);
     if (current.some((r) => !isTerminal(r.status))) return;
 
     const failed = current.find((r) => r.status === "Failed");
     if (failed && !sequence.continueOnError) {
       const haltedBy = { group: sequence.groups[sequence.current]!.value, vmId: failed.id, code: failed.errorCode ?? "Failed", message: failed.errorMessage ?? "" };
       const updated = await deps.store.updateRequest(record, { sequence: { ...sequence, haltedBy } });
-      if (updated) await markNotStarted(deps, updated, rows, updated.sequence!);
+      if (updated) await markNotStarted(deps, updated, updated.sequence!);
       return;
     }
     const next = sequence.current + 1;
@@ -51,25 +53,23 @@ export async function advanceSequence(deps: EngineDeps, requestId: string): Prom
 }
 
 /**
- * Held rows of released groups become Pending, paced from the group's release time, and get their act
+ * Held rows of the current group become Pending, paced from the group's release time, and get their act
  * message — each exactly once (the Held → Pending update is etag-checked).
  */
-async function releaseHeldRows(deps: EngineDeps, record: RequestRecord, sequence: SequenceState, rows: VmRecord[]): Promise<void> {
-  const releasable = rows.filter((r) => r.status === "Held" && r.group !== undefined && r.group <= sequence.current);
-  const now = deps.clock.now();
-  for (let group = 0; group <= sequence.current; group++) {
-    const members = releasable.filter((r) => r.group === group);
-    const plans = members.map((r) => ({ ...r }));
-    schedulePending(plans, sequence.groups[group]!.releasedAt ?? now, deps.settings.pacing);
-    await writeRows(deps, record, members.map((row, i) => ({ row, changes: { status: "Pending", dueAt: plans[i]!.dueAt, note: undefined } })));
-  }
+async function releaseHeldRows(deps: EngineDeps, record: RequestRecord, sequence: SequenceState, currentGroup: VmRecord[]): Promise<void> {
+  const held = currentGroup.filter((r) => r.status === "Held");
+  if (held.length === 0) return;
+  const plans = held.map((r) => ({ ...r }));
+  schedulePending(plans, sequence.groups[sequence.current]!.releasedAt ?? deps.clock.now(), deps.settings.pacing);
+  await writeRows(deps, record, held.map((row, i) => ({ row, changes: { status: "Pending", dueAt: plans[i]!.dueAt, note: undefined } })));
 }
 
-async function markNotStarted(deps: EngineDeps, record: RequestRecord, rows: VmRecord[], sequence: SequenceState): Promise<void> {
+async function markNotStarted(deps: EngineDeps, record: RequestRecord, sequence: SequenceState): Promise<void> {
   const halt = sequence.haltedBy!;
   const note =
     `not started: group ${halt.group} (${sequence.tag}=${halt.group}) failed — ${halt.vmId} ended with ${halt.code}` +
     `; a Sequenced run stops at the first failed group unless ContinueOnError is true`;
   const finishedAt = deps.clock.now();
-  await writeRows(deps, record, rows.filter((r) => r.status === "Held").map((row) => ({ row, changes: { status: "NotStarted", finishedAt, note } })));
+  const held = await deps.store.listVmRows(record.requestId, { status: "Held" });
+  await writeRows(deps, record, held.map((row) => ({ row, changes: { status: "NotStarted", finishedAt, note } })));
 }
