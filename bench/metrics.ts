@@ -11,13 +11,18 @@ export interface RowResult {
   vms: number;
   /** Simulated seconds per real second this row ran at. */
   scale: number;
-  /** Lower bound from the limits, simulated seconds (the issue's formula: Compute bucket only). */
+  /** T*: the joint bound (Compute's and Resource Manager's write buckets, the later, + the slowest configured operation), simulated seconds. */
   tStarSeconds: number;
-  /** Lower bound with the ARM write bucket too. */
-  bothBoundsSeconds: number;
-  /** Simulated seconds from the first request to the last VM reaching running; undefined if not all did. */
+  /** The bound with Compute's bucket alone (issue #4's formula), for comparison with earlier runs. */
+  computeOnlySeconds: number;
+  /** The slowest operation T* assumes (configured) and the slowest one the simulator actually drew in this row. */
+  slowestConfiguredSeconds: number;
+  slowestDrawnSeconds?: number;
+  /** The power state the row moves every VM to. */
+  target: "running" | "deallocated";
+  /** Simulated seconds from the first request to the last VM reaching the target; undefined if not all did. */
   wallSeconds?: number;
-  /** Simulated seconds until the last VM that did reach running got there. */
+  /** Simulated seconds until the last VM that did reach the target got there. */
   lastRunningSeconds?: number;
   /** App rows: simulated seconds until the request was terminal (seen by the status API), and its state. */
   terminalSeconds?: number;
@@ -48,14 +53,25 @@ export interface SimFacts {
   writes: number;
   throttled: number;
   throttledWrites: number;
+  /** The longest time from a VM's accepted call to it reaching the target: the slowest operation actually drawn. */
+  slowestDrawnSeconds?: number;
   log: RequestLogEntry[];
 }
 
 /** VM histories and request log since `t0` (simulated epoch ms). */
 export function simFacts(sim: ArmSimulator, t0: number, target = "running"): SimFacts {
   const vms = sim.controlVms();
+  const log = sim.log.since(0).requests.filter((r) => Date.parse(r.time) >= t0 - 1000);
+  const operation = target === "running" ? "start" : "deallocate";
+  const acceptedCalls = new Map<string, number[]>();
+  for (const r of log) {
+    if (r.operation !== operation || r.status >= 300 || !r.vmId) continue;
+    const key = r.vmId.toLowerCase();
+    acceptedCalls.set(key, [...(acceptedCalls.get(key) ?? []), Date.parse(r.time)]);
+  }
   let running = 0;
   let last = -Infinity;
+  let slowestDrawn = -Infinity;
   for (const vm of vms) {
     let reached: number | undefined;
     for (const h of vm.history) {
@@ -63,9 +79,11 @@ export function simFacts(sim: ArmSimulator, t0: number, target = "running"): Sim
       if (t >= t0 && h.powerState === target && reached === undefined) reached = t;
     }
     if (vm.powerState === target) running++;
-    if (reached !== undefined) last = Math.max(last, reached);
+    if (reached === undefined) continue;
+    last = Math.max(last, reached);
+    const calledAt = (acceptedCalls.get(vm.id.toLowerCase()) ?? []).filter((t) => t <= reached).pop();
+    if (calledAt !== undefined) slowestDrawn = Math.max(slowestDrawn, (reached - calledAt) / 1000);
   }
-  const log = sim.log.since(0).requests.filter((r) => Date.parse(r.time) >= t0 - 1000);
   let reads = 0;
   let writes = 0;
   let throttled = 0;
@@ -88,6 +106,7 @@ export function simFacts(sim: ArmSimulator, t0: number, target = "running"): Sim
     writes,
     throttled,
     throttledWrites,
+    slowestDrawnSeconds: Number.isFinite(slowestDrawn) ? slowestDrawn : undefined,
     log,
   };
 }
@@ -146,10 +165,31 @@ export function childPids(needle: string): number[] {
   return out;
 }
 
-/** When the accepted starts were sent: first, the 1,500th (the burst), and last, simulated seconds after t0. */
-export function startSpan(log: RequestLogEntry[], t0: number): string {
-  const times = log.filter((r) => r.operation === "start" && r.status === 202).map((r) => (Date.parse(r.time) - t0) / 1000).sort((a, b) => a - b);
-  if (!times.length) return "no start accepted";
+/** When the accepted calls were sent: first, the 1,500th (the burst), and last, simulated seconds after t0. */
+export function startSpan(log: RequestLogEntry[], t0: number, operation = "start"): string {
+  const times = log.filter((r) => r.operation === operation && r.status === 202).map((r) => (Date.parse(r.time) - t0) / 1000).sort((a, b) => a - b);
+  if (!times.length) return `no ${operation} accepted`;
   const at = (i: number) => (times[Math.min(i, times.length - 1)] ?? 0).toFixed(0);
-  return `accepted starts sent from ${at(0)} s to ${at(times.length - 1)} s simulated (1,500th at ${at(1499)} s, 5,000th at ${at(4999)} s)`;
+  return `accepted ${operation}s sent from ${at(0)} s to ${at(times.length - 1)} s simulated (1,500th at ${at(1499)} s, 5,000th at ${at(4999)} s)`;
+}
+
+/**
+ * For rows that post one request per resource group: when each resource group's first VM and last VM reached
+ * the target, simulated m:ss after t0 (how evenly concurrent requests shared the budget).
+ */
+export function finishPerResourceGroup(sim: ArmSimulator, t0: number, target: string, bodies: Record<string, unknown>[]): string {
+  const parts: string[] = [];
+  for (const body of bodies) {
+    const scope = (body.RequestScopes as { ResourceGroups?: string[] } | undefined)?.ResourceGroups?.[0];
+    const m = scope && /\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)/i.exec(scope);
+    if (!m) continue;
+    const reached = sim.controlVms({ subscriptionId: m[1], resourceGroup: m[2] })
+      .map((vm) => vm.history.find((h) => Date.parse(h.time) >= t0 && h.powerState === target))
+      .filter((h): h is NonNullable<typeof h> => h !== undefined)
+      .map((h) => (Date.parse(h.time) - t0) / 1000);
+    if (!reached.length) continue;
+    const mmss = (seconds: number) => `${Math.floor(seconds / 60)}:${String(Math.round(seconds % 60)).padStart(2, "0")}`;
+    parts.push(`${m[2]} ${mmss(Math.min(...reached))}–${mmss(Math.max(...reached))}`);
+  }
+  return parts.join(", ");
 }

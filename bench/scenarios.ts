@@ -1,11 +1,12 @@
 /**
- * The app's rows: a fresh local world (Azurite, the ARM simulator with documented throttling, the app in the
- * local functions host), one `Scheduled` start for every subscription, the status API polled until terminal.
+ * The app's rows: a fresh local world (Azurite, the ARM simulator with documented throttling, the app in one or
+ * more local functions hosts), the row's `Scheduled` requests posted together (by default one start for every
+ * subscription), the status API polled until every request is terminal.
  */
 import { World } from "../src/local/world";
 import type { FaultRuleInput } from "../src/local/arm-simulator";
-import { bothBucketsBoundSeconds, lowerBoundSeconds, type BenchFleet } from "./fleets";
-import { childPids, cpuSeconds, peakRssMiB, simFacts, statusSummary, startSpan, type RowResult } from "./metrics";
+import { computeOnlyBoundSeconds, jointBoundSeconds, slowestOperationSeconds, type BenchFleet, type BenchOperation } from "./fleets";
+import { childPids, cpuSeconds, finishPerResourceGroup, peakRssMiB, simFacts, statusSummary, startSpan, type RowResult } from "./metrics";
 
 /** Production timings in the app's (simulated) seconds. */
 export const BENCH_APP_SETTINGS: Record<string, string> = {
@@ -48,68 +49,87 @@ export interface AppRowOptions {
   /** VMs that cannot start before this simulated second (an outage), for T*. */
   notBeforeSeconds?: number;
   seed?: number;
+  /** Start (default) or deallocate; the fleet must start in the other state. */
+  operation?: BenchOperation;
+  /** `Scheduled` bodies posted at the same moment; default one request for every subscription of the fleet. */
+  requests?: Record<string, unknown>[];
+  /** Host instances working the queues (Flex Consumption scales out under load). */
+  hosts?: number;
   log: (line: string) => void;
+}
+
+/** One `Scheduled` body per resource group of the fleet: one Logic App per team. */
+export function requestPerResourceGroup(fleet: BenchFleet, action: "start" | "stop" = "start"): Record<string, unknown>[] {
+  return fleet.resourceGroups.map((rg) => ({
+    Action: action,
+    RequestScopes: { ResourceGroups: [`/subscriptions/${rg.subscriptionId}/resourceGroups/${rg.name}/`] },
+  }));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TERMINAL = new Set(["Succeeded", "PartiallySucceeded", "Failed"]);
 
 export async function runAppRow(o: AppRowOptions): Promise<RowResult> {
-  const tStar = lowerBoundSeconds(o.fleet, o.notBeforeSeconds);
+  const operation = o.operation ?? "start";
+  const target = operation === "start" ? "running" : "deallocated";
+  const tStar = jointBoundSeconds(o.fleet, { operation, notBeforeSeconds: o.notBeforeSeconds });
   const capSeconds = 3 * tStar + 600;
   const notes: string[] = [];
-  const world = await World.start({ fleet: o.fleet.spec, timeScale: o.scale, settings: BENCH_APP_SETTINGS, seed: o.seed });
+  const world = await World.start({ fleet: o.fleet.spec, timeScale: o.scale, settings: BENCH_APP_SETTINGS, seed: o.seed, hosts: o.hosts ?? 1 });
   try {
     const sim = world.armSimulator;
     for (const rule of o.faults ?? []) await world.sim("POST", "faults", rule);
+    const bodies = o.requests ?? [{ Action: operation === "start" ? "start" : "stop", RequestScopes: { Subscriptions: o.fleet.subscriptions.map((s) => `/subscriptions/${s}/`) } }];
     const realStart = Date.now();
     const cpuAtStart = process.cpuUsage();
     const t0 = sim.now();
-    const accepted = await world.callFunction("POST", "Scheduled", {
-      Action: "start",
-      RequestScopes: { Subscriptions: o.fleet.subscriptions.map((s) => `/subscriptions/${s}/`) },
-    });
-    if (accepted.status !== 202) throw new Error(`Scheduled answered ${accepted.status}: ${accepted.text}`);
-    const requestId = accepted.body.requestId as string;
-    o.log(`  ${o.key}: accepted ${requestId}; T* ${Math.round(tStar)} s, cap ${Math.round(capSeconds)} s simulated`);
+    const answers = await Promise.all(bodies.map((body) => world.callFunction("POST", "Scheduled", body)));
+    const refused = answers.find((a) => a.status !== 202);
+    if (refused) throw new Error(`Scheduled answered ${refused.status}: ${refused.text}`);
+    const requestIds = answers.map((a) => a.body.requestId as string);
+    o.log(`  ${o.key}: accepted ${requestIds.join(", ")}; T* ${Math.round(tStar)} s, cap ${Math.round(capSeconds)} s simulated`);
 
     let terminalSeconds: number | undefined;
     let requestState: string | undefined;
     let cappedAtSeconds: number | undefined;
     let lastStatusPoll = 0;
     let lastProgress = 0;
-    let last: any;
+    const last = new Map<string, any>();
     const statusLatencies: number[] = [];
+    const states = () => requestIds.map((id) => last.get(id)?.state ?? "?");
     for (;;) {
       const elapsed = (sim.now() - t0) / 1000;
       if (elapsed > capSeconds) {
         cappedAtSeconds = Math.round(elapsed);
-        notes.push(`stopped at the time cap (3 × T* + 10 min = ${Math.round(capSeconds)} s simulated); request still ${requestState ?? "?"}`);
+        notes.push(`stopped at the time cap (3 × T* + 10 min = ${Math.round(capSeconds)} s simulated); requests still ${states().join(", ")}`);
         break;
       }
-      const running = sim.controlVms({ powerState: "running" }).length;
+      const arrived = sim.controlVms({ powerState: target }).length;
       // The status API reads every VM row from Azurite: poll it rarely (it competes with the run for Azurite)
-      // until the simulator shows every VM running; the terminal time comes from the request's completedAt.
-      const pollEveryMs = running === o.fleet.total ? 2000 : 30_000;
+      // until the simulator shows every VM in its target state; the terminal time comes from each request's completedAt.
+      const pollEveryMs = arrived === o.fleet.total ? 2000 : 30_000;
       if (Date.now() - lastStatusPoll >= pollEveryMs) {
-        const asked = Date.now();
-        const res = await world.callFunction("GET", `requests/${requestId}?top=1`);
+        for (const id of requestIds) {
+          if (TERMINAL.has(last.get(id)?.state)) continue;
+          const asked = Date.now();
+          const res = await world.callFunction("GET", `requests/${id}?top=1`);
+          statusLatencies.push(Date.now() - asked);
+          if (res.status === 200) last.set(id, res.body);
+        }
         lastStatusPoll = Date.now();
-        statusLatencies.push(lastStatusPoll - asked);
-        if (res.status === 200) {
-          last = res.body;
-          requestState = res.body.state;
-          if (TERMINAL.has(res.body.state)) {
-            const observed = (sim.now() - t0) / 1000;
-            const completed = res.body.completedAt ? (Date.parse(res.body.completedAt) - t0) / 1000 : undefined;
-            terminalSeconds = completed !== undefined && completed > 0 && completed <= observed ? completed : observed;
-            break;
-          }
+        if (requestIds.every((id) => TERMINAL.has(last.get(id)?.state))) {
+          const observed = (sim.now() - t0) / 1000;
+          const completed = requestIds.map((id) => (last.get(id).completedAt ? (Date.parse(last.get(id).completedAt) - t0) / 1000 : observed));
+          const latest = Math.max(...completed);
+          terminalSeconds = latest > 0 && latest <= observed ? latest : observed;
+          const distinct = [...new Set(states())];
+          requestState = distinct.length === 1 ? distinct[0] : states().join(", ");
+          break;
         }
       }
       if (Date.now() - lastProgress >= 15_000) {
         lastProgress = Date.now();
-        o.log(`  ${o.key}: t=${Math.round(elapsed)} s sim, ${running}/${o.fleet.total} running, request ${requestState ?? "?"} ${JSON.stringify(last?.counts ?? {})}`);
+        o.log(`  ${o.key}: t=${Math.round(elapsed)} s sim, ${arrived}/${o.fleet.total} ${target}, requests ${states().join(", ")}`);
       }
       await sleep(500);
     }
@@ -117,7 +137,7 @@ export async function runAppRow(o: AppRowOptions): Promise<RowResult> {
     const pids = world.hostPids();
     const hostPeakMiB = pids.map(peakRssMiB).reduce<number | undefined>((a, b) => (b === undefined ? a : (a ?? 0) + b), undefined);
     const hostCpuSeconds = pids.map(cpuSeconds).reduce<number | undefined>((a, b) => (b === undefined ? a : (a ?? 0) + b), undefined);
-    const facts = simFacts(sim, t0);
+    const facts = simFacts(sim, t0, target);
     const byFunction: Record<string, number> = {};
     let executions = 0;
     for (const [fn, stats] of world.invocationStats()) {
@@ -134,13 +154,18 @@ export async function runAppRow(o: AppRowOptions): Promise<RowResult> {
       `CPU over ${realSeconds.toFixed(0)} s real: host ${hostCpuSeconds?.toFixed(0) ?? "?"} s, Azurite ${azuriteCpu.toFixed(0)} s, ` +
         `benchmark + simulator process ${((benchCpu.user + benchCpu.system) / 1e6 - (cpuAtStart.user + cpuAtStart.system) / 1e6).toFixed(0)} s`,
     );
-    if (last?.counts) notes.push(`final counts ${JSON.stringify(last.counts)}`);
-    if (last?.state && last.state !== "Succeeded" && last.message) notes.push(`request: ${String(last.message).slice(0, 300)}`);
-    if (last?.counts?.Failed > 0) {
-      const failed = await world.callFunction("GET", `requests/${requestId}?outcome=Failed&top=3`);
-      for (const vm of failed.body?.vms ?? []) notes.push(`failed VM ${vm.name}: ${vm.errorCode}: ${String(vm.errorMessage).slice(0, 200)}`);
+    for (const [i, id] of requestIds.entries()) {
+      const body = last.get(id);
+      const which = requestIds.length > 1 ? `request ${i + 1} ` : "";
+      if (body?.counts) notes.push(`${which}final counts ${JSON.stringify(body.counts)}`);
+      if (body?.state && body.state !== "Succeeded" && body.message) notes.push(`${which}${String(body.message).slice(0, 300)}`);
+      if (body?.counts?.Failed > 0) {
+        const failed = await world.callFunction("GET", `requests/${id}?outcome=Failed&top=3`);
+        for (const vm of failed.body?.vms ?? []) notes.push(`${which}failed VM ${vm.name}: ${vm.errorCode}: ${String(vm.errorMessage).slice(0, 200)}`);
+      }
     }
-    notes.push(`starts: ${statusSummary(facts.log, "start")}; ${startSpan(facts.log, t0)}`);
+    if (requestIds.length > 1) notes.push(`first and last VM in state per resource group (one request each): ${finishPerResourceGroup(sim, t0, target, bodies)}`);
+    notes.push(`${operation}s: ${statusSummary(facts.log, operation)}; ${startSpan(facts.log, t0, operation)}`);
     notes.push(`executions by function: ${JSON.stringify(byFunction)}`);
     return {
       key: o.key,
@@ -148,7 +173,10 @@ export async function runAppRow(o: AppRowOptions): Promise<RowResult> {
       vms: o.fleet.total,
       scale: o.scale,
       tStarSeconds: tStar,
-      bothBoundsSeconds: bothBucketsBoundSeconds(o.fleet, o.notBeforeSeconds),
+      computeOnlySeconds: computeOnlyBoundSeconds(o.fleet, { operation, notBeforeSeconds: o.notBeforeSeconds }),
+      slowestConfiguredSeconds: slowestOperationSeconds(operation),
+      slowestDrawnSeconds: facts.slowestDrawnSeconds,
+      target,
       wallSeconds: facts.wallSeconds,
       lastRunningSeconds: facts.lastRunningSeconds,
       terminalSeconds,

@@ -6,7 +6,7 @@
 import { ComputeManagementClient } from "@azure/arm-compute";
 import type { TokenCredential } from "@azure/identity";
 import { startArmSimulator, type RunningArmSimulator } from "../../src/local/arm-simulator";
-import { bothBucketsBoundSeconds, lowerBoundSeconds, type BenchFleet } from "../fleets";
+import { computeOnlyBoundSeconds, jointBoundSeconds, slowestOperationSeconds, type BenchFleet } from "../fleets";
 import { simFacts, statusSummary, startSpan, type RowResult } from "../metrics";
 
 export interface BaselineOptions {
@@ -64,7 +64,7 @@ export interface BaselineRun {
 export async function withBaselineSimulator(o: BaselineOptions, body: (run: BaselineRun) => Promise<{ notes: string[] }>, key: string, label: string): Promise<RowResult> {
   const sim = await startArmSimulator({ fleet: o.fleet.spec, timeScale: o.scale, seed: o.seed });
   try {
-    const tStar = lowerBoundSeconds(o.fleet);
+    const tStar = jointBoundSeconds(o.fleet);
     const capSeconds = 3 * tStar + 600;
     const realStart = Date.now();
     const t0 = sim.simulator.now();
@@ -83,7 +83,10 @@ export async function withBaselineSimulator(o: BaselineOptions, body: (run: Base
       vms: o.fleet.total,
       scale: o.scale,
       tStarSeconds: tStar,
-      bothBoundsSeconds: bothBucketsBoundSeconds(o.fleet),
+      computeOnlySeconds: computeOnlyBoundSeconds(o.fleet),
+      slowestConfiguredSeconds: slowestOperationSeconds("start"),
+      slowestDrawnSeconds: facts.slowestDrawnSeconds,
+      target: "running",
       wallSeconds: facts.wallSeconds,
       lastRunningSeconds: facts.lastRunningSeconds,
       cappedAtSeconds: capped ? Math.round(run.elapsed()) : undefined,
