@@ -4,21 +4,16 @@
  * and storage failing before or after the call never give a VM more than one accepted call per attempt.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { MemoryCompute } from "../../src/adapters/memory/memoryCompute";
-import { MemoryDesiredStateStore } from "../../src/adapters/memory/memoryDesiredStateStore";
-import { MemoryMaintenanceCalendar } from "../../src/adapters/memory/memoryMaintenanceCalendar";
-import { MemoryBudgetLedger } from "../../src/adapters/memory/memoryBudgetLedger";
-import { MemoryQueue } from "../../src/adapters/memory/memoryQueue";
-import { MemoryRequestStore } from "../../src/adapters/memory/memoryRequestStore";
-import { DEFAULT_BREAKER } from "../../src/domain/circuitBreaker";
-import { DOCUMENTED_BUDGET } from "../../src/domain/pacing";
-import { DEFAULT_RETRY_POLICY } from "../../src/domain/retryPolicy";
 import { actOnVms } from "../../src/engine/act";
-import { Backpressure } from "../../src/engine/backpressure";
 import { orchestrate } from "../../src/engine/orchestrate";
 import { sweepSubscription } from "../../src/engine/sweep";
+import type { MemoryCompute } from "../../src/adapters/memory/memoryCompute";
+import type { MemoryMaintenanceCalendar } from "../../src/adapters/memory/memoryMaintenanceCalendar";
+import type { MemoryQueue } from "../../src/adapters/memory/memoryQueue";
+import type { MemoryRequestStore } from "../../src/adapters/memory/memoryRequestStore";
 import type { EngineDeps } from "../../src/engine/ports";
-import type { ActMessage, ExecutionMessage, OrchestrationMessage } from "../../src/engine/records";
+import type { ActMessage, ExecutionMessage } from "../../src/engine/records";
+import { memoryEngine } from "../support/memoryEngine";
 
 const SUB = "aaaaaaaa-0000-4000-8000-000000000001";
 let store: MemoryRequestStore;
@@ -26,32 +21,18 @@ let compute: MemoryCompute;
 let execution: MemoryQueue<ExecutionMessage>;
 let deps: EngineDeps;
 let calendar: MemoryMaintenanceCalendar;
-let now: number;
+let time: { ms: number };
 
 beforeEach(() => {
-  store = new MemoryRequestStore();
-  compute = new MemoryCompute();
-  execution = new MemoryQueue<ExecutionMessage>();
-  now = Date.parse("2026-11-23T08:00:00Z");
+  ({ store, compute, execution, deps, calendar, time } = memoryEngine("2026-11-23T08:00:00Z"));
   for (let i = 1; i <= 40; i++) compute.add({ subscriptionId: SUB, resourceGroup: "rg", name: `vm-${i}` }, "deallocated");
-  calendar = new MemoryMaintenanceCalendar();
-  deps = {
-    compute, store, desiredStates: new MemoryDesiredStateStore(), maintenance: calendar,
-    orchestrationQueue: new MemoryQueue<OrchestrationMessage>(), executionQueue: execution,
-    clock: { now: () => new Date(now), sleep: async (s) => void (now += s * 1000) },
-    random: () => 0.5,
-    backpressure: new Backpressure(DOCUMENTED_BUDGET, DEFAULT_BREAKER), budget: new MemoryBudgetLedger(DOCUMENTED_BUDGET),
-    settings: { deadlineMinutes: 120, verifyIntervalSeconds: 15, stallGraceSeconds: 300, singleReadThreshold: 10, verifyListVmsPerSecond: 200, retry: DEFAULT_RETRY_POLICY, pacing: DOCUMENTED_BUDGET },
-    log: () => undefined,
-    finishedListeners: [],
-  };
 });
 
 /** A submitted start of every VM, orchestrated: its act messages are in the queue. */
 async function startEverything(): Promise<ActMessage[]> {
-  const createdAt = new Date(now);
+  const createdAt = new Date(time.ms);
   await store.createRequest({
-    requestId: "r1", action: "start", stage: "accepted", state: "Accepted", createdAt, deadline: new Date(now + 3_600_000), vmCount: 0, scopeErrors: [],
+    requestId: "r1", action: "start", stage: "accepted", state: "Accepted", createdAt, deadline: new Date(time.ms + 3_600_000), vmCount: 0, scopeErrors: [],
     request: { action: "start", sequenced: false, whatIf: false, continueOnError: false, sequenceDelaySeconds: 0, scopes: { subscriptions: [SUB], resourceGroups: [], vms: [], exclusions: [] } },
   });
   await orchestrate(deps, { requestId: "r1" });
@@ -106,7 +87,7 @@ describe("act races (in-memory twins)", () => {
     expect(callsPerVm().size).toBe(39);
     // The refused VM's row stayed claimed without a call. Past the stall grace the sweep sees it not moving and
     // re-kicks it; its act message calls it, once.
-    now += 301_000;
+    time.ms += 301_000;
     await sweepSubscription(deps, verify, 1);
     const rekicks = execution.take().filter((m): m is ActMessage => m.type === "act");
     expect(rekicks.flatMap((m) => m.vms)).toHaveLength(1);
@@ -117,17 +98,17 @@ describe("act races (in-memory twins)", () => {
 
   it("a VM inside announced maintenance is not called until the window ends, and its outcome says why", async () => {
     const frozen = [...compute.vms.keys()].slice(0, 5);
-    for (const vmKey of frozen) calendar.windows.push({ vmKey, eventId: `ev-${vmKey.slice(-4)}`, eventType: "Freeze", start: new Date(now - 1000), end: new Date(now + 120_000) });
+    for (const vmKey of frozen) calendar.windows.push({ vmKey, eventId: `ev-${vmKey.slice(-4)}`, eventType: "Freeze", start: new Date(time.ms - 1000), end: new Date(time.ms + 120_000) });
     const acts = await startEverything();
     await Promise.all(acts.map((m) => actOnVms(deps, m)));
     expect(callsPerVm().size).toBe(35);
     for (const key of frozen) expect(callsPerVm().has(key)).toBe(false);
     const held = (await store.listVmRows("r1")).filter((r) => frozen.includes(r.key));
-    expect(held.map((r) => [r.status, r.heldBy, r.dueAt?.getTime()])).toEqual(Array(5).fill(["Pending", "maintenance", now + 120_000]));
+    expect(held.map((r) => [r.status, r.heldBy, r.dueAt?.getTime()])).toEqual(Array(5).fill(["Pending", "maintenance", time.ms + 120_000]));
     expect(held[0]!.note).toMatch(/Azure announced maintenance \(Freeze, event ev-/);
 
     // The deferred acts arrive when the window has ended: now the VMs are called, and say what they waited for.
-    now += 121_000;
+    time.ms += 121_000;
     await Promise.all(execution.take().filter((m): m is ActMessage => m.type === "act").map((m) => actOnVms(deps, m)));
     for (const key of frozen) expect(callsPerVm().get(key)).toBe(1);
     const after = (await store.listVmRows("r1")).filter((r) => frozen.includes(r.key));

@@ -5,62 +5,34 @@
  * listings return, which is what Table storage would send back.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { MemoryBudgetLedger } from "../../src/adapters/memory/memoryBudgetLedger";
-import { MemoryCompute } from "../../src/adapters/memory/memoryCompute";
-import { MemoryDesiredStateStore } from "../../src/adapters/memory/memoryDesiredStateStore";
-import { MemoryMaintenanceCalendar } from "../../src/adapters/memory/memoryMaintenanceCalendar";
-import { MemoryQueue } from "../../src/adapters/memory/memoryQueue";
-import { MemoryRequestStore } from "../../src/adapters/memory/memoryRequestStore";
-import { DEFAULT_BREAKER } from "../../src/domain/circuitBreaker";
-import { DOCUMENTED_BUDGET } from "../../src/domain/pacing";
-import { DEFAULT_RETRY_POLICY } from "../../src/domain/retryPolicy";
 import { actOnVms } from "../../src/engine/act";
 import { advanceSequence } from "../../src/engine/advanceSequence";
-import { Backpressure } from "../../src/engine/backpressure";
 import { orchestrate } from "../../src/engine/orchestrate";
 import { sweepSubscription } from "../../src/engine/sweep";
-import type { EngineDeps } from "../../src/engine/ports";
-import type { ExecutionMessage, OrchestrationMessage } from "../../src/engine/records";
+import { memoryEngine, type MemoryEngine } from "../support/memoryEngine";
 
 const SUBS = ["aaaaaaaa-0000-4000-8000-000000000011", "aaaaaaaa-0000-4000-8000-000000000012"];
 const GROUPS = 10;
 const PER_GROUP = 60; // 30 in each subscription
-let store: MemoryRequestStore;
-let compute: MemoryCompute;
-let execution: MemoryQueue<ExecutionMessage>;
-let deps: EngineDeps;
-let now: number;
+let engine: MemoryEngine;
 
 beforeEach(() => {
-  store = new MemoryRequestStore();
-  compute = new MemoryCompute();
-  execution = new MemoryQueue<ExecutionMessage>();
-  now = Date.parse("2026-11-30T08:00:00Z");
+  engine = memoryEngine("2026-11-30T08:00:00Z");
   for (let group = 0; group < GROUPS; group++) {
     for (let i = 0; i < PER_GROUP; i++) {
-      const ref = { subscriptionId: SUBS[i % 2]!, resourceGroup: "rg", name: `vm-g${group}-${i}` };
-      compute.add(ref, "deallocated");
-      compute.vms.get([...compute.vms.keys()].at(-1)!)!.info.tags = { sequencestart: String(group * 10) };
+      engine.compute.add({ subscriptionId: SUBS[i % 2]!, resourceGroup: "rg", name: `vm-g${group}-${i}` }, "deallocated");
+      engine.compute.vms.get([...engine.compute.vms.keys()].at(-1)!)!.info.tags = { sequencestart: String(group * 10) };
     }
   }
-  deps = {
-    compute, store, desiredStates: new MemoryDesiredStateStore(), maintenance: new MemoryMaintenanceCalendar(),
-    orchestrationQueue: new MemoryQueue<OrchestrationMessage>(), executionQueue: execution,
-    clock: { now: () => new Date(now), sleep: async (s) => void (now += s * 1000) },
-    random: () => 0.5,
-    backpressure: new Backpressure(DOCUMENTED_BUDGET, DEFAULT_BREAKER), budget: new MemoryBudgetLedger(DOCUMENTED_BUDGET),
-    settings: { deadlineMinutes: 120, verifyIntervalSeconds: 15, stallGraceSeconds: 300, singleReadThreshold: 10, verifyListVmsPerSecond: 200, retry: DEFAULT_RETRY_POLICY, pacing: DOCUMENTED_BUDGET },
-    log: () => undefined,
-    finishedListeners: [],
-  };
 });
 
 describe("Sequenced runs at scale (in-memory twins)", () => {
   it("each group advance reads the current group's rows, not the run's, and the groups still run in order", async () => {
-    await store.createRequest({
-      requestId: "r1", action: "start", stage: "accepted", state: "Accepted", createdAt: new Date(now), deadline: new Date(now + 3_600_000), vmCount: 0, scopeErrors: [],
+    await engine.store.createRequest({
+      requestId: "r1", action: "start", stage: "accepted", state: "Accepted", createdAt: new Date(engine.time.ms), deadline: new Date(engine.time.ms + 3_600_000), vmCount: 0, scopeErrors: [],
       request: { action: "start", sequenced: true, whatIf: false, continueOnError: false, sequenceDelaySeconds: 0, scopes: { subscriptions: SUBS, resourceGroups: [], vms: [], exclusions: [] } },
     });
+    const { deps, store, compute, execution } = engine;
     await orchestrate(deps, { requestId: "r1" });
 
     const readPerAdvance: number[] = [];
@@ -70,7 +42,7 @@ describe("Sequenced runs at scale (in-memory twins)", () => {
       for (const m of messages) {
         if (m.type === "act") await actOnVms(deps, m);
         else if (m.type === "verify") {
-          now += 15_000;
+          engine.time.ms += 15_000;
           await sweepSubscription(deps, m, 1);
           // The same advance the sweep just made, measured on its own.
           const before = store.rowsListed;
