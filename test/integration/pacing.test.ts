@@ -4,37 +4,18 @@
  * rate: no bucket was exceeded beyond its burst (not a single throttled answer).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { World, generatedFleet } from "../../src/local/world";
+import type { World } from "../../src/local/world";
 import { SUB_A } from "../support/fleets";
 import { lowestTokens } from "../support/bucketReplay";
+import { startBudgetWorld } from "../support/budgetWorld";
 
 const compute = { burst: 300, perMinute: 100 };
-// Resource Manager's write bucket is widened here (app and simulator alike) so the test measures Compute's:
-// at 15x its documented 10/s is 150 calls per real second, and its 3% reserve (6 calls) 40 ms of jitter.
-const writes = { burst: 1000, perSecond: 100 };
 let world: World;
 beforeAll(async () => {
-  const fleet = generatedFleet(
-    Array.from({ length: 4 }, (_, i) => ({ subscriptionId: SUB_A, resourceGroup: `rg-${i}`, location: "westeurope", count: 500, powerState: "deallocated" })),
-    { start: { minSeconds: 30, maxSeconds: 120 }, deallocate: { minSeconds: 30, maxSeconds: 90 } },
-  );
-  world = await World.start({
-    fleet,
-    // 15×: a 200 ms hiccup (a first TLS handshake, a GC pause) is 3 simulated seconds, 5 tokens, inside the
-    // 3% reserve (9); at 60× it would be 10 tokens and the test would measure the machine, not the pacing.
-    timeScale: 15,
-    // The app is told the same budget the simulator enforces (the documented one, shrunk to keep the test short).
-    settings: {
-      COMPUTE_POWER_BURST: String(compute.burst), COMPUTE_POWER_PER_MINUTE: String(compute.perMinute),
-      ARM_WRITES_BURST: String(writes.burst), ARM_WRITES_PER_SECOND: String(writes.perSecond),
-    },
-  });
-  await world.sim("PUT", "limits", {
-    enabled: true,
-    buckets: {
-      computeUpdateVm: { burst: compute.burst, refillPerSecond: compute.perMinute / 60 },
-      armWrites: { burst: writes.burst, refillPerSecond: writes.perSecond },
-    },
+  world = await startBudgetWorld({
+    resourceGroups: Array.from({ length: 4 }, (_, i) => ({ name: `rg-${i}`, count: 500 })),
+    compute,
+    startSeconds: { minSeconds: 30, maxSeconds: 120 },
   });
 });
 afterAll(async () => world?.stop());

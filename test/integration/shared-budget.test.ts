@@ -5,37 +5,20 @@
  * bucket. The bucket replayed over the simulator's timestamps never goes below zero, and no call is throttled.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { World, generatedFleet } from "../../src/local/world";
-import { SUB_A } from "../support/fleets";
+import type { World } from "../../src/local/world";
 import { lowestTokens } from "../support/bucketReplay";
+import { startResourceGroup, startBudgetWorld, TIGHT_COMPUTE as compute } from "../support/budgetWorld";
 
-const compute = { burst: 100, perMinute: 200 };
-const writes = { burst: 1000, perSecond: 100 };
 let world: World;
 beforeAll(async () => {
-  world = await World.start({
-    fleet: generatedFleet(
-      ["rg-team-a", "rg-team-b"].map((rg) => ({ subscriptionId: SUB_A, resourceGroup: rg, location: "westeurope", count: 600, powerState: "deallocated" })),
-      { start: { minSeconds: 30, maxSeconds: 90 }, deallocate: { minSeconds: 30, maxSeconds: 60 } },
-    ),
-    timeScale: 15,
-    hosts: 2,
-    settings: {
-      COMPUTE_POWER_BURST: String(compute.burst), COMPUTE_POWER_PER_MINUTE: String(compute.perMinute),
-      ARM_WRITES_BURST: String(writes.burst), ARM_WRITES_PER_SECOND: String(writes.perSecond),
-    },
-  });
-  await world.sim("PUT", "limits", {
-    enabled: true,
-    buckets: { computeUpdateVm: { burst: compute.burst, refillPerSecond: compute.perMinute / 60 }, armWrites: { burst: writes.burst, refillPerSecond: writes.perSecond } },
-  });
+  world = await startBudgetWorld({ resourceGroups: [{ name: "rg-team-a", count: 600 }, { name: "rg-team-b", count: 600 }], hosts: 2 });
 });
 afterAll(async () => world?.stop());
 
 describe("the shared budget", () => {
   it("two requests on two hosts never overdraw the bucket, and every VM arrives", async () => {
     const [a, b] = await Promise.all(["rg-team-a", "rg-team-b"].map((rg) =>
-      world.callFunction("POST", "Scheduled", { Action: "start", RequestScopes: { ResourceGroups: [`/subscriptions/${SUB_A}/resourceGroups/${rg}/`] } })));
+      world.callFunction("POST", "Scheduled", startResourceGroup(rg))));
     const [doneA, doneB] = await Promise.all([world.waitForRequest(a!.body.requestId, 400_000), world.waitForRequest(b!.body.requestId, 400_000)]);
     expect([doneA.state, doneB.state]).toEqual(["Succeeded", "Succeeded"]);
     expect((await world.vms()).filter((v) => v.powerState !== "running")).toEqual([]);

@@ -1,0 +1,52 @@
+/**
+ * Fairness of the shared budget: a small request posted while a large one is spending the subscription's bucket is
+ * not stuck behind it. Both plan as if the budget were theirs; the ledger grants tokens to whichever act message is
+ * due, and the VMs it holds back come back spread over the refill, so the small request's VMs interleave with the
+ * large one's instead of queueing after them. Checked on the simulator's own request log.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { World } from "../../src/local/world";
+import { lowestTokens } from "../support/bucketReplay";
+import { startResourceGroup as body, startBudgetWorld, TIGHT_COMPUTE as compute } from "../support/budgetWorld";
+
+const LARGE = 600;
+const SMALL = 40;
+let world: World;
+beforeAll(async () => {
+  world = await startBudgetWorld({ resourceGroups: [{ name: "rg-large", count: LARGE }, { name: "rg-small", count: SMALL }], hosts: 2 });
+});
+afterAll(async () => world?.stop());
+
+const acceptedStarts = async (rg: string) =>
+  (await world.armRequests()).filter((r) => r.operation === "start" && r.status < 300 && r.vmId?.includes(`/resourceGroups/${rg}/`)).map((r) => Date.parse(r.time)).sort((a, b) => a - b);
+
+describe("the shared budget's fairness", () => {
+  it("a small request posted while a large one spends the bucket finishes long before the large one", async () => {
+    const large = await world.callFunction("POST", "Scheduled", body("rg-large"));
+    // Post the small request once the large one has spent the burst and is living on the refill.
+    const deadline = Date.now() + 120_000;
+    while ((await acceptedStarts("rg-large")).length < compute.burst + 20) {
+      if (Date.now() > deadline) throw new Error("the large request never spent the burst");
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const postedAt = world.armSimulator.now();
+    const small = await world.callFunction("POST", "Scheduled", body("rg-small"));
+    const [doneSmall, doneLarge] = await Promise.all([world.waitForRequest(small.body.requestId, 400_000), world.waitForRequest(large.body.requestId, 400_000)]);
+    expect([doneSmall.state, doneLarge.state]).toEqual(["Succeeded", "Succeeded"]);
+
+    const log = await world.armRequests();
+    expect(log.filter((r) => r.status === 429)).toEqual([]);
+    const largeCalls = await acceptedStarts("rg-large");
+    const smallCalls = await acceptedStarts("rg-small");
+    expect(largeCalls).toHaveLength(LARGE);
+    expect(smallCalls).toHaveLength(SMALL);
+    expect(lowestTokens([...largeCalls, ...smallCalls], compute)).toBeGreaterThanOrEqual(0);
+    // Stuck behind the large request, the small one's calls would start after the large one's last call. Interleaved,
+    // they are all out within a small part of what the large request still had to send when the small one arrived.
+    const largeRemaining = largeCalls[largeCalls.length - 1]! - postedAt;
+    const smallSpan = smallCalls[smallCalls.length - 1]! - postedAt;
+    expect(smallSpan).toBeLessThan(largeRemaining / 2);
+    const largeAfterSmall = largeCalls.filter((t) => t > smallCalls[smallCalls.length - 1]!).length;
+    expect(largeAfterSmall).toBeGreaterThan(LARGE / 4);
+  }, 420_000);
+});
