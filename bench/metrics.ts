@@ -193,3 +193,30 @@ export function finishPerResourceGroup(sim: ArmSimulator, t0: number, target: st
   }
   return parts.join(", ");
 }
+
+/**
+ * A Sequenced row's hand-overs: for each group after the first, the simulated seconds from the previous group's last
+ * VM reaching the target to this group's first accepted call (what the app adds to the sum of the groups' bounds).
+ */
+export function sequenceHandOvers(sim: ArmSimulator, log: RequestLogEntry[], t0: number, target: string, tag: string): number[] {
+  const operation = target === "running" ? "start" : "deallocate";
+  const firstCall = new Map<string, number>();
+  for (const r of log) {
+    if (r.operation !== operation || r.status >= 300 || !r.vmId) continue;
+    const key = r.vmId.toLowerCase();
+    const t = Date.parse(r.time);
+    if (!firstCall.has(key) || t < firstCall.get(key)!) firstCall.set(key, t);
+  }
+  const groups = new Map<number, { reached: number; firstCall: number }>();
+  for (const vm of sim.controlVms()) {
+    const value = Number(vm.tags[tag]);
+    if (!Number.isInteger(value)) continue;
+    const reached = vm.history.find((h) => Date.parse(h.time) >= t0 && h.powerState === target);
+    const g = groups.get(value) ?? { reached: -Infinity, firstCall: Infinity };
+    if (reached) g.reached = Math.max(g.reached, Date.parse(reached.time));
+    g.firstCall = Math.min(g.firstCall, firstCall.get(vm.id.toLowerCase()) ?? Infinity);
+    groups.set(value, g);
+  }
+  const ordered = [...groups].sort((a, b) => a[0] - b[0]).map(([, g]) => g);
+  return ordered.slice(1).map((g, i) => (g.firstCall - ordered[i]!.reached) / 1000);
+}

@@ -6,7 +6,7 @@
 import { World } from "../src/local/world";
 import type { FaultRuleInput } from "../src/local/arm-simulator";
 import { computeOnlyBoundSeconds, jointBoundSeconds, slowestOperationSeconds, type BenchFleet, type BenchOperation } from "./fleets";
-import { childPids, cpuSeconds, finishPerResourceGroup, peakRssMiB, simFacts, statusSummary, startSpan, type RowResult } from "./metrics";
+import { childPids, cpuSeconds, finishPerResourceGroup, peakRssMiB, sequenceHandOvers, simFacts, statusSummary, startSpan, type RowResult } from "./metrics";
 
 /** Production timings in the app's (simulated) seconds. */
 export const BENCH_APP_SETTINGS: Record<string, string> = {
@@ -166,6 +166,10 @@ export async function runAppRow(o: AppRowOptions): Promise<RowResult> {
     }
     if (requestIds.length > 1) notes.push(`first and last VM in state per resource group (one request each): ${finishPerResourceGroup(sim, t0, target, bodies)}`);
     notes.push(`${operation}s: ${statusSummary(facts.log, operation)}; ${startSpan(facts.log, t0, operation)}`);
+    if (o.fleet.stages.length > 1) {
+      const gaps = sequenceHandOvers(sim, facts.log, t0, target, operation === "start" ? "sequencestart" : "sequencestop");
+      notes.push(`hand-over from a group's last VM in state to the next group's first call: ${gaps.map((g) => `${g.toFixed(0)} s`).join(", ")} (sum ${gaps.reduce((a, b) => a + b, 0).toFixed(0)} s)`);
+    }
     notes.push(`executions by function: ${JSON.stringify(byFunction)}`);
     return {
       key: o.key,
