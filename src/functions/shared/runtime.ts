@@ -20,7 +20,6 @@ import { AUTOSTOP_TABLES, TableAutoStopStore } from "../../adapters/tableAutoSto
 import { TokenBuckets } from "../../domain/pacing";
 import type { AutoStopDeps } from "../../autostop/autoStopDeps";
 import { StdoutTelemetry, type Telemetry } from "../../telemetry/telemetry";
-import { AzureMonitorTelemetry } from "../../telemetry/azureMonitorTelemetry";
 import { ArmPlatformEventsGateway } from "../../adapters/armPlatformEvents";
 import { EVICTIONS_TABLE, TableEvictionStore } from "../../adapters/tableEvictionStore";
 import type { EvictionWatchDeps } from "../../platformEvents/evictionWatch";
@@ -67,11 +66,20 @@ function computeGateway(c: AppConfig): ArmComputeGateway {
 
 let telemetryInstance: Telemetry | undefined;
 
+/**
+ * The Azure Monitor distro (the OpenTelemetry SDK and its exporters) is loaded only when telemetry goes to Application
+ * Insights: it is about 60 MiB of heap that an app without a connection string (the local world, the benchmark's
+ * orchestrator) would otherwise carry for nothing.
+ */
+function azureMonitor(): typeof import("../../telemetry/azureMonitorTelemetry") {
+  return require("../../telemetry/azureMonitorTelemetry") as typeof import("../../telemetry/azureMonitorTelemetry");
+}
+
 /** Events and availability results for operators (Application Insights in Azure, stdout locally). */
 export function telemetry(): Telemetry {
   const ai = config.applicationInsights;
   telemetryInstance ??= ai
-    ? new AzureMonitorTelemetry({ connectionString: ai.connectionString, credential: ai.useEntraId ? azureCredential(ai.clientId) : undefined, runLocation: process.env.REGION_NAME ?? "function app" })
+    ? new (azureMonitor().AzureMonitorTelemetry)({ connectionString: ai.connectionString, credential: ai.useEntraId ? azureCredential(ai.clientId) : undefined, runLocation: process.env.REGION_NAME ?? "function app" })
     : new StdoutTelemetry();
   return telemetryInstance;
 }
