@@ -24,16 +24,12 @@ export type BenchOperation = "start" | "deallocate";
 export interface BenchFleet {
   spec: FleetSpec;
   subscriptions: string[];
-  /** VMs per "subscription|region". */
-  groups: Map<string, number>;
   /**
    * What must happen one after the other: one stage for a plain run; for a Sequenced run, one per group, each
    * with its VMs per "subscription|region".
    */
   stages: Map<string, number>[];
   total: number;
-  /** The power state the fleet starts in (the row's operation moves it to the other one). */
-  initialState: "running" | "deallocated";
   /** Resource groups in file order, per subscription (for rows that post one request per resource group). */
   resourceGroups: { subscriptionId: string; name: string }[];
 }
@@ -63,8 +59,7 @@ function split(total: number, parts: number): number[] {
 
 const SEQUENCE_TAG = "sequencestart";
 
-function finish(spec: FleetSpec, initialState: "running" | "deallocated" = "deallocated"): BenchFleet {
-  const groups = new Map<string, number>();
+function finish(spec: FleetSpec): BenchFleet {
   const stagesByGroup = new Map<number, Map<string, number>>();
   const resourceGroups: BenchFleet["resourceGroups"] = [];
   let total = 0;
@@ -73,7 +68,6 @@ function finish(spec: FleetSpec, initialState: "running" | "deallocated" = "deal
       resourceGroups.push({ subscriptionId: sub.subscriptionId, name: rg.name });
       for (const gen of rg.generate ?? []) {
         const key = `${sub.subscriptionId}|${gen.location ?? rg.location}`.toLowerCase();
-        groups.set(key, (groups.get(key) ?? 0) + gen.count);
         const tag = gen.tags?.[SEQUENCE_TAG];
         const stageKey = tag === undefined ? 0 : Number(tag);
         const stage = stagesByGroup.get(stageKey) ?? new Map<string, number>();
@@ -84,7 +78,7 @@ function finish(spec: FleetSpec, initialState: "running" | "deallocated" = "deal
     }
   }
   const stages = [...stagesByGroup].sort((a, b) => a[0] - b[0]).map(([, stage]) => stage);
-  return { spec, subscriptions: (spec.subscriptions ?? []).map((s) => s.subscriptionId), groups, stages, total, initialState, resourceGroups };
+  return { spec, subscriptions: (spec.subscriptions ?? []).map((s) => s.subscriptionId), stages, total, resourceGroups };
 }
 
 export interface OneRegionOptions {
@@ -117,7 +111,6 @@ export function oneRegionFleet(vms: number, options: OneRegionOptions = {}): Ben
         },
       ],
     },
-    options.powerState,
   );
 }
 
@@ -171,6 +164,13 @@ function armWriteSeconds(stage: Map<string, number>): number {
   return worst;
 }
 
+/** The bound of a fleet, seconds: for each stage, the time `bucketSeconds` says it needs, plus the slowest operation. */
+function boundSeconds(fleet: BenchFleet, options: BoundOptions, bucketSeconds: (stage: Map<string, number>) => number): number {
+  const slowest = slowestOperationSeconds(options.operation ?? "start");
+  const sum = fleet.stages.reduce((total, stage) => total + bucketSeconds(stage) + slowest, 0);
+  return Math.max(sum, options.notBeforeSeconds ? options.notBeforeSeconds + slowest : 0);
+}
+
 /**
  * T*, the joint bound, seconds: for each stage, the later of Compute's and Resource Manager's write buckets, plus
  * the slowest operation; a Sequenced run's stages add up (each group must be in state before the next is called,
@@ -178,14 +178,10 @@ function armWriteSeconds(stage: Map<string, number>): number {
  * when some VMs cannot get there before an outage ends.
  */
 export function jointBoundSeconds(fleet: BenchFleet, options: BoundOptions = {}): number {
-  const slowest = slowestOperationSeconds(options.operation ?? "start");
-  const sum = fleet.stages.reduce((total, stage) => total + Math.max(computeSeconds(stage), armWriteSeconds(stage)) + slowest, 0);
-  return Math.max(sum, options.notBeforeSeconds ? options.notBeforeSeconds + slowest : 0);
+  return boundSeconds(fleet, options, (stage) => Math.max(computeSeconds(stage), armWriteSeconds(stage)));
 }
 
 /** The bound with Compute's bucket alone (the formula of issue #4), shown beside T* for comparison with earlier runs. */
 export function computeOnlyBoundSeconds(fleet: BenchFleet, options: BoundOptions = {}): number {
-  const slowest = slowestOperationSeconds(options.operation ?? "start");
-  const sum = fleet.stages.reduce((total, stage) => total + computeSeconds(stage) + slowest, 0);
-  return Math.max(sum, options.notBeforeSeconds ? options.notBeforeSeconds + slowest : 0);
+  return boundSeconds(fleet, options, computeSeconds);
 }

@@ -58,17 +58,30 @@ export interface SimFacts {
   log: RequestLogEntry[];
 }
 
+/** The operation that moves a VM to `target`. */
+function operationFor(target: string): "start" | "deallocate" {
+  return target === "running" ? "start" : "deallocate";
+}
+
+/** Per VM id (lower case), the times of its accepted calls towards `target`, in log order. */
+function acceptedCallTimes(log: RequestLogEntry[], target: string): Map<string, number[]> {
+  const operation = operationFor(target);
+  const calls = new Map<string, number[]>();
+  for (const r of log) {
+    if (r.operation !== operation || r.status >= 300 || !r.vmId) continue;
+    const key = r.vmId.toLowerCase();
+    const times = calls.get(key);
+    if (times) times.push(Date.parse(r.time));
+    else calls.set(key, [Date.parse(r.time)]);
+  }
+  return calls;
+}
+
 /** VM histories and request log since `t0` (simulated epoch ms). */
 export function simFacts(sim: ArmSimulator, t0: number, target = "running"): SimFacts {
   const vms = sim.controlVms();
   const log = sim.log.since(0).requests.filter((r) => Date.parse(r.time) >= t0 - 1000);
-  const operation = target === "running" ? "start" : "deallocate";
-  const acceptedCalls = new Map<string, number[]>();
-  for (const r of log) {
-    if (r.operation !== operation || r.status >= 300 || !r.vmId) continue;
-    const key = r.vmId.toLowerCase();
-    acceptedCalls.set(key, [...(acceptedCalls.get(key) ?? []), Date.parse(r.time)]);
-  }
+  const acceptedCalls = acceptedCallTimes(log, target);
   let running = 0;
   let last = -Infinity;
   let slowestDrawn = -Infinity;
@@ -175,10 +188,10 @@ export function startSpan(log: RequestLogEntry[], t0: number, operation = "start
 
 /**
  * For rows that post one request per resource group: when each resource group's first VM and last VM reached
- * the target, simulated m:ss after t0 (how evenly concurrent requests shared the budget).
+ * the target, simulated seconds after t0 (how evenly concurrent requests shared the budget).
  */
-export function finishPerResourceGroup(sim: ArmSimulator, t0: number, target: string, bodies: Record<string, unknown>[]): string {
-  const parts: string[] = [];
+export function arrivalPerResourceGroup(sim: ArmSimulator, t0: number, target: string, bodies: Record<string, unknown>[]): { resourceGroup: string; first: number; last: number }[] {
+  const out: { resourceGroup: string; first: number; last: number }[] = [];
   for (const body of bodies) {
     const scope = (body.RequestScopes as { ResourceGroups?: string[] } | undefined)?.ResourceGroups?.[0];
     const m = scope && /\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)/i.exec(scope);
@@ -187,11 +200,9 @@ export function finishPerResourceGroup(sim: ArmSimulator, t0: number, target: st
       .map((vm) => vm.history.find((h) => Date.parse(h.time) >= t0 && h.powerState === target))
       .filter((h): h is NonNullable<typeof h> => h !== undefined)
       .map((h) => (Date.parse(h.time) - t0) / 1000);
-    if (!reached.length) continue;
-    const mmss = (seconds: number) => `${Math.floor(seconds / 60)}:${String(Math.round(seconds % 60)).padStart(2, "0")}`;
-    parts.push(`${m[2]} ${mmss(Math.min(...reached))}–${mmss(Math.max(...reached))}`);
+    if (reached.length) out.push({ resourceGroup: m[2]!, first: Math.min(...reached), last: Math.max(...reached) });
   }
-  return parts.join(", ");
+  return out;
 }
 
 /**
@@ -199,14 +210,8 @@ export function finishPerResourceGroup(sim: ArmSimulator, t0: number, target: st
  * VM reaching the target to this group's first accepted call (what the app adds to the sum of the groups' bounds).
  */
 export function sequenceHandOvers(sim: ArmSimulator, log: RequestLogEntry[], t0: number, target: string, tag: string): number[] {
-  const operation = target === "running" ? "start" : "deallocate";
-  const firstCall = new Map<string, number>();
-  for (const r of log) {
-    if (r.operation !== operation || r.status >= 300 || !r.vmId) continue;
-    const key = r.vmId.toLowerCase();
-    const t = Date.parse(r.time);
-    if (!firstCall.has(key) || t < firstCall.get(key)!) firstCall.set(key, t);
-  }
+  const acceptedCalls = acceptedCallTimes(log, target);
+  const firstCall = (vmId: string) => Math.min(...(acceptedCalls.get(vmId.toLowerCase()) ?? [Infinity]));
   const groups = new Map<number, { reached: number; firstCall: number }>();
   for (const vm of sim.controlVms()) {
     const value = Number(vm.tags[tag]);
@@ -214,7 +219,7 @@ export function sequenceHandOvers(sim: ArmSimulator, log: RequestLogEntry[], t0:
     const reached = vm.history.find((h) => Date.parse(h.time) >= t0 && h.powerState === target);
     const g = groups.get(value) ?? { reached: -Infinity, firstCall: Infinity };
     if (reached) g.reached = Math.max(g.reached, Date.parse(reached.time));
-    g.firstCall = Math.min(g.firstCall, firstCall.get(vm.id.toLowerCase()) ?? Infinity);
+    g.firstCall = Math.min(g.firstCall, firstCall(vm.id));
     groups.set(value, g);
   }
   const ordered = [...groups].sort((a, b) => a[0] - b[0]).map(([, g]) => g);

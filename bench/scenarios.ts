@@ -5,8 +5,9 @@
  */
 import { World } from "../src/local/world";
 import type { FaultRuleInput } from "../src/local/arm-simulator";
+import { clock } from "./report";
 import { computeOnlyBoundSeconds, jointBoundSeconds, slowestOperationSeconds, type BenchFleet, type BenchOperation } from "./fleets";
-import { childPids, cpuSeconds, finishPerResourceGroup, peakRssMiB, sequenceHandOvers, simFacts, statusSummary, startSpan, type RowResult } from "./metrics";
+import { childPids, cpuSeconds, arrivalPerResourceGroup, peakRssMiB, sequenceHandOvers, simFacts, statusSummary, startSpan, type RowResult } from "./metrics";
 
 /** Production timings in the app's (simulated) seconds. */
 export const BENCH_APP_SETTINGS: Record<string, string> = {
@@ -164,7 +165,7 @@ export async function runAppRow(o: AppRowOptions): Promise<RowResult> {
         for (const vm of failed.body?.vms ?? []) notes.push(`${which}failed VM ${vm.name}: ${vm.errorCode}: ${String(vm.errorMessage).slice(0, 200)}`);
       }
     }
-    if (requestIds.length > 1) notes.push(`first and last VM in state per resource group (one request each): ${finishPerResourceGroup(sim, t0, target, bodies)}`);
+    if (requestIds.length > 1) notes.push(`first and last VM in state per resource group (one request each): ${arrivalPerResourceGroup(sim, t0, target, bodies).map((a) => `${a.resourceGroup} ${clock(a.first)}–${clock(a.last)}`).join(", ")}`);
     notes.push(`${operation}s: ${statusSummary(facts.log, operation)}; ${startSpan(facts.log, t0, operation)}`);
     if (o.fleet.stages.length > 1) {
       const gaps = sequenceHandOvers(sim, facts.log, t0, target, operation === "start" ? "sequencestart" : "sequencestop");
