@@ -171,7 +171,7 @@ describe("AutoStop sync", () => {
     alerts.writes.length = 0;
     const list = compute.listVmsInResourceGroup.bind(compute);
     compute.listVmsInResourceGroup = async (s, rg) => {
-      if (rg === "rg-web") throw new (await import("../../src/domain/armError")).ArmRequestError({ status: 403, code: "AuthorizationFailed", message: "role removed" });
+      if (rg === "rg-web") throw new (await import("../../src/domain/armError.js")).ArmRequestError({ status: 403, code: "AuthorizationFailed", message: "role removed" });
       return list(s, rg);
     };
     const { run } = await sync(body());

@@ -1,5 +1,5 @@
 /** Checks on sequenced runs, computed from the simulator's own request log and VM histories. */
-import type { SimRequest, SimVm } from "./world";
+import type { SimRequest, SimVm } from "../../src/local/world";
 
 /**
  * For each pair of consecutive groups: the first power call to a VM of group k+1 must come after the

@@ -19,7 +19,7 @@ describe("readJsonBody", () => {
   });
 
   it("answers 415 naming the content-type header for anything else, before reading the body", async () => {
-    for (const headers of [{ "content-type": "text/plain" }, { "content-type": "application/x-www-form-urlencoded" }, { "content-type": "application/jsonx" }, {}]) {
+    for (const headers of [{ "content-type": "text/plain" } as Record<string, string>, { "content-type": "application/x-www-form-urlencoded" }, { "content-type": "application/jsonx" }, {}]) {
       const problem = problemOf(await readJsonBody(request("{}", headers), 1024));
       expect(problem.status).toBe(415);
       expect(problem.body.errors).toEqual([{ field: "content-type (header)", message: "must be application/json" }]);
