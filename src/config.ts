@@ -28,6 +28,8 @@ export interface AppConfig {
   retry: RetryPolicy;
   /** Azure's budgets the executor paces itself to (documented defaults; change only if Microsoft does). */
   pacing: PacingBudget;
+  /** Seconds a shared-budget grant stays good: its calls must leave within it (see src/budget/budgetLedger.ts). */
+  budgetCallWindowSeconds: number;
   breaker: BreakerSettings;
   /** NCRONTAB (six fields) of the watchdog that re-seeds stalled runs and ends them by their deadline. */
   watchdogSchedule: string;
@@ -133,6 +135,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       },
       share: int("PACING_SHARE_PERCENT", DOCUMENTED_BUDGET.share * 100, 10, 100) / 100,
     },
+    budgetCallWindowSeconds: int("BUDGET_CALL_WINDOW_SECONDS", 10, 1, 60),
     breaker: {
       failureThreshold: int("BREAKER_FAILURE_THRESHOLD", DEFAULT_BREAKER.failureThreshold, 1, 100_000),
       openSeconds: int("BREAKER_OPEN_SECONDS", DEFAULT_BREAKER.openSeconds, 1, 86_400),
@@ -175,8 +178,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
       runDeadlineMinutes: int("AUTOSTOP_RUN_DEADLINE_MINUTES", 60, 5, 1440),
     },
   };
+  problems.push(...callWindowProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * The ledger counts a grant's tokens in flight for the whole call window, so it can never hand out more than a burst
+ * per window: a window as long as a bucket takes to fill would cap the pace below the bucket's refill.
+ */
+function callWindowProblems(c: AppConfig): string[] {
+  const fillSeconds = Math.min(c.pacing.compute.burst / c.pacing.compute.refillPerSecond, c.pacing.armWrites.burst / c.pacing.armWrites.refillPerSecond);
+  return c.budgetCallWindowSeconds < fillSeconds ? [] : [
+    `BUDGET_CALL_WINDOW_SECONDS must be shorter than the ${fillSeconds.toFixed(1)} s a budget bucket takes to fill (got ${c.budgetCallWindowSeconds}); otherwise the shared budget could not spend the whole refill`,
+  ];
 }
 
 function readLocalTime(env: Env, simulator: boolean, problems: string[]): AppConfig["localTime"] {

@@ -2,11 +2,12 @@
  * The shared budget in Table storage: `budgetledgerstoretable`, one partition per subscription holding its buckets
  * (Compute per region and operation, Resource Manager writes). A reservation reads the two entities it spends and
  * writes both in one etag-checked transaction, so concurrent reservations from any instance never take a token twice:
- * the loser of a race reads again and retries. Cost: one read and one write per act message, not per VM.
+ * the loser of a race reads again and retries. Cost: one read and one write per act message, not per VM. Each bucket
+ * also keeps the grants whose calls may still be on their way (see budgetLedger.ts), which lower its ceiling.
  */
 import { odata, RestError, type TableClient, type TransactionAction } from "@azure/data-tables";
 import type { PacingBudget, TokenBucketLimit } from "../domain/pacing";
-import { grant, refilled, type BucketState, type BudgetDemand, type BudgetGrant, type BudgetLedger } from "../budget/budgetLedger";
+import { ledgerLimits, reserveFrom, type BucketState, type BudgetDemand, type BudgetGrant, type BudgetLedger, type InFlight } from "../budget/budgetLedger";
 import { createdOnFirstUse } from "./storageClients";
 
 export const BUDGET_TABLE = "budgetledgerstoretable";
@@ -19,8 +20,7 @@ export class TableBudgetLedger implements BudgetLedger {
 
   constructor(private readonly table: TableClient, budget: PacingBudget, private readonly random: () => number = Math.random) {
     this.created = createdOnFirstUse(table);
-    const share = (l: TokenBucketLimit) => ({ burst: l.burst * budget.share, refillPerSecond: l.refillPerSecond * budget.share });
-    this.limits = { compute: share(budget.compute), armWrites: share(budget.armWrites) };
+    this.limits = ledgerLimits(budget);
   }
 
   async reserve(demand: BudgetDemand, nowMs: number): Promise<BudgetGrant> {
@@ -29,17 +29,15 @@ export class TableBudgetLedger implements BudgetLedger {
     const computeRow = `compute|${demand.computeKey.toLowerCase()}`;
     for (let attempt = 1; ; attempt++) {
       const stored = new Map<string, BucketState & { etag?: string }>();
-      const query = this.table.listEntities<{ tokens: number; at: number }>({
+      const query = this.table.listEntities<BucketEntity>({
         queryOptions: { filter: odata`PartitionKey eq ${partition} and (RowKey eq ${computeRow} or RowKey eq ${WRITES_ROW})` },
       });
-      for await (const e of query) stored.set(e.rowKey!, { tokens: Number(e.tokens), at: Number(e.at), etag: e.etag });
-      const compute = refilled(stored.get(computeRow), this.limits.compute, nowMs);
-      const writes = refilled(stored.get(WRITES_ROW), this.limits.armWrites, nowMs);
-      const result = grant(compute, writes, this.limits, demand.want);
+      for await (const e of query) stored.set(e.rowKey!, { tokens: Number(e.tokens), at: Number(e.at), inFlight: inFlightOf(e.inFlight), etag: e.etag });
+      const { result, compute, writes } = reserveFrom({ compute: stored.get(computeRow), writes: stored.get(WRITES_ROW) }, this.limits, demand, nowMs);
       if (result.granted === 0) return result;
       const actions: TransactionAction[] = [
-        write(partition, computeRow, { tokens: compute.tokens - result.granted, at: compute.at }, stored.get(computeRow)?.etag),
-        write(partition, WRITES_ROW, { tokens: writes.tokens - result.granted, at: writes.at }, stored.get(WRITES_ROW)?.etag),
+        write(partition, computeRow, compute, stored.get(computeRow)?.etag),
+        write(partition, WRITES_ROW, writes, stored.get(WRITES_ROW)?.etag),
       ];
       try {
         await this.table.submitTransaction(actions);
@@ -53,7 +51,19 @@ export class TableBudgetLedger implements BudgetLedger {
   }
 }
 
+interface BucketEntity {
+  tokens: number;
+  at: number;
+  /** JSON `[[tokens, untilMs], …]`: the grants still in flight (a few entries: one per second of the call window). */
+  inFlight?: string;
+}
+
+function inFlightOf(stored: string | undefined): InFlight[] {
+  if (!stored) return [];
+  return (JSON.parse(stored) as [number, number][]).map(([tokens, until]) => ({ tokens, until }));
+}
+
 function write(partitionKey: string, rowKey: string, state: BucketState, etag: string | undefined): TransactionAction {
-  const entity = { partitionKey, rowKey, tokens: state.tokens, at: state.at };
+  const entity = { partitionKey, rowKey, tokens: state.tokens, at: state.at, inFlight: JSON.stringify(state.inFlight.map((f) => [f.tokens, f.until])) };
   return etag ? ["update", entity, "Replace", { etag }] : ["create", entity];
 }

@@ -88,13 +88,12 @@ export function interleaveByBucket<T extends { subscriptionId: string; region: s
 }
 
 /**
- * The executor's own copy of a budget: the plan says when a call is due, but a host that fell behind
- * would otherwise catch up in a clump, and a bucket refills only up to its burst. Every call takes a
- * token here first; with none left it waits for the refill.
+ * A process's own copy of a budget, for callers that pace themselves within one process (AutoStop's alert writes):
+ * a caller that fell behind would otherwise catch up in a clump, and a bucket refills only up to its burst. Power
+ * calls draw from the shared ledger instead (src/budget/budgetLedger.ts), which every instance sees.
  */
 export class TokenBuckets {
   private readonly state = new Map<string, BucketState>();
-  private readonly anchored = new Set<string>();
 
   constructor(private readonly limit: TokenBucketLimit) {}
 
@@ -106,18 +105,6 @@ export class TokenBuckets {
 
   take(key: string, nowMs: number): void {
     this.refilled(key, nowMs).tokens -= 1;
-  }
-
-  /**
-   * Azure's bucket starts refilling when our first call reaches it, not when we sent it: the first answer
-   * moves our refill clock to then (once per key), forfeiting the refill of that first round trip. Without
-   * it, a slow first call (a TLS handshake, a token) lets the copy run ahead of the real bucket.
-   */
-  startRefillAtFirstAnswer(key: string, answeredAtMs: number): void {
-    if (this.anchored.has(key)) return;
-    this.anchored.add(key);
-    const s = this.state.get(key);
-    if (s) s.at = Math.max(s.at, answeredAtMs / 1000);
   }
 
   private refilled(key: string, nowMs: number): BucketState {

@@ -12,12 +12,8 @@ import { writeRows } from "./rowWrites";
 import { domainName, type Admission, type Outage } from "./backpressure";
 
 const VMS_IN_PARALLEL = 16;
-/**
- * A VM whose bucket refills within this long waits in the invocation instead of going back to the queue:
- * a round trip through the queue costs seconds (delay rounding, polling), and at a bucket's refill rate
- * every VM of a run would pay it.
- */
-const MAX_INLINE_WAIT_SECONDS = 2;
+/** Reservations per subscription + region per message, at most (the later ones only for calls that missed their window). */
+const MAX_RESERVATIONS = 4;
 
 /**
  * Handles an act message. Each VM is decided on its own (one VM's failure never holds up the others); the VMs
@@ -25,7 +21,9 @@ const MAX_INLINE_WAIT_SECONDS = 2;
  * those whose claim landed are called. Two deliveries of the same work (at-least-once delivery, a sweep's re-kick
  * next to the original message) therefore never both call: the second finds the row already claimed. A claim whose
  * call never happened (the host died in between) is found by the sweep, which sees the VM not moving and re-kicks it.
- * What the calls returned, and the VMs that must wait, are written in a second batch.
+ * Then the claimed VMs' tokens are reserved from the shared budget and their calls sent at once, so nothing of ours
+ * (a storage write, a wait) sits between the grant and the calls. What the calls returned, and the VMs that must
+ * wait, are written in a second batch.
  */
 export async function actOnVms(deps: EngineDeps, message: ActMessage): Promise<void> {
   // The request row is the truth for action and deadline; the message only says which rows to look at.
@@ -33,25 +31,26 @@ export async function actOnVms(deps: EngineDeps, message: ActMessage): Promise<v
   if (!request || request.stage === "completed") return;
   const maintenance = windowsByVm(await deps.maintenance.openWindows(deps.clock.now()));
   const decided = await mapWithConcurrency(message.vms, VMS_IN_PARALLEL, (vm) => decide(deps, request, vm, maintenance.get(vm.key)));
-  const wanted = decided.filter((d): d is Extract<Decision, { kind: "call" }> => d?.kind === "call");
-  // The shared budget first: across requests and instances, only as many calls as Azure's buckets allow now.
-  const { toCall, waiting } = await reserveSharedBudget(deps, request, wanted.map((d) => d.row));
-  const claims = await writeRows(deps, request, toCall.map((row) => ({
+  const wanted = decided.filter((d): d is Extract<Decision, { kind: "call" }> => d?.kind === "call").map((d) => d.row);
+  const claims = await writeRows(deps, request, wanted.map((row) => ({
     row, changes: { status: "Acting", actedAt: deps.clock.now(), attempt: row.attempt + 1, dueAt: undefined, note: waitedFor(row), heldBy: undefined },
   })));
-  // The budget's token is taken right before each call (not before the claim), so calls reach Azure at the pace
-  // they were admitted however long the claim took.
-  const outcomes = await mapWithConcurrency(toCall.map((row, i) => ({ before: row, claimed: claims[i] })), VMS_IN_PARALLEL, ({ before, claimed }) =>
-    claimed ? admitAndCall(deps, request, before, claimed) : Promise.resolve(undefined));
+  const claimed = wanted.flatMap((before, i) => (claims[i] ? [{ before, claimed: claims[i]! }] : []));
+  const outcomes = await Promise.all([...bySubscriptionAndRegion(claimed).values()].map((group) => callWithinBudget(deps, request, group)));
   const writes = [
     ...decided.filter((d): d is Extract<Decision, { kind: "write" }> => d?.kind === "write").map((d) => d.write),
-    ...waiting,
-    ...outcomes.filter((w): w is RowWrite => w !== undefined),
+    ...outcomes.flat(),
   ];
   await writeRows(deps, request, writes);
 }
 
 type Decision = { kind: "call"; row: VmRecord } | { kind: "write"; write: RowWrite } | undefined;
+
+/** A VM row before and after its claim landed. */
+interface Claimed {
+  before: VmRecord;
+  claimed: VmRecord;
+}
 
 /** Whether this VM may be claimed and called now, or what to write instead (deadline passed, a long wait ahead). */
 async function decide(deps: EngineDeps, request: RequestRecord, vm: ActMessage["vms"][number], windows: MaintenanceWindow[] = []): Promise<Decision> {
@@ -69,53 +68,68 @@ async function decide(deps: EngineDeps, request: RequestRecord, vm: ActMessage["
     } } };
   }
   const outlook = deps.backpressure.peek(row, now.getTime());
-  if (!outlook.go && outlook.waitSeconds > MAX_INLINE_WAIT_SECONDS) return { kind: "write", write: { row, changes: deferral(deps, row, outlook, now) } };
+  if (!outlook.go) return { kind: "write", write: { row, changes: deferral(deps, row, outlook, now) } };
   return { kind: "call", row };
 }
 
-/**
- * Draws tokens from the shared budget for the VMs about to be called, one reservation per subscription + region
- * (Compute's bucket for the operation, and Resource Manager's writes). VMs beyond the grant wait, unclaimed, until the
- * buckets refill: the same deferral as a local budget hold, so their act message comes back then.
- */
-async function reserveSharedBudget(deps: EngineDeps, request: RequestRecord, rows: VmRecord[]): Promise<{ toCall: VmRecord[]; waiting: RowWrite[] }> {
-  const groups = new Map<string, VmRecord[]>();
-  for (const row of rows) {
-    const key = `${row.subscriptionId}|${row.location}`.toLowerCase();
-    groups.set(key, [...(groups.get(key) ?? []), row]);
+/** One reservation covers the VMs of one subscription + region (Compute's bucket is per region, ARM's per subscription). */
+function bySubscriptionAndRegion(claimed: Claimed[]): Map<string, Claimed[]> {
+  const groups = new Map<string, Claimed[]>();
+  for (const c of claimed) {
+    const key = `${c.claimed.subscriptionId}|${c.claimed.location}`.toLowerCase();
+    groups.set(key, [...(groups.get(key) ?? []), c]);
   }
-  const toCall: VmRecord[] = [];
-  const waiting: RowWrite[] = [];
-  const operation = request.action === "start" ? "UpdateVM" : "DeleteVM";
-  for (const group of groups.values()) {
-    const first = group[0]!;
-    const now = deps.clock.now();
-    const grant = await deps.budget.reserve({ subscriptionId: first.subscriptionId, computeKey: `${first.location}|${operation}`, want: group.length }, now.getTime());
-    toCall.push(...group.slice(0, grant.granted));
-    // Spread over the refill (one token each), not all back at the next token: a herd would only be refused again.
-    group.slice(grant.granted).forEach((row, k) => {
-      const dueAt = new Date(now.getTime() + (Math.max(grant.waitSeconds, 0.05) + k * grant.secondsPerToken) * 1000);
-      waiting.push({ row, changes: { dueAt, heldBy: "budget", note: `waiting until ${dueAt.toISOString()}: the subscription's shared budget (Compute ${operation} in ${row.location}, Resource Manager writes) is spent until it refills` } });
-    });
-  }
-  return { toCall, waiting };
+  return groups;
 }
 
-/** Takes the VM's token (waiting for it inline when it is close) and calls; a VM that must wait longer is un-claimed. */
-async function admitAndCall(deps: EngineDeps, request: RequestRecord, before: VmRecord, claimed: VmRecord): Promise<RowWrite | undefined> {
-  let now = deps.clock.now();
-  let admission = deps.backpressure.admit(claimed, now.getTime());
-  for (let waited = 0; !admission.go; ) {
-    const pause = Math.max(admission.waitSeconds, 0.05);
-    if (waited + pause > MAX_INLINE_WAIT_SECONDS) break;
-    await deps.clock.sleep(pause);
-    waited += pause;
-    now = deps.clock.now();
-    admission = deps.backpressure.admit(claimed, now.getTime());
+/**
+ * Reserves tokens from the shared budget for claimed VMs of one subscription + region (Compute's bucket for the
+ * operation, and Resource Manager's writes) and sends the granted calls at once. A grant is good until its `callBy`
+ * (the ledger counts its tokens in flight until then); a call that could not leave by then goes back for a new grant.
+ * VMs beyond the grant are un-claimed and due when the budget has refilled, spread one token apart (not all back at the
+ * next token: a herd would only be refused again). They do not wait in the invocation: a message that waited for the
+ * refill would take it from the messages due by then, the other requests' among them.
+ */
+async function callWithinBudget(deps: EngineDeps, request: RequestRecord, group: Claimed[]): Promise<RowWrite[]> {
+  const first = group[0]!.claimed;
+  const operation = request.action === "start" ? "UpdateVM" : "DeleteVM";
+  const writes: RowWrite[] = [];
+  let late = group;
+  let notGranted: Claimed[] = [];
+  let grant = { granted: 0, waitSeconds: 0, secondsPerToken: 0 };
+  for (let round = 0; late.length > 0 && round < MAX_RESERVATIONS; round++) {
+    const now = deps.clock.now().getTime();
+    const callByMs = now + deps.settings.budgetCallWindowSeconds * 1000;
+    grant = await deps.budget.reserve({ subscriptionId: first.subscriptionId, computeKey: `${first.location}|${operation}`, want: late.length, callByMs }, now);
+    const results = await Promise.all(late.slice(0, grant.granted).map((c) => callInTime(deps, request, c, callByMs)));
+    writes.push(...results.flatMap((r) => (r.kind === "done" && r.write ? [r.write] : [])));
+    notGranted = [...notGranted, ...late.slice(grant.granted)];
+    // A call that missed its grant's window tries again at once with a new grant.
+    late = results.flatMap((r) => (r.kind === "late" ? [r.vm] : []));
   }
-  if (admission.go) return call(deps, request, claimed);
-  // Not now after all: back to this attempt's number, due later. No call was made, so nothing is counted.
-  return { row: claimed, changes: { status: before.status, attempt: before.attempt, actedAt: before.actedAt, ...deferral(deps, claimed, admission, now) } };
+  const now = deps.clock.now();
+  [...late, ...notGranted].forEach(({ before, claimed }, k) => {
+    const dueAt = new Date(now.getTime() + (Math.max(grant.waitSeconds, 0.05) + k * grant.secondsPerToken) * 1000);
+    writes.push({ row: claimed, changes: { ...unclaimed(before), dueAt, heldBy: "budget", note: `waiting until ${dueAt.toISOString()}: the subscription's shared budget (Compute ${operation} in ${claimed.location}, Resource Manager writes) is spent until it refills` } });
+  });
+  return writes;
+}
+
+type CallResult = { kind: "done"; write?: RowWrite } | { kind: "late"; vm: Claimed };
+
+/** Calls a claimed VM whose token was granted, unless its grant ran out first or the brakes say wait. */
+async function callInTime(deps: EngineDeps, request: RequestRecord, vm: Claimed, callByMs: number): Promise<CallResult> {
+  const now = deps.clock.now();
+  if (now.getTime() > callByMs) return { kind: "late", vm };
+  const admission = deps.backpressure.admit(vm.claimed, now.getTime());
+  // Not now after all (a guard or breaker hold): back to this attempt's number, due later. No call was made.
+  if (!admission.go) return { kind: "done", write: { row: vm.claimed, changes: { ...unclaimed(vm.before), ...deferral(deps, vm.claimed, admission, now) } } };
+  return { kind: "done", write: await call(deps, request, vm.claimed) };
+}
+
+/** The row fields a claim changed, as they were before it: the VM is back to waiting for the same attempt. */
+function unclaimed(before: VmRecord): Partial<VmRecord> {
+  return { status: before.status, attempt: before.attempt, actedAt: before.actedAt };
 }
 
 /** Same attempt, later: the row says until when and why; a breaker hold carries the outage (it lives in one host's memory). */

@@ -1,10 +1,11 @@
 /**
  * The executor's brakes, in one place: the circuit breaker per failure domain and the rate guards fed by
  * Azure's remaining-budget headers. The act step asks `admit` before every call; the act step and the
- * sweep report what happened. In memory, per host instance (see domain/circuitBreaker.ts).
+ * sweep report what happened. In memory, per host instance (see domain/circuitBreaker.ts). The pace itself is
+ * the shared budget ledger's (src/budget/budgetLedger.ts): every instance draws its tokens there.
  */
 import { CircuitBreakers, type BreakerSettings } from "../domain/circuitBreaker";
-import { RateGuard, TokenBuckets, type PacingBudget } from "../domain/pacing";
+import { RateGuard, type PacingBudget } from "../domain/pacing";
 import { classifyFailure } from "../domain/retryPolicy";
 import type { ArmFailure } from "../domain/armError";
 import type { VmRecord } from "./records";
@@ -16,7 +17,7 @@ export interface RemainingBudget {
   armWrites?: number;
 }
 
-/** Why a VM was told to wait: Azure's remaining budget (guard), our pacing (budget), or an open circuit (breaker). */
+/** Why a VM was told to wait: Azure's remaining budget (guard), the shared budget (budget), or an open circuit (breaker). */
 export type HoldReason = "guard" | "budget" | "breaker";
 
 export type Admission = { go: true } | { go: false; waitSeconds: number; reason: string; heldBy: HoldReason };
@@ -34,44 +35,38 @@ export class Backpressure {
   private readonly computeGuard: RateGuard;
   private readonly writesGuard: RateGuard;
 
-  private readonly computeTokens: TokenBuckets;
-  private readonly writeTokens: TokenBuckets;
-
   constructor(budget: PacingBudget, breaker: BreakerSettings) {
     this.breakers = new CircuitBreakers(breaker);
-    const share = (limit: PacingBudget["compute"]) => ({ burst: Math.max(1, Math.floor(limit.burst * budget.share)), refillPerSecond: limit.refillPerSecond * budget.share });
-    this.computeTokens = new TokenBuckets(share(budget.compute));
-    this.writeTokens = new TokenBuckets(share(budget.armWrites));
     // Hold when less than a third of the plan's reserve is left; resume once the reserve is back.
     const reserve = (limit: PacingBudget["compute"]) => Math.max(2, Math.floor(limit.burst * (1 - budget.share)));
     this.computeGuard = new RateGuard({ lowWater: reserve(budget.compute) / 3, resumeAt: reserve(budget.compute), refillPerSecond: budget.compute.refillPerSecond });
     this.writesGuard = new RateGuard({ lowWater: reserve(budget.armWrites) / 3, resumeAt: reserve(budget.armWrites), refillPerSecond: budget.armWrites.refillPerSecond });
   }
 
+  /** Right before a call: may it go now? An open breaker lets one probe through at a time. */
   admit(row: VmRecord, nowMs: number): Admission {
-    const held = Math.max(this.computeGuard.holdSeconds(computeKey(row), nowMs), this.writesGuard.holdSeconds(row.subscriptionId, nowMs));
-    if (held > 0) return { go: false, waitSeconds: held, reason: "Azure's remaining request budget for this subscription/region is low", heldBy: "guard" };
-    const budgetWait = Math.max(this.computeTokens.waitSeconds(computeKey(row), nowMs), this.writeTokens.waitSeconds(row.subscriptionId, nowMs));
-    if (budgetWait > 0) return { go: false, waitSeconds: budgetWait, reason: "pacing: this subscription/region's request budget is spent until it refills", heldBy: "budget" };
+    const held = this.guardHold(row, nowMs);
+    if (held) return held;
     const admission = this.breakers.admit(breakerKey(row), nowMs);
     if (!admission.allowed) return { go: false, waitSeconds: admission.retryInSeconds, heldBy: "breaker", reason: this.breakerReason(row) };
-    this.computeTokens.take(computeKey(row), nowMs);
-    this.writeTokens.take(row.subscriptionId, nowMs);
     return { go: true };
   }
 
   /**
-   * What `admit` would answer, without taking anything: lets the act step leave a VM alone (no claim, no write but
+   * What `admit` would answer, without taking a probe: lets the act step leave a VM alone (no claim, no write but
    * its deferral) when it could not be called within the inline wait anyway.
    */
   peek(row: VmRecord, nowMs: number): Admission {
-    const held = Math.max(this.computeGuard.holdSeconds(computeKey(row), nowMs), this.writesGuard.holdSeconds(row.subscriptionId, nowMs));
-    if (held > 0) return { go: false, waitSeconds: held, reason: "Azure's remaining request budget for this subscription/region is low", heldBy: "guard" };
+    const held = this.guardHold(row, nowMs);
+    if (held) return held;
     const breakerWait = this.breakers.waitSeconds(breakerKey(row), nowMs);
     if (breakerWait > 0) return { go: false, waitSeconds: breakerWait, heldBy: "breaker", reason: this.breakerReason(row) };
-    const budgetWait = Math.max(this.computeTokens.waitSeconds(computeKey(row), nowMs), this.writeTokens.waitSeconds(row.subscriptionId, nowMs));
-    if (budgetWait > 0) return { go: false, waitSeconds: budgetWait, reason: "pacing: this subscription/region's request budget is spent until it refills", heldBy: "budget" };
     return { go: true };
+  }
+
+  private guardHold(row: VmRecord, nowMs: number): Admission | undefined {
+    const held = Math.max(this.computeGuard.holdSeconds(computeKey(row), nowMs), this.writesGuard.holdSeconds(row.subscriptionId, nowMs));
+    return held > 0 ? { go: false, waitSeconds: held, reason: "Azure's remaining request budget for this subscription/region is low", heldBy: "guard" } : undefined;
   }
 
   private breakerReason(row: VmRecord): string {
@@ -83,8 +78,6 @@ export class Backpressure {
 
   /** `nowMs`: when the answer came. */
   afterCall(row: VmRecord, remaining: RemainingBudget, nowMs: number): void {
-    this.computeTokens.startRefillAtFirstAnswer(computeKey(row), nowMs);
-    this.writeTokens.startRefillAtFirstAnswer(row.subscriptionId, nowMs);
     this.computeGuard.observe(computeKey(row), remaining.compute, nowMs);
     this.writesGuard.observe(row.subscriptionId, remaining.armWrites, nowMs);
   }

@@ -149,6 +149,11 @@ export interface EngineSettings {
   verifyListVmsPerSecond: number;
   retry: RetryPolicy;
   pacing: PacingBudget;
+  /**
+   * Seconds a shared-budget grant stays good: its calls must leave within this long, and the ledger counts the tokens
+   * in flight until then (BUDGET_CALL_WINDOW_SECONDS).
+   */
+  budgetCallWindowSeconds: number;
 }
 
 /** A request whose outcome is final, as operators hear of it (telemetry event, failure notice). */

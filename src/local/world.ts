@@ -110,6 +110,8 @@ export class World {
       CAPACITY_RETRY_BASE_SECONDS: appSeconds(2),
       CAPACITY_RETRY_MAX_SECONDS: appSeconds(8),
       STALL_GRACE_SECONDS: appSeconds(15),
+      // Our own latency between a budget grant and its calls is real time (a storage round trip), not simulated.
+      BUDGET_CALL_WINDOW_SECONDS: appSeconds(0.5),
       LOCAL_HOST_QUEUE_LEASE_SECONDS: "5",
       LOCAL_HOST_DISABLE_TIMERS: "true",
       ...localTime,

@@ -198,7 +198,7 @@ describe("AutoStopVM", () => {
     engine = {
       compute, store: new MemoryRequestStore(), desiredStates: new MemoryDesiredStateStore(), maintenance: new MemoryMaintenanceCalendar(), orchestrationQueue: orchestration, executionQueue: new MemoryQueue(),
       clock: deps.clock, random: () => 0.5, backpressure: new Backpressure(DOCUMENTED_BUDGET, DEFAULT_BREAKER), budget: new MemoryBudgetLedger(DOCUMENTED_BUDGET),
-      settings: { deadlineMinutes: 120, verifyIntervalSeconds: 15, stallGraceSeconds: 300, singleReadThreshold: 10, verifyListVmsPerSecond: 200, retry: DEFAULT_RETRY_POLICY, pacing: DOCUMENTED_BUDGET },
+      settings: { deadlineMinutes: 120, verifyIntervalSeconds: 15, stallGraceSeconds: 300, singleReadThreshold: 10, verifyListVmsPerSecond: 200, retry: DEFAULT_RETRY_POLICY, pacing: DOCUMENTED_BUDGET, budgetCallWindowSeconds: 10 },
       log: () => undefined, finishedListeners: [],
     };
     await sync(body());

@@ -83,19 +83,6 @@ describe("TokenBuckets", () => {
     expect(buckets.waitSeconds("other", 10_000)).toBe(0);
   });
 
-  it("starts refilling when the first answer came back, not when the first call left", () => {
-    const buckets = new TokenBuckets({ burst: 10, refillPerSecond: 1 });
-    for (let i = 0; i < 10; i++) buckets.take("k", 0);
-    // The first call took 3 s to be answered: Azure's bucket began refilling then, so at 5 s only 2 are back.
-    buckets.startRefillAtFirstAnswer("k", 3_000);
-    let sent = 0;
-    while (buckets.waitSeconds("k", 5_000) === 0) { buckets.take("k", 5_000); sent++; }
-    expect(sent).toBe(2);
-    // Only the first answer moves the clock.
-    buckets.startRefillAtFirstAnswer("k", 9_000);
-    expect(buckets.waitSeconds("k", 6_000)).toBe(0);
-  });
-
   it("never refills the same seconds twice when concurrent callers arrive with out-of-order timestamps", () => {
     const buckets = new TokenBuckets({ burst: 10, refillPerSecond: 1 });
     for (let i = 0; i < 10; i++) buckets.take("k", 0);

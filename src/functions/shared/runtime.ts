@@ -106,6 +106,7 @@ function buildEngine(c: AppConfig): EngineDeps {
       verifyListVmsPerSecond: c.verifyListVmsPerSecond,
       retry: c.retry,
       pacing: c.pacing,
+      budgetCallWindowSeconds: c.budgetCallWindowSeconds,
     },
     log: (message, fields) => telemetry().trace(message, { level: "warning", ...fields }),
     finishedListeners: finishedListeners(c),
