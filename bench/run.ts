@@ -2,7 +2,7 @@
  * `npm run bench`: the benchmark of issues #4 and #12. Each row runs in a fresh simulator (and, for the app's rows,
  * a fresh Azurite and host(s)), one after the other, and the table goes to stdout, a results file and the README.
  *
- *   node dist/bench/run.js [--scale <n> | --scale 1=3,2=1,...] [--vms 10000] [--only orch,1,2,3,4,5,6,7,v2,naive] [--out bench/results/latest.md]
+ *   node dist/bench/run.js [--scale <n> | --scale 1=3,2=1,...] [--vms 10000] [--only orch,sim,1,2,3,4,5,6,7,v2,naive] [--out bench/results/latest.md]
  *     [--no-readme] [--seed 1] [--concurrency 200] [--outage-code VMExtensionProvisioningError]
  *
  * Time scale per row: compressing time makes the app's own work (storage, CPU) look that many times slower
@@ -21,11 +21,12 @@ import { measureOrchestratorAlone } from "./orchestratorAlone";
 import { OUTAGE_SECONDS, requestPerResourceGroup, runAppRow, scenario3Faults } from "./scenarios";
 import { runV2Like } from "./baselines/v2Like";
 import { runNaiveSdk } from "./baselines/naiveSdk";
+import { measureSimulatorSpeed, simulatorSpeedMarkdown } from "./simulatorSpeed";
 
-type RowKey = "1" | "2" | "3" | "4" | "5" | "6" | "7" | "v2" | "naive" | "orch";
+type RowKey = "1" | "2" | "3" | "4" | "5" | "6" | "7" | "v2" | "naive" | "orch" | "sim";
 
 /** Simulated seconds per real second, per row ("orch", the orchestrator alone, always runs in real time). */
-const DEFAULT_SCALES: Record<RowKey, number> = { "1": 3, "2": 1, "3": 3, "4": 3, "5": 3, "6": 3, "7": 5, v2: 10, naive: 10, orch: 1 };
+const DEFAULT_SCALES: Record<RowKey, number> = { "1": 3, "2": 1, "3": 3, "4": 3, "5": 3, "6": 3, "7": 5, v2: 10, naive: 10, orch: 1, sim: 1 };
 
 /** Issue #12's targets: concurrent requests on 3 instances, and every other row of it. */
 const ISSUE_12_CONCURRENT: RowTargets = { issue: "#12", ratio: 1.1, throttledShare: 0.01, writesPerVm: 1.02 };
@@ -52,7 +53,7 @@ interface Cli {
   outageCode: string;
 }
 
-const ALL_ROWS: RowKey[] = ["orch", "1", "2", "3", "4", "5", "6", "7", "v2", "naive"];
+const ALL_ROWS: RowKey[] = ["orch", "sim", "1", "2", "3", "4", "5", "6", "7", "v2", "naive"];
 
 function parseArgs(argv: string[]): Cli {
   const cli: Cli = {
@@ -106,7 +107,7 @@ function parseArgs(argv: string[]): Cli {
       case "--outage-code": cli.outageCode = value(); break;
       case "--help":
       case "-h":
-        process.stdout.write("node dist/bench/run.js [--scale <n> | <row>=<n>,...] [--vms 10000] [--only orch,1,2,3,4,5,6,7,v2,naive] [--out bench/results/latest.md] [--no-readme] [--seed 1] [--concurrency 200] [--outage-code <code>]\n");
+        process.stdout.write("node dist/bench/run.js [--scale <n> | <row>=<n>,...] [--vms 10000] [--only orch,sim,1,2,3,4,5,6,7,v2,naive] [--out bench/results/latest.md] [--no-readme] [--seed 1] [--concurrency 200] [--outage-code <code>]\n");
         process.exit(0);
       default:
         throw new Error(`unknown option ${arg}`);
@@ -142,6 +143,11 @@ async function main(): Promise<void> {
         process.exitCode = 1;
       }
     }
+  }
+  let simulatorSection = "";
+  if (cli.only.includes("sim")) {
+    log("the simulator with a big fleet");
+    simulatorSection = simulatorSpeedMarkdown(await measureSimulatorSpeed());
   }
   const runRow = async (key: string, run: () => Promise<RowResult>) => {
     if (!cli.only.includes(key)) return;
@@ -187,7 +193,7 @@ async function main(): Promise<void> {
   await runRow("v2", () => runV2Like({ fleet: scenario1, scale: cli.scales.v2, concurrency: cli.concurrency, seed: cli.seed, log }));
   await runRow("naive", () => runNaiveSdk({ fleet: scenario1, scale: cli.scales.naive, concurrency: cli.concurrency, seed: cli.seed, log }));
 
-  const body = markdown(
+  let body = markdown(
     rows,
     {
       date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
@@ -225,6 +231,7 @@ async function main(): Promise<void> {
     TARGETS,
     orchestrator,
   );
+  if (simulatorSection) body = `${body.trimEnd()}\n\n${simulatorSection}`;
   process.stdout.write(`\n${body}`);
   const out = path.resolve(REPO_ROOT, cli.out);
   mkdirSync(path.dirname(out), { recursive: true });

@@ -10,6 +10,7 @@ import path from "node:path";
 import { DEV_ACCOUNT, DEV_KEY, startAzurite, type RunningAzurite } from "./azurite";
 import { startStorageFaultProxy, type FaultKind, type StorageFaultProxy, type StorageService } from "./storage-fault-proxy";
 import { findFreePort } from "./freePort";
+import { eventually, EVENTUALLY_TIMEOUT_MS, type EventuallyOptions } from "./eventually";
 import { requestJson, type JsonResponse } from "./httpsJson";
 import { startArmSimulator, type ControlVm, type RequestLogEntry } from "./arm-simulator";
 import { startTelemetryCollector, type RunningTelemetryCollector } from "./telemetry-collector";
@@ -254,17 +255,19 @@ export class World {
     return (await this.sim<{ requests: SimRequest[] }>("GET", "requests")).requests;
   }
 
-  /** Polls the status API until the request is terminal (or the time runs out). */
-  async waitForRequest(requestId: string, timeoutMs = 120_000): Promise<any> {
-    const deadline = Date.now() + timeoutMs;
+  /** Polls the status API until the request is terminal; the cap only turns a hang into a failure saying so. */
+  async waitForRequest(requestId: string, timeoutMs = EVENTUALLY_TIMEOUT_MS): Promise<any> {
     let last: any;
-    while (Date.now() < deadline) {
+    return eventually(`request ${requestId} to finish`, async () => {
       const res = await this.callFunction("GET", `requests/${requestId}?top=1`);
       last = res.body;
-      if (res.status === 200 && ["Succeeded", "PartiallySucceeded", "Failed"].includes(res.body.state)) return res.body;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    throw new Error(`request ${requestId} not finished after ${timeoutMs} ms: ${JSON.stringify(last)?.slice(0, 2000)}\n${this.logs.slice(-40).join("\n")}`);
+      return res.status === 200 && ["Succeeded", "PartiallySucceeded", "Failed"].includes(res.body.state) ? res.body : undefined;
+    }, { timeoutMs, everyMs: 500, explain: () => `last status: ${JSON.stringify(last)?.slice(0, 2000)}\n${this.logs.slice(-40).join("\n")}` });
+  }
+
+  /** Waits for `probe` to give a value (src/local/eventually.ts); a failure shows the hosts' last log lines. */
+  async eventually<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, o: EventuallyOptions = {}): Promise<T> {
+    return eventually(what, probe, { explain: () => this.logs.slice(-30).join("\n"), ...o });
   }
 
   /** Every VM outcome of a request, following the status API's pages. */

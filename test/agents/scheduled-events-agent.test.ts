@@ -6,6 +6,7 @@
  * The bash agent runs here. Set SSV_AGENT=powershell to run the PowerShell agent through the same test (the GitHub
  * workflow does, where pwsh exists).
  */
+import { eventually } from "../../src/local/eventually";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -86,15 +87,8 @@ async function stopAgent(child: ChildProcess): Promise<void> {
   });
 }
 
-async function until<T>(what: string, read: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; agent said:\n${agentOutput.join("")}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(what: string, read: () => T | undefined | false): Promise<T> =>
+  eventually(what, read, { everyMs: 100, explain: () => `agent said:\n${agentOutput.join("")}` });
 
 const hookLines = () => (existsSync(path.join(dir, "hook.log")) ? readFileSync(path.join(dir, "hook.log"), "utf8").trim().split("\n") : []);
 const schedule = (body: object) => imds.events.schedule({ resources: ["web-01"], ...(body as any) }, Date.now());
@@ -126,7 +120,7 @@ describe("scheduled-events agent", () => {
     const eventId = schedule({ eventType: "Reboot", noticeSeconds: 3, durationSeconds: 1 });
     startAgent({ APPROVE: "false" });
     await until("the hook", () => hookLines().some((l) => l.startsWith(`end ${eventId}`)));
-    await until("the event to be over", () => imds.events.document(Date.now()).Events.length === 0, 10_000);
+    await until("the event to be over", () => imds.events.document(Date.now()).Events.length === 0);
     await until("the agent to notice", () => agentOutput.join("").includes(`${eventId} is over`));
     expect(imds.events.approvals).toEqual([]);
     expect(hookLines().filter((l) => l.startsWith("start "))).toHaveLength(1);

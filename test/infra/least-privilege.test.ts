@@ -79,12 +79,10 @@ describe("least privilege of the operator role", () => {
     const db01 = vmIdOf(SUB_A, "rg-data", "db-01");
     const stop = await requestJson(`${world.simUrl}${db01}/deallocate?api-version=2024-07-01`, { method: "POST", ca: world.caCertPem, headers: { authorization: "Bearer bob-token" } });
     expect(stop.status).toBe(202);
-    const until = Date.now() + 30_000;
-    let view: any;
-    do {
-      await new Promise((r) => setTimeout(r, 300));
-      view = (await world.callFunction("GET", `vms/${encodeURIComponent(db01)}`)).body;
-    } while (view.lastEviction?.verdict !== "stoppedByCaller" && Date.now() < until);
+    const view = await world.eventually("the watcher's verdict on db-01", async () => {
+      const body = (await world.callFunction("GET", `vms/${encodeURIComponent(db01)}`)).body;
+      return body.lastEviction?.verdict === "stoppedByCaller" && body;
+    }, { everyMs: 300 });
     expect(view.lastEviction).toMatchObject({ verdict: "stoppedByCaller" });
   });
 

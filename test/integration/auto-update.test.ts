@@ -59,15 +59,8 @@ async function attempts(version: string): Promise<Array<Record<string, any>>> {
   }
   return rows;
 }
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 40_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${world.hostLogs().filter((l) => /auto-update|Auto-update/i.test(l)).slice(-10).join("\n")}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> =>
+  world.eventually(what, probe, { everyMs: 300, explain: () => world.hostLogs().filter((l) => /auto-update|Auto-update/i.test(l)).slice(-10).join("\n") });
 
 describe("TriggerAutoUpdate / UpdateStartStopV2", () => {
   it("the same version does nothing", async () => {
@@ -107,7 +100,7 @@ describe("TriggerAutoUpdate / UpdateStartStopV2", () => {
     // (it keeps its rights on the app itself, so it can still deploy).
     await world.sim("DELETE", `rbac?principal=${encodeURIComponent(APP_PRINCIPAL)}`);
     await world.sim("PUT", "rbac", { principal: APP_PRINCIPAL, scope: SITE, actions: siteActions });
-    const [row] = await until("the rollback", async () => { const rows = await attempts(next); return rows[0]?.state === "RolledBack" && rows; }, 60_000);
+    const [row] = await until("the rollback", async () => { const rows = await attempts(next); return rows[0]?.state === "RolledBack" && rows; });
     expect(row!.reason).toMatch(/the heartbeat failed at .*: rolled back to /);
     const all = await deployments();
     expect(all).toHaveLength(3);

@@ -19,13 +19,8 @@ afterAll(async () => world?.stop());
 
 const watched = async () => (await world.sim<{ alerts: any[] }>("GET", "metricAlerts")).alerts.map((a) => String(a.scopes[0]).split("/").pop()).sort();
 
-async function eventually(what: string, probe: () => Promise<boolean>): Promise<void> {
-  const until = Date.now() + 30_000;
-  while (!(await probe())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(await watched())}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const eventually = (what: string, probe: () => Promise<boolean>) =>
+  world.eventually(what, probe, { explain: async () => `alerts watch ${JSON.stringify(await watched())}` });
 
 describe("AutoStopAlertSync", () => {
   it("gives VMs created later their alert", async () => {

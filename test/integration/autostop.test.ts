@@ -33,13 +33,12 @@ afterAll(async () => world?.stop());
 async function autoStop(body: unknown): Promise<any> {
   const res = await world.callFunction("POST", "AutoStop", body);
   expect(res.status, JSON.stringify(res.body)).toBe(202);
-  const until = Date.now() + 60_000;
-  for (;;) {
+  let last: unknown;
+  return world.eventually(`AutoStop run ${res.body.runId} to finish`, async () => {
     const run = await world.callFunction("GET", `autostop/runs/${res.body.runId}`);
-    if (["Succeeded", "PartiallySucceeded", "Failed"].includes(run.body.state)) return run.body;
-    if (Date.now() > until) throw new Error(`run not finished: ${JSON.stringify(run.body).slice(0, 500)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+    last = run.body;
+    return ["Succeeded", "PartiallySucceeded", "Failed"].includes(run.body.state) ? run.body : undefined;
+  }, { explain: () => `last: ${JSON.stringify(last).slice(0, 500)}` });
 }
 
 const managedAlerts = async () => (await world.sim<{ alerts: any[] }>("GET", "metricAlerts")).alerts.filter((a) => a.tags["startstop-managed-by"] === "startstop-world");
@@ -56,12 +55,10 @@ describe("AutoStop", () => {
     expect(alerts).toHaveLength(300);
     expect(new Set(alerts.map((a) => a.scopes[0].toLowerCase())).size).toBe(300); // one per VM, each on its VM
 
-    const until = Date.now() + 120_000;
-    let vms = await world.vms();
-    while (vms.filter((v) => v.name.startsWith("idle-") && v.powerState === "deallocated").length < 100 && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 500));
-      vms = await world.vms();
-    }
+    const vms = await world.eventually("the 100 idle VMs to be deallocated", async () => {
+      const now = await world.vms();
+      return now.filter((v) => v.name.startsWith("idle-") && v.powerState === "deallocated").length >= 100 ? now : undefined;
+    }, { everyMs: 500 });
     expect(vms.filter((v) => v.name.startsWith("idle-")).map((v) => v.powerState)).toEqual(Array(100).fill("deallocated"));
     expect(vms.filter((v) => v.name.startsWith("busy-") && v.powerState !== "running")).toEqual([]);
     const calls = await deallocates();
@@ -116,8 +113,7 @@ describe("AutoStop", () => {
     // The real alert fires five times (as Azure would repeat a notification): one stop request, one deallocate.
     const sent = await world.sim<{ sent: number }>("POST", "alertNotifications", { ruleId: busy.id, monitorCondition: "Fired", repeat: 5 });
     expect(sent.sent).toBe(5);
-    const until = Date.now() + 60_000;
-    while ((await world.vms()).find((v) => v.id === busy.scopes[0])!.powerState !== "deallocated" && Date.now() < until) await new Promise((r) => setTimeout(r, 300));
+    await world.eventually("the alerted VM to be deallocated", async () => (await world.vms()).find((v) => v.id === busy.scopes[0])!.powerState === "deallocated", { everyMs: 300 });
     await new Promise((r) => setTimeout(r, 2000));
     expect((await deallocates()).filter((c) => c.vmId === busy.scopes[0])).toHaveLength(1);
     const deliveries = (await world.sim<{ deliveries: any[] }>("GET", "webhooks")).deliveries.filter((d) => d.ruleId === busy.id);

@@ -22,11 +22,7 @@ describe("crash recovery", () => {
   it("a host killed mid-run and restarted completes the request with every VM once", async () => {
     const accepted = await world.callFunction("POST", "Scheduled", { Action: "start", RequestScopes: { Subscriptions: [`/subscriptions/${SUB_A}/`] } });
     expect(accepted.status).toBe(202);
-    const deadline = Date.now() + 60_000;
-    while ((await world.armRequests()).filter(acceptedStart).length < 80) {
-      if (Date.now() > deadline) throw new Error("the run never got going");
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await world.eventually("80 accepted starts before the crash", async () => (await world.armRequests()).filter(acceptedStart).length >= 80, { everyMs: 50 });
     await world.killHosts();
     const callsBeforeCrash = (await world.armRequests()).filter(acceptedStart);
     const startsAtCrash = callsBeforeCrash.length;

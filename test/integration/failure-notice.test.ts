@@ -73,8 +73,7 @@ describe("failure notices", () => {
     const res = await world.callFunction("POST", "Scheduled", { Action: "start", RequestScopes: { ResourceGroups: [rgId(SUB_A, "rg-n2")] } });
     const done = await world.waitForRequest(res.body.requestId, 60_000);
     expect(done.state).toBe("PartiallySucceeded");
-    const until = Date.now() + 20_000;
-    while (!world.hostLogs().some((l) => l.includes(res.body.requestId) && l.includes("giving up")) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    await world.eventually("the notifier to give up", () => world.hostLogs().some((l) => l.includes(res.body.requestId) && l.includes("giving up")), { everyMs: 200 });
     const mine = notices.filter((n) => n.body.text.includes(res.body.requestId));
     expect(mine.map((n) => n.answered)).toEqual([500, 500, 500]);
     expect(world.hostLogs().find((l) => l.includes(res.body.requestId) && l.includes("giving up"))).toMatch(/http:\/\/127\.0\.0\.1:\d+ failed 3 time\(s\), last: HTTP 500/);

@@ -41,15 +41,12 @@ type Check = { name: string; ok: boolean; message: string; fix?: string };
 
 /** Polls /api/health until `accept` holds for the checks of a result newer than `after`. */
 async function healthUntil(what: string, accept: (checks: Check[]) => boolean, after = Date.now()): Promise<{ status: number; body: any }> {
-  const until = Date.now() + 60_000;
   let last: any;
-  for (;;) {
+  return world.eventually(`health to show ${what}`, async () => {
     const res = await world.callFunction("GET", "health");
     last = res;
-    if (res.body?.checks && Date.parse(res.body.checkedAt) >= after - 2000 && accept(res.body.checks)) return res;
-    if (Date.now() > until) throw new Error(`health never showed ${what}: ${JSON.stringify(last.body).slice(0, 1500)}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
+    return res.body?.checks && Date.parse(res.body.checkedAt) >= after - 2000 && accept(res.body.checks) ? res : undefined;
+  }, { everyMs: 300, explain: () => JSON.stringify(last?.body).slice(0, 1500) });
 }
 const check = (checks: Check[], name: string) => checks.find((c) => c.name === name)!;
 const allOk = (checks: Check[]) => checks.every((c) => c.ok);
@@ -94,8 +91,7 @@ describe("HeartBeatAvailabilityTest and GET /api/health", () => {
     expect(accepted.status).toBe(202);
     // Every message of the run is lost (as when they are poisoned): nothing ends it until the watchdog steps in.
     const queues = QueueServiceClient.fromConnectionString(world.azurite.connectionString);
-    const until = Date.now() + 20_000;
-    while ((await world.armRequests()).filter((r) => r.operation === "start").length < 5 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    await world.eventually("5 starts", async () => (await world.armRequests()).filter((r) => r.operation === "start").length >= 5, { everyMs: 100 });
     await queues.getQueueClient("execution-request").clearMessages();
     const stuck = await healthUntil("overdueRequests failing", (c) => !check(c, "overdueRequests").ok);
     expect(check(stuck.body.checks, "overdueRequests").message).toContain(accepted.body.requestId);
@@ -108,12 +104,8 @@ describe("HeartBeatAvailabilityTest and GET /api/health", () => {
   it("names storage answering 503, and recovers when it answers again", async () => {
     const before = world.hostLogs().filter((l) => l.includes('"check":"storage"')).length;
     world.injectStorageOutage("serverBusy", 6, { services: ["queue", "table"] });
-    const until = Date.now() + 20_000;
-    while (world.hostLogs().filter((l) => l.includes('"name":"HeartBeatCheckFailed"') && l.includes('"check":"storage"')).length === before && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const failed = world.hostLogs().filter((l) => l.includes('"name":"HeartBeatCheckFailed"') && l.includes('"check":"storage"'));
-    expect(failed.length).toBeGreaterThan(before);
+    const storageFailures = () => world.hostLogs().filter((l) => l.includes('"name":"HeartBeatCheckFailed"') && l.includes('"check":"storage"'));
+    const failed = await world.eventually("a HeartBeatCheckFailed event for storage", () => storageFailures().length > before && storageFailures(), { everyMs: 200 });
     expect(failed.at(-1)).toMatch(/503|ServerBusy/);
     await healthUntil("storage passing again", (c) => check(c, "storage").ok, Date.now() + 6000);
   }, 60_000);

@@ -98,12 +98,7 @@ describe("POST /api/events", () => {
       stdio: "ignore",
     });
     try {
-      const deadline = Date.now() + 60_000; // generous: under the full suite's load the agent's first poll can lag
-      let rows = await storedEvents();
-      while (rows.length === 0 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 200));
-        rows = await storedEvents();
-      }
+      const rows = await world.eventually("the agent's report to be stored", async () => { const r = await storedEvents(); return r.length > 0 && r; }, { everyMs: 200 });
       const events = rows.filter((r) => r.partitionKey !== "windows");
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({ rowKey: eventId, eventType: "Freeze", status: "Scheduled", vmId: WEB_01.toLowerCase(), durationSeconds: 9 });

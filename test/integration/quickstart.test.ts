@@ -2,6 +2,7 @@
  * The README's promise, run verbatim: on a fresh clone, `npm ci && npm start`, then the README's curl
  * block, visibly starts the demo VMs (checked in the simulator).
  */
+import { eventually } from "../../src/local/eventually";
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -44,11 +45,10 @@ describe("README quick start on a fresh clone", () => {
     app = spawn("npm", ["start"], { cwd: clone, detached: true, stdio: ["ignore", "pipe", "pipe"], env: withoutAppSettings(process.env) });
     app.stdout!.on("data", (c) => (output += c));
     app.stderr!.on("data", (c) => (output += c));
-    const ready = Date.now() + 90_000;
-    while (!output.includes("Functions host listening")) {
-      if (Date.now() > ready || app.exitCode !== null) throw new Error(`npm start did not come up:\n${output}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await eventually("npm start to come up", () => {
+      if (app!.exitCode !== null) throw new Error(`npm start exited with ${app!.exitCode}:\n${output}`);
+      return output.includes("Functions host listening");
+    }, { everyMs: 200, explain: () => output });
     expect(output).toContain("curl -s -X POST");
 
     const printed = execFileSync("bash", ["-euo", "pipefail", "-c", readmeBlock()], { encoding: "utf8" });
@@ -56,14 +56,10 @@ describe("README quick start on a fresh clone", () => {
     expect(printed).toMatch(/"state":"(Accepted|Running|Succeeded)"/);
 
     const ca = readFileSync(path.join(clone, ".local/arm-simulator-ca.pem"), "utf8");
-    const until = Date.now() + 90_000;
     let running = 0;
-    while (Date.now() < until) {
-      const res = await requestJson(`https://127.0.0.1:8443/_sim/vms?resourceGroup=rg-web-prod&powerState=running`, { ca });
-      running = res.body.vms.length;
-      if (running === 62) break;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    expect(running).toBe(62);
+    await eventually("the 62 VMs of rg-web-prod to run", async () => {
+      running = (await requestJson(`https://127.0.0.1:8443/_sim/vms?resourceGroup=rg-web-prod&powerState=running`, { ca })).body.vms.length;
+      return running === 62;
+    }, { everyMs: 1000, explain: () => `${running} running` });
   });
 });

@@ -107,13 +107,10 @@ describe("failure policy", () => {
 describe("crash between groups", () => {
   it("resumes at the right group after SIGKILL; nothing released twice", async () => {
     const accepted = await world.callFunction("POST", "Scheduled", { Action: "start", Sequenced: true, RequestScopes: tierScopes });
-    const until = Date.now() + 60_000;
-    for (;;) {
+    await world.eventually("group 1 to be running", async () => {
       const vms = await world.vms();
-      if (names(1).every((n) => vms.find((v) => v.name === n)!.powerState === "running")) break;
-      if (Date.now() > until) throw new Error("group 1 never finished");
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      return names(1).every((n) => vms.find((v) => v.name === n)!.powerState === "running");
+    }, { everyMs: 100 });
     await world.killHosts(); // group 1 just finished: the release of group 2 is due now
     await world.startHost();
     const status = await world.waitForRequest(accepted.body.requestId, 120_000);

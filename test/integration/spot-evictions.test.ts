@@ -31,15 +31,7 @@ afterAll(async () => world?.stop());
 const acceptedStarts = async (id: string) =>
   (await world.armRequests()).filter((r) => r.operation === "start" && r.status === 202 && r.vmId?.toLowerCase() === id.toLowerCase() && r.principal === APP_PRINCIPAL);
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${world.hostLogs().slice(-30).join("\n")}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> => world.eventually(what, probe);
 
 describe("Spot evictions", () => {
   let evicted: string[] = [];
@@ -60,7 +52,7 @@ describe("Spot evictions", () => {
     }
 
     // The simulator's truth: the 30 run again, the 5 stay deallocated, the other 65 never stopped.
-    await until("the evicted VMs to run again", 120_000, async () => {
+    await until("the evicted VMs to run again", async () => {
       const vms = await world.vms();
       return evicted.every((id) => vms.find((v) => v.id === id)?.powerState === "running");
     });
@@ -71,7 +63,7 @@ describe("Spot evictions", () => {
     for (const id of userStopped) expect(await acceptedStarts(id), id).toHaveLength(1);
 
     // Each VM's view says what happened, and the recovery is recorded once the watcher sees it running.
-    const view = await until("the recovery to be recorded", 30_000, async () => {
+    const view = await until("the recovery to be recorded", async () => {
       const res = await world.callFunction("GET", `vms/${encodeURIComponent(evicted[0]!)}`);
       return res.body.lastEviction?.recoveredAt ? res.body : undefined;
     });
@@ -86,7 +78,7 @@ describe("Spot evictions", () => {
     // One event per eviction and per recovery (stdout locally; Application Insights in Azure).
     const events = (name: string) => world.hostLogs().filter((l) => l.includes('"telemetry":"event"') && l.includes(`"name":"${name}"`));
     expect(events("VmEvicted")).toHaveLength(30);
-    await until("every recovery event", 30_000, async () => events("VmRecovered").length === 30);
+    await until("every recovery event", async () => events("VmRecovered").length === 30);
   }, 240_000);
 
   it("a restart that keeps failing for lack of capacity backs off and ends at the next scheduled stop", async () => {
@@ -96,7 +88,7 @@ describe("Spot evictions", () => {
     for (const name of names) {
       await world.sim("POST", "faults", { match: { operation: "start", namePattern: name }, effect: { type: "operationFails", code: "AllocationFailed", message: "no Spot capacity" } });
     }
-    const firstRestart = await until("the restarts to be tried", 60_000, async () => {
+    const firstRestart = await until("the restarts to be tried", async () => {
       const calls = (await world.armRequests()).filter((r) => r.operation === "start" && r.status === 202 && victims.includes(r.vmId ?? ""));
       return calls.length >= 8 ? calls : undefined; // each victim: its original start plus at least one restart
     });

@@ -29,10 +29,7 @@ describe("storage outage mid-run", () => {
     const accepted = await world.callFunction("POST", "Scheduled", { Action: "start", RequestScopes: { Subscriptions: [`/subscriptions/${SUB_A}/`] } });
     expect(accepted.status).toBe(202);
     const started = Date.now();
-    while ((await world.armRequests()).filter(acceptedStart).length < 60) {
-      if (Date.now() - started > 60_000) throw new Error("the run never got going");
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await world.eventually("60 accepted starts before the outage", async () => (await world.armRequests()).filter(acceptedStart).length >= 60, { everyMs: 50 });
     world.injectStorageOutage("serverBusy", BUSY_SECONDS, { services: ["table"] });
     await new Promise((r) => setTimeout(r, BUSY_SECONDS * 1000));
     world.injectStorageOutage("drop", DROP_SECONDS);

@@ -23,11 +23,7 @@ const scopes = { ResourceGroups: [`/subscriptions/${SUB_A}/resourceGroups/rg-ove
 describe("a stop issued while a start of the same VMs runs", () => {
   it("ends the start's VMs Superseded within one sweep, and the stop deallocates them", async () => {
     const start = await world.callFunction("POST", "Scheduled", { Action: "start", RequestScopes: scopes });
-    const until = Date.now() + 30_000;
-    while ((await world.armRequests()).filter((r) => r.operation === "start" && r.status === 202).length < 40) {
-      if (Date.now() > until) throw new Error("the start never called every VM");
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await world.eventually("the start to call every VM", async () => (await world.armRequests()).filter((r) => r.operation === "start" && r.status === 202).length >= 40, { everyMs: 100 });
     const stop = await world.callFunction("POST", "Scheduled", { Action: "stop", RequestScopes: scopes });
     expect(stop.status).toBe(202);
 

@@ -23,15 +23,8 @@ beforeAll(async () => {
 });
 afterAll(async () => world?.stop());
 
-async function eventually<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}; received ${world.telemetry!.envelopes.length} envelope(s): ${JSON.stringify(world.telemetry!.envelopes.map((e) => e.data.baseType))}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+const eventually = <T>(what: string, probe: () => T | undefined | false): Promise<T> =>
+  world.eventually(what, probe, { everyMs: 300, explain: () => `received ${world.telemetry!.envelopes.length} envelope(s): ${JSON.stringify(world.telemetry!.envelopes.map((e) => e.data.baseType))}` });
 
 describe("telemetry through the Azure Monitor exporter", () => {
   it("one RequestFinished event per finished request, with what the alert rule reads", async () => {

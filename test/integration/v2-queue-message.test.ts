@@ -22,12 +22,8 @@ describe("v2-shaped queue message", () => {
     await queue.sendMessage(Buffer.from(v2Message).toString("base64")); // the host's messageEncoding is base64
 
     const poison = queues.getQueueClient("orchestration-request-poison");
-    const deadline = Date.now() + 50_000;
-    let poisoned = 0;
-    while (Date.now() < deadline && poisoned === 0) {
-      await new Promise((r) => setTimeout(r, 1000));
-      if (await poison.exists()) poisoned = (await poison.getProperties()).approximateMessagesCount ?? 0;
-    }
+    const poisoned = await world.eventually("the v2 message in the poison queue", async () =>
+      (await poison.exists()) && ((await poison.getProperties()).approximateMessagesCount ?? 0), { everyMs: 1000 });
     expect(poisoned).toBe(1);
     expect(world.hostLogs().some((l) => l.includes("looks like a Start/Stop VMs v2 message") && l.includes("must never share a storage account"))).toBe(true);
     expect(await world.armRequests()).toEqual([]);

@@ -42,11 +42,7 @@ describe("watchdog", () => {
   it("re-seeds a run whose act and verify messages were lost; it completes with each VM called once", async () => {
     const accepted = await world.callFunction("POST", "Scheduled", { Action: "start", RequestScopes: { ResourceGroups: [`/subscriptions/${SUB_A}/resourceGroups/rg-watch/`] } });
     expect(accepted.status).toBe(202);
-    const until = Date.now() + 30_000;
-    while ((await acceptedStarts()).length < 10) {
-      if (Date.now() > until) throw new Error("the run never got going");
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await world.eventually("10 accepted starts", async () => (await acceptedStarts()).length >= 10, { everyMs: 100 });
     await loseExecutionMessages();
     const startsWhenLost = (await acceptedStarts()).length;
     expect(startsWhenLost).toBeLessThan(60); // work really was lost
@@ -67,11 +63,7 @@ describe("watchdog", () => {
     await world.sim("POST", "fleet?mode=replace", fleet(3600)); // starts take an hour: none can finish in time
     await world.sim("DELETE", "requests");
     const accepted = await world.callFunction("POST", "Scheduled", { Action: "start", DeadlineMinutes: 5, RequestScopes: { ResourceGroups: [`/subscriptions/${SUB_A}/resourceGroups/rg-watch/`] } });
-    const until = Date.now() + 30_000;
-    while ((await acceptedStarts()).length < 60) {
-      if (Date.now() > until) throw new Error("the VMs were never called");
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await world.eventually("all 60 VMs to be called", async () => (await acceptedStarts()).length >= 60, { everyMs: 100 });
     await loseExecutionMessages();
     const status = await world.waitForRequest(accepted.body.requestId, 120_000);
     expect(status.state).toBe("Failed");

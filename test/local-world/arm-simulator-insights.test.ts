@@ -4,6 +4,7 @@
  * bucket; and Azure Monitor's behaviour: an idle VM's rule fires once and posts the common alert schema to the action
  * group's webhook (retried after a 500), resolves when the CPU rises, and a deallocated VM emits no data.
  */
+import { eventually } from "../../src/local/eventually";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -118,8 +119,7 @@ describe("Microsoft.Insights in the simulator", () => {
     received.length = 0;
     await gateway.put(desiredAlert(vm("m-0003"), "default", CONDITION, "app", actionGroupId));
     await gateway.put(desiredAlert(vm("m-0004"), "default", CONDITION, "app", actionGroupId));
-    const until = Date.now() + 30_000;
-    while (received.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    await eventually("two webhook deliveries", () => received.length >= 2, { everyMs: 100 });
     expect(received.map((r) => r.answered)).toEqual([500, 200]); // the same notification, delivered again after the 500
     const essentials = received[1]!.body.data.essentials;
     expect(received[1]!.body.schemaId).toBe("azureMonitorCommonAlertSchema");
@@ -128,7 +128,7 @@ describe("Microsoft.Insights in the simulator", () => {
     expect(received[0]!.body).toEqual(received[1]!.body);
 
     await requestJson(`${sim.url}/_sim/cpu`, { method: "POST", ca: sim.caCertPem, body: { vmIds: [vmPath("m-0003")], percent: 80 } });
-    while (received.length < 3 && Date.now() < until + 30_000) await new Promise((r) => setTimeout(r, 100));
+    await eventually("the Resolved notification", () => received.length >= 3, { everyMs: 100 });
     expect(received[2]!.body.data.essentials).toMatchObject({ monitorCondition: "Resolved", alertId: essentials.alertId });
     expect(received.filter((r) => r.body.data.essentials.alertTargetIDs[0].endsWith("/m-0004"))).toEqual([]);
     const deliveries = (await requestJson(`${sim.url}/_sim/webhooks`, { ca: sim.caCertPem })).body.deliveries;

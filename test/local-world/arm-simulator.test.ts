@@ -184,13 +184,11 @@ describe("ARM routes through the real @azure/arm-compute SDK", () => {
 
   it("runs beginStart/beginDeallocate + pollUntilDone with time compression", async () => {
     await call("PUT", "/_sim/clock", { body: { timeScale: 2000 } });
-    const t0 = Date.now();
     const poller = await client.virtualMachines.beginStart(RG, "web-01", { updateIntervalInMs: 20 });
     await poller.pollUntilDone();
     expect((await client.virtualMachines.instanceView(RG, "web-01")).statuses?.[1].code).toBe("PowerState/running");
     await (await client.virtualMachines.beginDeallocate(RG, "web-02", { updateIntervalInMs: 20 })).pollUntilDone();
     expect((await controlVm("web-02")).powerState).toBe("deallocated");
-    expect(Date.now() - t0).toBeLessThan(10_000);
     const ops = (await requests()).map((r) => r.operation);
     expect(ops).toContain("operationStatus");
     // Default polling honours the simulator's Retry-After (>= 1 real second).
@@ -429,22 +427,19 @@ describe("control API and fleet", () => {
     expect(emptyList.body).toEqual({ value: [] });
   });
 
-  it("stays fast with 20,000 VMs", async () => {
+  it("holds 20,000 VMs: loads them, lists them, filters them and answers instance views (its speed: npm run bench)", async () => {
     const big: FleetSpec = {
       subscriptions: [{ subscriptionId: SUB, resourceGroups: [{ name: "rg-big", location: "westeurope", generate: [{ namePrefix: "vm-", count: 20_000, powerState: "running" }] }] }],
     };
-    let t = Date.now();
-    await call("POST", "/_sim/fleet", { body: big });
-    expect(Date.now() - t).toBeLessThan(3000);
+    expect((await call("POST", "/_sim/fleet", { body: big })).status).toBe(200);
     await call("POST", `${vmPath("vm-19999", "rg-big")}/deallocate?api-version=x`);
-    t = Date.now();
     const all = (await call("GET", "/_sim/vms")).body.vms;
     const dealloc = (await call("GET", "/_sim/vms?powerState=deallocating")).body.vms;
-    expect(Date.now() - t).toBeLessThan(3000);
     expect(all).toHaveLength(20_000);
     expect(dealloc.map((v: { name: string }) => v.name)).toEqual(["vm-19999"]);
-    t = Date.now();
-    for (let i = 0; i < 50; i++) await call("GET", `${vmPath(`vm-${String(i + 1).padStart(4, "0")}`, "rg-big")}/instanceView?api-version=x`);
-    expect(Date.now() - t).toBeLessThan(3000);
+    for (let i = 0; i < 50; i++) {
+      const view = await call("GET", `${vmPath(`vm-${String(i + 1).padStart(4, "0")}`, "rg-big")}/instanceView?api-version=x`);
+      expect(view.body.statuses[1].code).toBe("PowerState/running");
+    }
   });
 });

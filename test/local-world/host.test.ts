@@ -1,3 +1,4 @@
+import { eventually } from "../../src/local/eventually";
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -34,14 +35,9 @@ async function spawnHost(connectionString: string, extraEnv: Record<string, stri
   return { child, port, base: `http://127.0.0.1:${port}`, output: () => out };
 }
 
-async function waitFor<T>(probe: () => T | Promise<T>, timeoutMs: number, message: () => string): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(message());
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** `_cap` is the old per-call cap, now the shared generous one (src/local/eventually.ts). */
+async function waitFor<T>(probe: () => T | Promise<T>, _cap: number, message: () => string): Promise<NonNullable<T>> {
+  return (await eventually("the host", async () => (await probe()) || undefined, { everyMs: 100, explain: message })) as NonNullable<T>;
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
