@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { odata, RestError, type TableClient, type TableEntity, type TransactionAction } from "@azure/data-tables";
 import { parseVmId } from "../domain/resourceId";
 import type { RequestStore, RowWrite, VmRowFilter } from "../engine/ports";
-import type { ResolvedRead } from "../engine/expandScopes";
+import type { ResolvedRead } from "../engine/ports";
 import type { VmRunStatus } from "../domain/runState";
 import type { RequestRecord, SequenceState, SweepRecord, VmRecord } from "../engine/records";
 import { mapWithConcurrency } from "../engine/concurrency";

@@ -1,6 +1,6 @@
 /**
  * What AutoStop keeps: each configuration (the last body posted for it) and each sync run with one outcome per VM
- * (adapter: src/adapters/tableAutoStopStore.ts; in-memory twin: src/adapters/memory/memoryAutoStopStore.ts).
+ * (adapter: src/adapters/tableAutoStopStore.ts; in-memory twin: test/twins/memoryAutoStopStore.ts).
  */
 import type { RequestScopes } from "../domain/scheduledRequest";
 import type { AutoStopCondition } from "./autoStopRequest";

@@ -6,7 +6,7 @@
  * steps is healed by the next call.
  */
 import { isTerminal } from "../domain/runState";
-import { schedulePending } from "./orchestrate";
+import { schedulePending } from "./dueTimes";
 import { writeRows } from "./rowWrites";
 import type { EngineDeps } from "./ports";
 import type { RequestRecord, SequenceState, VmRecord } from "./records";

@@ -8,7 +8,7 @@ import { classifyFailure } from "../domain/retryPolicy";
 import { vmId, vmKey, type VmRef } from "../domain/resourceId";
 import type { RequestScopes } from "../domain/scheduledRequest";
 import { selectVms, type ExcludedVm } from "../domain/scope";
-import type { ComputeGateway, VmInfo } from "./ports";
+import type { ComputeGateway, ResolvedRead, VmInfo } from "./ports";
 import type { ObservedVmStatus } from "../domain/verification";
 import type { ScopeError } from "./records";
 import { mapWithConcurrency } from "./concurrency";
@@ -37,12 +37,6 @@ async function readScope<T>(scope: string, errors: ScopeError[], read: () => Pro
     throw error;
   }
 }
-
-/** A per-VM read already made by an earlier attempt of this expansion (kept on the request, so a retry resumes). */
-export type ResolvedRead =
-  | { kind: "status"; powerState?: ObservedVmStatus["powerState"] }
-  | { kind: "vm"; vm: VmInfo }
-  | { kind: "unreadable"; code: string; message: string };
 
 export interface ExpansionOptions {
   /** Reads made by earlier attempts, by VM key; new ones are added to `progress.added`. */

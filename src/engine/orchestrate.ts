@@ -8,13 +8,14 @@ import { hasReachedTarget, isInTransitionToTarget, formatPowerState } from "../d
 import { decideRetry } from "../domain/retryPolicy";
 import { vmId } from "../domain/resourceId";
 import { describeInvalidTag, planGroups, readSequencePosition, sequenceTagFor } from "../domain/sequenceGroups";
-import { interleaveByBucket, planCallOffsets, type PacingBudget } from "../domain/pacing";
+import type { PacingBudget } from "../domain/pacing";
 import { expandScopes, type Expansion } from "./expandScopes";
 import { finalizeIfComplete } from "./finalize";
 import type { EngineDeps } from "./ports";
 import type { OrchestrationMessage, RequestRecord, SequenceState, SweepRecord, VmRecord } from "./records";
 import { sendActs } from "./actMessages";
 import { advanceSequence } from "./advanceSequence";
+import { schedulePending } from "./dueTimes";
 import { claimDesiredStates } from "./desiredState";
 
 export async function orchestrate(deps: EngineDeps, message: OrchestrationMessage): Promise<void> {
@@ -145,16 +146,6 @@ export function planRun(record: RequestRecord, expansion: Expansion, now: Date, 
       }
     : undefined;
   return { rows, sequence };
-}
-
-/**
- * Gives each VM about to be released its send time (`dueAt`) within Azure's budgets: the first calls go at
- * once, the rest at the rate the buckets refill. Each VM's act message is delayed until then.
- */
-export function schedulePending(rows: VmRecord[], from: Date, budget: PacingBudget): void {
-  const ordered = interleaveByBucket(rows.map((row) => ({ row, subscriptionId: row.subscriptionId, region: row.location })));
-  const offsets = planCallOffsets(ordered, budget);
-  ordered.forEach(({ row }, i) => (row.dueAt = new Date(from.getTime() + offsets[i]! * 1000)));
 }
 
 async function release(deps: EngineDeps, record: RequestRecord): Promise<void> {

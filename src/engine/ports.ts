@@ -11,7 +11,6 @@ import type { RetryPolicy } from "../domain/retryPolicy";
 import type { PacingBudget } from "../domain/pacing";
 import type { Backpressure, RemainingBudget } from "./backpressure";
 import type { BudgetLedger } from "../budget/budgetLedger";
-import type { ResolvedRead } from "./expandScopes";
 import type { ExecutionMessage, OrchestrationMessage, RequestRecord, SweepRecord, VmRecord } from "./records";
 
 export interface VmInfo {
@@ -24,6 +23,12 @@ export interface VmInfo {
   priority?: string;
   powerState?: PowerState;
 }
+
+/** A per-VM read already made by an earlier attempt of an expansion (kept on the request, so a retry resumes). */
+export type ResolvedRead =
+  | { kind: "status"; powerState?: ObservedVmStatus["powerState"] }
+  | { kind: "vm"; vm: VmInfo }
+  | { kind: "unreadable"; code: string; message: string };
 
 /** Every Microsoft.Compute call the app makes. Failures are thrown as ArmRequestError. */
 export interface ComputeGateway {

@@ -1,7 +1,7 @@
 /**
  * What the eviction watcher remembers per VM: the last time it found the VM deallocated although it should run, what
  * Azure said about it, and the restart it asked for (adapter: src/adapters/tableEvictionStore.ts; in-memory twin in
- * src/adapters/memory/).
+ * test/twins/).
  */
 import type { EvictionVerdict } from "./evictionVerdict";
 

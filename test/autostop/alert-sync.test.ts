@@ -4,14 +4,14 @@
  * simulator in test/integration/autostop.test.ts.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { MemoryAutoStopStore } from "../../src/adapters/memory/memoryAutoStopStore";
-import { MemoryCompute } from "../../src/adapters/memory/memoryCompute";
-import { MemoryDesiredStateStore } from "../../src/adapters/memory/memoryDesiredStateStore";
-import { MemoryMaintenanceCalendar } from "../../src/adapters/memory/memoryMaintenanceCalendar";
-import { MemoryBudgetLedger } from "../../src/adapters/memory/memoryBudgetLedger";
-import { MemoryMetricAlerts } from "../../src/adapters/memory/memoryMetricAlerts";
-import { MemoryQueue } from "../../src/adapters/memory/memoryQueue";
-import { MemoryRequestStore } from "../../src/adapters/memory/memoryRequestStore";
+import { MemoryAutoStopStore } from "../twins/memoryAutoStopStore";
+import { MemoryCompute } from "../twins/memoryCompute";
+import { MemoryDesiredStateStore } from "../twins/memoryDesiredStateStore";
+import { MemoryMaintenanceCalendar } from "../twins/memoryMaintenanceCalendar";
+import { MemoryBudgetLedger } from "../twins/memoryBudgetLedger";
+import { MemoryMetricAlerts } from "../twins/memoryMetricAlerts";
+import { MemoryQueue } from "../twins/memoryQueue";
+import { MemoryRequestStore } from "../twins/memoryRequestStore";
 import { alertName, desiredAlert } from "../../src/autostop/alertRule";
 import type { AutoStopDeps, AutoStopMessage } from "../../src/autostop/autoStopDeps";
 import { parseAutoStopRequest, type AutoStopRequest } from "../../src/autostop/autoStopRequest";

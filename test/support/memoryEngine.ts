@@ -2,12 +2,12 @@
  * The engine over the in-memory twins of its ports (store, queues, Compute, budget ledger, maintenance calendar), with
  * a clock the test moves by hand: the engine's own code runs unchanged, deterministically.
  */
-import { MemoryBudgetLedger } from "../../src/adapters/memory/memoryBudgetLedger";
-import { MemoryCompute } from "../../src/adapters/memory/memoryCompute";
-import { MemoryDesiredStateStore } from "../../src/adapters/memory/memoryDesiredStateStore";
-import { MemoryMaintenanceCalendar } from "../../src/adapters/memory/memoryMaintenanceCalendar";
-import { MemoryQueue } from "../../src/adapters/memory/memoryQueue";
-import { MemoryRequestStore } from "../../src/adapters/memory/memoryRequestStore";
+import { MemoryBudgetLedger } from "../twins/memoryBudgetLedger";
+import { MemoryCompute } from "../twins/memoryCompute";
+import { MemoryDesiredStateStore } from "../twins/memoryDesiredStateStore";
+import { MemoryMaintenanceCalendar } from "../twins/memoryMaintenanceCalendar";
+import { MemoryQueue } from "../twins/memoryQueue";
+import { MemoryRequestStore } from "../twins/memoryRequestStore";
 import { DEFAULT_BREAKER } from "../../src/domain/circuitBreaker";
 import { DOCUMENTED_BUDGET } from "../../src/domain/pacing";
 import { DEFAULT_RETRY_POLICY } from "../../src/domain/retryPolicy";

@@ -7,8 +7,17 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { isLoopbackHost } from "../../config";
 import { alertInstanceId, durationMs, meets, type Criterion, type StoredResource } from "./insights-model";
-import type { ArmSimulator } from "./simulator";
-import { powerStateOf } from "./operations";
+import { powerStateOf, type SimVm } from "./operations";
+import type { InsightsModel } from "./insights-model";
+import type { Clock } from "./clock";
+
+/** What the alert evaluator needs of the simulator (so this module does not depend on the whole simulator). */
+export interface AlertWebhookHost {
+  now(): number;
+  readonly clock: Pick<Clock, "timeScale">;
+  readonly insights: InsightsModel;
+  vmById(id: string): SimVm | undefined;
+}
 
 export interface Delivery {
   time: string;
@@ -30,7 +39,7 @@ export class AlertWebhooks {
   private timer?: NodeJS.Timeout;
   private readonly pending = new Set<NodeJS.Timeout>();
 
-  constructor(private readonly sim: ArmSimulator) {}
+  constructor(private readonly sim: AlertWebhookHost) {}
 
   /** Evaluates on a real-time tick (every `tickMs`) in simulated time; stopped by stop(). */
   start(tickMs = 200): void {

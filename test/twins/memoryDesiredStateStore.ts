@@ -1,5 +1,5 @@
 /** The desired-state store's in-memory twin: the newest request (by creation time) holds each VM. */
-import type { DesiredState, DesiredStateStore } from "../../engine/ports";
+import type { DesiredState, DesiredStateStore } from "../../src/engine/ports";
 
 export class MemoryDesiredStateStore implements DesiredStateStore {
   readonly states = new Map<string, DesiredState>();

@@ -2,9 +2,9 @@
  * Microsoft.Insights' in-memory twin for AutoStop: metric alerts by id, one action group, every accepted write logged,
  * and failures to answer next, so a test can replay throttling and outages deterministically.
  */
-import { ArmRequestError, type ArmFailure } from "../../domain/armError";
-import type { ActionGroupInfo, MetricAlertGateway } from "../../autostop/alertGateway";
-import { alertId, type MetricAlert } from "../../autostop/alertRule";
+import { ArmRequestError, type ArmFailure } from "../../src/domain/armError";
+import type { ActionGroupInfo, MetricAlertGateway } from "../../src/autostop/alertGateway";
+import { alertId, type MetricAlert } from "../../src/autostop/alertRule";
 
 export class MemoryMetricAlerts implements MetricAlertGateway {
   readonly alerts = new Map<string, MetricAlert>();

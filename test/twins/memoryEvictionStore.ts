@@ -1,5 +1,5 @@
 /** The eviction store's in-memory twin. */
-import type { EvictionRecord, EvictionStore } from "../../platformEvents/evictionStore";
+import type { EvictionRecord, EvictionStore } from "../../src/platformEvents/evictionStore";
 
 export class MemoryEvictionStore implements EvictionStore {
   readonly records = new Map<string, EvictionRecord>();

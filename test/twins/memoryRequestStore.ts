@@ -3,10 +3,10 @@
  * its DynamoDB ones): every update is etag-checked like Table storage's, and a test can make the next writes fail, so
  * races and storage faults can be replayed deterministically without Azurite.
  */
-import type { RequestStore, RowWrite, VmRowFilter } from "../../engine/ports";
-import type { ResolvedRead } from "../../engine/expandScopes";
-import type { RequestRecord, SweepRecord, VmRecord } from "../../engine/records";
-import { isTerminal, type VmRunStatus } from "../../domain/runState";
+import type { RequestStore, RowWrite, VmRowFilter } from "../../src/engine/ports";
+import type { ResolvedRead } from "../../src/engine/ports";
+import type { RequestRecord, SweepRecord, VmRecord } from "../../src/engine/records";
+import { isTerminal, type VmRunStatus } from "../../src/domain/runState";
 
 export class MemoryRequestStore implements RequestStore {
   private readonly requests = new Map<string, RequestRecord>();

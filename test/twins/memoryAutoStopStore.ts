@@ -1,5 +1,5 @@
 /** The AutoStop store's in-memory twin: configurations, runs with an etag, and one outcome per VM and run. */
-import type { AlertOutcome, AutoStopConfiguration, AutoStopRun, AutoStopStore } from "../../autostop/autoStopStore";
+import type { AlertOutcome, AutoStopConfiguration, AutoStopRun, AutoStopStore } from "../../src/autostop/autoStopStore";
 
 export class MemoryAutoStopStore implements AutoStopStore {
   readonly configurations = new Map<string, AutoStopConfiguration>();

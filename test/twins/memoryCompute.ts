@@ -2,13 +2,13 @@
  * Compute's in-memory twin: VMs with power states, an accepted call moves a VM at once, every accepted call is
  * logged. Each call yields to the event loop first, so concurrent deliveries really interleave in a test.
  */
-import { ArmRequestError, type ArmFailure } from "../../domain/armError";
-import type { PowerState } from "../../domain/power";
-import { vmKey, type VmRef } from "../../domain/resourceId";
-import type { PowerAction } from "../../domain/scheduledRequest";
-import type { ObservedVmStatus } from "../../domain/verification";
-import type { ComputeGateway, VmInfo } from "../../engine/ports";
-import type { RemainingBudget } from "../../engine/backpressure";
+import { ArmRequestError, type ArmFailure } from "../../src/domain/armError";
+import type { PowerState } from "../../src/domain/power";
+import { vmKey, type VmRef } from "../../src/domain/resourceId";
+import type { PowerAction } from "../../src/domain/scheduledRequest";
+import type { ObservedVmStatus } from "../../src/domain/verification";
+import type { ComputeGateway, VmInfo } from "../../src/engine/ports";
+import type { RemainingBudget } from "../../src/engine/backpressure";
 
 export class MemoryCompute implements ComputeGateway {
   readonly vms = new Map<string, { info: VmInfo; powerState: PowerState }>();

@@ -1,5 +1,5 @@
 /** The maintenance calendar's in-memory twin: the windows a test announces. */
-import type { MaintenanceCalendar, MaintenanceWindow } from "../../engine/ports";
+import type { MaintenanceCalendar, MaintenanceWindow } from "../../src/engine/ports";
 
 export class MemoryMaintenanceCalendar implements MaintenanceCalendar {
   readonly windows: MaintenanceWindow[] = [];

@@ -1,5 +1,5 @@
 /** A message queue's in-memory twin: keeps what was sent (with its delay) so a test delivers it when, and as often as, it likes. */
-import type { MessageQueue } from "../../engine/ports";
+import type { MessageQueue } from "../../src/engine/ports";
 
 export class MemoryQueue<T> implements MessageQueue<T> {
   readonly sent: { message: T; delaySeconds: number }[] = [];

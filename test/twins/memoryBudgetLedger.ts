@@ -1,6 +1,6 @@
 /** The shared budget's in-memory twin: the same refill and grant rules over a map. */
-import type { PacingBudget, TokenBucketLimit } from "../../domain/pacing";
-import { ledgerLimits, reserveFrom, type BucketState, type BudgetDemand, type BudgetGrant, type BudgetLedger } from "../../budget/budgetLedger";
+import type { PacingBudget, TokenBucketLimit } from "../../src/domain/pacing";
+import { ledgerLimits, reserveFrom, type BucketState, type BudgetDemand, type BudgetGrant, type BudgetLedger } from "../../src/budget/budgetLedger";
 
 export class MemoryBudgetLedger implements BudgetLedger {
   readonly buckets = new Map<string, BucketState>();
