@@ -6,14 +6,15 @@
 import { readFileSync } from "node:fs";
 import type { TokenCredential } from "@azure/identity";
 import { ArmRequestError, type ArmFailure } from "../domain/armError";
+import type { Clock } from "../engine/ports";
 
 export interface ArmClientSettings {
   endpoint: string;
   credential: TokenCredential;
   /** PEM to trust (the local simulator's self-signed certificate). */
   caCertPath?: string;
-  /** Local world with compressed time: the simulator's Retry-After is in real seconds, the app thinks in simulated ones. */
-  timeScale?: number;
+  /** The app's clock: a Retry-After is in real seconds, the app thinks in its own (compressed in the local world). */
+  clock?: Pick<Clock, "appSeconds">;
 }
 
 export function armClientOptions(settings: ArmClientSettings) {
@@ -27,12 +28,12 @@ export function armClientOptions(settings: ArmClientSettings) {
 }
 
 /** Runs one ARM call; whatever the SDK throws becomes an ArmRequestError with the domain's failure shape. */
-export async function armCall<T>(call: () => Promise<T>, timeScale?: number): Promise<T> {
+export async function armCall<T>(call: () => Promise<T>, clock?: Pick<Clock, "appSeconds">): Promise<T> {
   try {
     return await call();
   } catch (error) {
     const failure = toArmFailure(error);
-    if (failure.retryAfterSeconds !== undefined && timeScale) failure.retryAfterSeconds *= timeScale;
+    if (failure.retryAfterSeconds !== undefined && clock) failure.retryAfterSeconds = clock.appSeconds(failure.retryAfterSeconds);
     throw new ArmRequestError(failure);
   }
 }

@@ -86,7 +86,7 @@ export class ArmComputeGateway implements ComputeGateway, ScopeProbe {
   }
 
   private async callArm<T>(call: () => Promise<T>): Promise<T> {
-    return armCall(call, this.options.timeScale);
+    return armCall(call, this.options.clock);
   }
 
   private async callArmOrNotFound<T>(call: () => Promise<T>): Promise<T | undefined> {

@@ -29,7 +29,7 @@ export class ArmMetricAlertGateway implements MetricAlertGateway {
   }
 
   async put(alert: MetricAlert): Promise<void> {
-    await armCall(() => this.client(alert.subscriptionId).metricAlerts.createOrUpdate(alert.resourceGroup, alert.name, toResource(alert)), this.settings.timeScale);
+    await armCall(() => this.client(alert.subscriptionId).metricAlerts.createOrUpdate(alert.resourceGroup, alert.name, toResource(alert)), this.settings.clock);
   }
 
   async delete(alert: Pick<MetricAlert, "subscriptionId" | "resourceGroup" | "name">): Promise<void> {
@@ -51,7 +51,7 @@ export class ArmMetricAlertGateway implements MetricAlertGateway {
   /** A 404 (the alert, or its whole resource group, is gone) is an answer here, not a failure. */
   private async orUndefinedWhenGone<T>(call: () => Promise<T>): Promise<T | undefined> {
     try {
-      return await armCall(call, this.settings.timeScale);
+      return await armCall(call, this.settings.clock);
     } catch (error) {
       if (isArmRequestError(error) && error.failure.status === 404) return undefined;
       throw error;

@@ -40,7 +40,7 @@ export class ArmPlatformEventsGateway {
         });
       }
       return out;
-    }, this.settings.timeScale);
+    }, this.settings.clock);
   }
 
   async vmAvailability(ref: VmRef): Promise<VmAvailability> {
@@ -49,7 +49,7 @@ export class ArmPlatformEventsGateway {
       const status = await client.availabilityStatuses.getByResource(vmId(ref));
       const p = status.properties ?? {};
       return { state: p.availabilityState ?? "Unknown", reasonType: p.reasonType, context: p.context, summary: p.summary, since: p.occuredTime };
-    }, this.settings.timeScale);
+    }, this.settings.clock);
   }
 
   private client<T>(cache: Map<string, T>, subscriptionId: string, create: (subscriptionId: string) => T): T {

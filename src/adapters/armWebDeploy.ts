@@ -22,7 +22,7 @@ export class ArmOneDeploy implements AppDeployer {
       () => this.client.resources.beginCreateOrUpdateByIdAndWait(`${this.appResourceId}/extensions/onedeploy`, ONE_DEPLOY_API_VERSION, {
         properties: { packageUri: packageUrl, type: "zip", remoteBuild: false, cleanDeployment: true },
       }, { updateIntervalInMs: 2000 }),
-      this.settings.timeScale,
+      this.settings.clock,
     );
   }
 }

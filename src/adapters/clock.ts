@@ -5,8 +5,15 @@
 import type { Clock } from "../engine/ports";
 
 export function appClock(localTime?: { scale: number; simAnchorMs: number; realAnchorMs: number }): Clock {
-  const sleepFor = (scale: number) => (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, (seconds * 1000) / scale)));
-  if (!localTime) return { now: () => new Date(), sleep: sleepFor(1) };
-  const { scale, simAnchorMs, realAnchorMs } = localTime;
-  return { now: () => new Date(simAnchorMs + (Date.now() - realAnchorMs) * scale), sleep: sleepFor(scale) };
+  const scale = localTime?.scale ?? 1;
+  const realSeconds = (appSeconds: number) => appSeconds / scale;
+  return {
+    now: localTime ? () => new Date(localTime.simAnchorMs + (Date.now() - localTime.realAnchorMs) * scale) : () => new Date(),
+    sleep: (seconds) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, realSeconds(seconds) * 1000))),
+    appSeconds: (real) => real * scale,
+    realSeconds,
+  };
 }
+
+/** A clock whose seconds are real seconds (no compression): for callers outside the app's time line. */
+export const REAL_TIME: Pick<Clock, "appSeconds" | "realSeconds"> = { appSeconds: (s) => s, realSeconds: (s) => s };

@@ -5,7 +5,8 @@
  */
 import type { QueueClient, QueueServiceClient } from "@azure/storage-queue";
 import { mapWithConcurrency } from "../engine/concurrency";
-import type { MessageQueue } from "../engine/ports";
+import type { Clock, MessageQueue } from "../engine/ports";
+import { REAL_TIME } from "./clock";
 
 /** The queue names are v2's, so v2 users and their monitoring recognise them. */
 export const QUEUE_NAMES = {
@@ -21,8 +22,8 @@ export class StorageMessageQueue<T> implements MessageQueue<T> {
   private readonly client: QueueClient;
   private ready?: Promise<unknown>;
 
-  /** `timeScale` > 1 only in the local world with compressed time: delays are in the app's (simulated) seconds. */
-  constructor(service: QueueServiceClient, queueName: string, private readonly timeScale = 1) {
+  /** Delays are in the app's seconds; the clock turns them into the queue's real ones. */
+  constructor(service: QueueServiceClient, queueName: string, private readonly clock: Pick<Clock, "realSeconds"> = REAL_TIME) {
     this.client = service.getQueueClient(queueName);
   }
 
@@ -34,7 +35,7 @@ export class StorageMessageQueue<T> implements MessageQueue<T> {
     await this.ready;
     await this.client.sendMessage(Buffer.from(JSON.stringify(message), "utf8").toString("base64"), {
       // Never earlier than asked (a Retry-After must be honoured), so round up to the queue's whole seconds.
-      visibilityTimeout: delaySeconds > 0 ? Math.ceil(delaySeconds / this.timeScale) : undefined,
+      visibilityTimeout: delaySeconds > 0 ? Math.ceil(this.clock.realSeconds(delaySeconds)) : undefined,
     });
   }
 

@@ -139,6 +139,13 @@ export interface Clock {
   now(): Date;
   /** Waits this many seconds of the app's time. */
   sleep(seconds: number): Promise<void>;
+  /**
+   * The app's seconds that pass in this many real seconds, and back. The same number in Azure; in the local world with
+   * compressed time the app lives on the simulator's faster time line, while a queue's visibility timeout or a
+   * Retry-After the simulator states are real seconds. This is the one place that compression enters deployed code.
+   */
+  appSeconds(realSeconds: number): number;
+  realSeconds(appSeconds: number): number;
 }
 
 export interface EngineSettings {

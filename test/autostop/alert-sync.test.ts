@@ -51,7 +51,7 @@ beforeEach(() => {
   for (let i = 1; i <= 3; i++) compute.add(ref(`web-${i}`, "rg-web"), "running");
   deps = {
     compute, alerts, store, queue,
-    clock: { now: () => new Date(now), sleep: async (s) => void (now += s * 1000) },
+    clock: { now: () => new Date(now), sleep: async (s) => void (now += s * 1000), appSeconds: (s) => s, realSeconds: (s) => s },
     random: () => 0.5,
     retry: DEFAULT_RETRY_POLICY,
     writeBuckets: new TokenBuckets(DOCUMENTED_BUDGET.armWrites),

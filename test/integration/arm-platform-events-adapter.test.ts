@@ -2,6 +2,7 @@
  * The platform-events adapter against the simulator over HTTPS with the official Monitor and Resource Health clients:
  * a Spot eviction reads as an eviction, a person's deallocate as that person's stop, and failures keep their codes.
  */
+import { appClock } from "../../src/adapters/clock";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -24,7 +25,7 @@ beforeAll(async () => {
   sim = await startArmSimulator({ fleet: fleet as never, timeScale: 10 });
   const ca = path.join(mkdtempSync(path.join(tmpdir(), "ssv-adapter-")), "ca.pem");
   writeFileSync(ca, sim.caCertPem);
-  gateway = new ArmPlatformEventsGateway({ endpoint: sim.url, credential: simulatorCredential(sim.url), caCertPath: ca, timeScale: 10 });
+  gateway = new ArmPlatformEventsGateway({ endpoint: sim.url, credential: simulatorCredential(sim.url), caCertPath: ca, clock: appClock({ scale: 10, simAnchorMs: Date.now(), realAnchorMs: Date.now() }) });
 });
 afterAll(async () => sim?.close());
 

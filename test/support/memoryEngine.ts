@@ -34,7 +34,7 @@ export function memoryEngine(startIso: string): MemoryEngine {
   const deps: EngineDeps = {
     compute, store, desiredStates: new MemoryDesiredStateStore(), maintenance: calendar,
     orchestrationQueue: new MemoryQueue<OrchestrationMessage>(), executionQueue: execution,
-    clock: { now: () => new Date(time.ms), sleep: async (s) => void (time.ms += s * 1000) },
+    clock: { now: () => new Date(time.ms), sleep: async (s) => void (time.ms += s * 1000), appSeconds: (s) => s, realSeconds: (s) => s },
     random: () => 0.5,
     backpressure: new Backpressure(DOCUMENTED_BUDGET, DEFAULT_BREAKER), budget: new MemoryBudgetLedger(DOCUMENTED_BUDGET),
     settings: { deadlineMinutes: 120, verifyIntervalSeconds: 15, stallGraceSeconds: 300, singleReadThreshold: 10, verifyListVmsPerSecond: 200, retry: DEFAULT_RETRY_POLICY, pacing: DOCUMENTED_BUDGET, budgetCallWindowSeconds: 10 },

@@ -38,6 +38,8 @@ import { StorageHealth } from "../../adapters/storageHealth";
 import { HEARTBEAT_TABLE, TableHeartbeatStore } from "../../adapters/tableHeartbeatStore";
 
 export const config: AppConfig = loadConfig();
+/** The app's one clock: the only reader of the local world's time compression (see Clock in src/engine/ports.ts). */
+const clock = appClock(config.localTime);
 
 let deps: EngineDeps | undefined;
 
@@ -52,7 +54,7 @@ function armSettings(c: AppConfig) {
     endpoint: c.armEndpoint,
     credential: c.armIsLocalSimulator ? simulatorCredential(c.armEndpoint) : azureCredential(process.env.AZURE_CLIENT_ID),
     caCertPath: c.armCaCertPath,
-    timeScale: c.localTime?.scale ?? 1,
+    clock,
   };
 }
 
@@ -86,15 +88,14 @@ export function telemetry(): Telemetry {
 
 function buildEngine(c: AppConfig): EngineDeps {
   const queues = queueService(c.storage);
-  const timeScale = c.localTime?.scale ?? 1;
   return {
     compute: computeGateway(c),
     store: new TableRequestStore(tableClient(c.storage, TABLE_NAMES.requests), tableClient(c.storage, TABLE_NAMES.subscriptions)),
     desiredStates: new TableDesiredStateStore(tableClient(c.storage, DESIRED_STATE_TABLE)),
     maintenance: scheduledEventStore(c),
-    orchestrationQueue: new StorageMessageQueue(queues, QUEUE_NAMES.orchestration, timeScale),
-    executionQueue: new StorageMessageQueue(queues, QUEUE_NAMES.execution, timeScale),
-    clock: appClock(c.localTime),
+    orchestrationQueue: new StorageMessageQueue(queues, QUEUE_NAMES.orchestration, clock),
+    executionQueue: new StorageMessageQueue(queues, QUEUE_NAMES.execution, clock),
+    clock,
     random: Math.random,
     backpressure: new Backpressure(c.pacing, c.breaker),
     budget: new TableBudgetLedger(tableClient(c.storage, BUDGET_TABLE), c.pacing),
@@ -150,7 +151,7 @@ export function autoStop(): AutoStopDeps {
     compute: e.compute,
     alerts: new ArmMetricAlertGateway(armSettings(config)),
     store: new TableAutoStopStore(tableClient(config.storage, AUTOSTOP_TABLES.configurations), tableClient(config.storage, AUTOSTOP_TABLES.runs)),
-    queue: new StorageMessageQueue(queueService(config.storage), QUEUE_NAMES.createAlert, config.localTime?.scale ?? 1),
+    queue: new StorageMessageQueue(queueService(config.storage), QUEUE_NAMES.createAlert, clock),
     clock: e.clock,
     random: e.random,
     retry: config.retry,
@@ -187,8 +188,8 @@ export function evictionStore(): TableEvictionStore {
 function finishedListeners(c: AppConfig): RequestFinishedListener[] {
   const listeners: RequestFinishedListener[] = [new RequestFinishedEvent(telemetry(), c.operations.appBaseUrl)];
   if (c.operations.notifyWebhookUrl) {
-    listeners.push(new FailureNotifier(new HttpWebhookPoster(), appClock(c.localTime), {
-      webhookUrl: c.operations.notifyWebhookUrl, appBaseUrl: c.operations.appBaseUrl, attempts: 3, firstRetrySeconds: 2 * (c.localTime?.scale ?? 1),
+    listeners.push(new FailureNotifier(new HttpWebhookPoster(), clock, {
+      webhookUrl: c.operations.notifyWebhookUrl, appBaseUrl: c.operations.appBaseUrl, attempts: 3, firstRetrySeconds: clock.appSeconds(2),
     }, (message) => console.warn(message)));
   }
   return listeners;
@@ -236,7 +237,7 @@ export function autoUpdate(): AutoUpdateDeps | undefined {
     deployer: new ArmOneDeploy(armSettings(config), c.appResourceId ?? ""),
     store: new TableAutoUpdateStore(tableClient(config.storage, AUTO_UPDATE_TABLE)),
     heartbeat: { read: async () => heartbeatStore().last() },
-    queue: new StorageMessageQueue(queueService(config.storage), QUEUE_NAMES.autoUpdate, config.localTime?.scale ?? 1),
+    queue: new StorageMessageQueue(queueService(config.storage), QUEUE_NAMES.autoUpdate, clock),
     clock: engine().clock,
     telemetry: telemetry(),
     settings: { mode: c.mode, runningVersion: runningVersion(), verifyMinutes: c.verifyMinutes },
