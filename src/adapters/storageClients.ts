@@ -56,12 +56,30 @@ export function createdOnFirstUse(table: TableClient): () => Promise<void> {
   };
 }
 
-/** One entity, or undefined when it does not exist (here a 404 is an answer, not a failure). */
-export async function entityOrUndefined<T extends object = Record<string, unknown>>(table: TableClient, partitionKey: string, rowKey: string): Promise<(T & { etag?: string }) | undefined> {
+/** Did storage answer with one of these statuses (404 missing, 409 already there, 412 changed since read)? */
+export function storageAnswered(error: unknown, ...statuses: number[]): boolean {
+  return error instanceof RestError && error.statusCode !== undefined && statuses.includes(error.statusCode);
+}
+
+/** What the read returns, or undefined when there is nothing (here a 404 is an answer, not a failure). */
+export async function unlessMissing<T>(read: () => Promise<T>): Promise<T | undefined> {
   try {
-    return await table.getEntity<T>(partitionKey, rowKey);
+    return await read();
   } catch (error) {
-    if (error instanceof RestError && error.statusCode === 404) return undefined;
+    if (storageAnswered(error, 404)) return undefined;
     throw error;
   }
+}
+
+/** One entity, or undefined when it does not exist. */
+export async function entityOrUndefined<T extends object = Record<string, unknown>>(table: TableClient, partitionKey: string, rowKey: string): Promise<(T & { etag?: string }) | undefined> {
+  return unlessMissing(() => table.getEntity<T>(partitionKey, rowKey));
+}
+
+/** A date stored in a table: the SDK gives a Date for typed properties and a string otherwise. */
+export function tableDate(v: unknown): Date;
+export function tableDate(v: unknown, optional: "optional"): Date | undefined;
+export function tableDate(v: unknown, optional?: "optional"): Date | undefined {
+  if (optional && (v === undefined || v === null || v === "")) return undefined;
+  return v instanceof Date ? v : new Date(String(v));
 }

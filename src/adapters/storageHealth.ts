@@ -1,5 +1,6 @@
 /** The heartbeat's view of the app's storage: one cheap call per service, and the poison queues' message counts. */
-import { RestError, type TableClient } from "@azure/data-tables";
+import { storageAnswered } from "./storageClients";
+import { type TableClient } from "@azure/data-tables";
 import type { QueueServiceClient } from "@azure/storage-queue";
 import type { StorageProbe } from "../operations/heartbeat";
 
@@ -20,7 +21,7 @@ export class StorageHealth implements StorageProbe {
       await this.table.listEntities({ queryOptions: { filter: "PartitionKey eq 'probe'" } }).byPage({ maxPageSize: 1 }).next();
     } catch (error) {
       // An absent table still proves the service answers.
-      if (!(error instanceof RestError && error.statusCode === 404)) throw error;
+      if (!storageAnswered(error, 404)) throw error;
     }
   }
 

@@ -8,14 +8,6 @@ import { mapWithConcurrency } from "../engine/concurrency";
 import type { Clock, MessageQueue } from "../engine/ports";
 import { REAL_TIME } from "./clock";
 
-/** The queue names are v2's, so v2 users and their monitoring recognise them. */
-export const QUEUE_NAMES = {
-  orchestration: "orchestration-request",
-  execution: "execution-request",
-  createAlert: "create-alert-request",
-  autoUpdate: "auto-update-request-queue",
-} as const;
-
 const SEND_CONCURRENCY = 32;
 
 export class StorageMessageQueue<T> implements MessageQueue<T> {

@@ -2,9 +2,9 @@
  * Where AutoStop is kept: `autostopconfigstoretable` (one row per configuration) and `autostoprequeststoretable` (one
  * partition per sync run: the run row plus one row per VM outcome, written in transactions of up to 100).
  */
-import { RestError, type TableClient, type TransactionAction } from "@azure/data-tables";
+import { type TableClient, type TransactionAction } from "@azure/data-tables";
 import type { AlertOutcome, AutoStopConfiguration, AutoStopRun, AutoStopStore } from "../autostop/autoStopStore";
-import { createdOnFirstUse, entityOrUndefined } from "./storageClients";
+import { createdOnFirstUse, entityOrUndefined, storageAnswered, tableDate } from "./storageClients";
 
 export const AUTOSTOP_TABLES = { configurations: "autostopconfigstoretable", runs: "autostoprequeststoretable" } as const;
 const CONFIGURATION_PARTITION = "configuration";
@@ -50,7 +50,7 @@ export class TableAutoStopStore implements AutoStopStore {
       await this.runs.createEntity(runTo(run));
       return true;
     } catch (error) {
-      if (error instanceof RestError && error.statusCode === 409) return false;
+      if (storageAnswered(error, 409)) return false;
       throw error;
     }
   }
@@ -67,7 +67,7 @@ export class TableAutoStopStore implements AutoStopStore {
       await this.runs.updateEntity(runTo({ ...run, ...changes }), "Replace", { etag: run.etag ?? "*" });
       return true;
     } catch (error) {
-      if (error instanceof RestError && error.statusCode === 412) return false;
+      if (storageAnswered(error, 412)) return false;
       throw error;
     }
   }
@@ -92,7 +92,7 @@ export class TableAutoStopStore implements AutoStopStore {
 function configurationFrom(e: Entity): AutoStopConfiguration {
   return {
     name: e.rowKey, enabled: e.enabled === true, scopes: JSON.parse(String(e.scopes)), condition: JSON.parse(String(e.condition)),
-    alertResourceGroups: JSON.parse(String(e.alertResourceGroups ?? "[]")), updatedAt: asDate(e.updatedAt),
+    alertResourceGroups: JSON.parse(String(e.alertResourceGroups ?? "[]")), updatedAt: tableDate(e.updatedAt),
   };
 }
 
@@ -108,7 +108,7 @@ function runFrom(e: Entity): AutoStopRun {
   configuration.updatedAt = new Date(configuration.updatedAt);
   return {
     runId: e.partitionKey, configuration, trigger: e.trigger === "timer" ? "timer" : "request", state: e.state as AutoStopRun["state"],
-    createdAt: asDate(e.createdAt), deadline: asDate(e.deadline), completedAt: e.completedAt ? asDate(e.completedAt) : undefined,
+    createdAt: tableDate(e.createdAt), deadline: tableDate(e.deadline), completedAt: tableDate(e.completedAt, "optional"),
     counts: e.counts ? JSON.parse(String(e.counts)) : undefined, message: e.message as string | undefined, etag: e.etag,
   };
 }
@@ -123,11 +123,8 @@ function outcomeTo(runId: string, o: AlertOutcome): Entity {
 function outcomeFrom(e: Entity): AlertOutcome {
   return {
     vmId: String(e.vmId), alertName: e.alertName as string | undefined, outcome: e.outcome as AlertOutcome["outcome"], detail: String(e.detail ?? ""),
-    errorCode: e.errorCode as string | undefined, attempts: Number(e.attempts ?? 0), at: asDate(e.at),
+    errorCode: e.errorCode as string | undefined, attempts: Number(e.attempts ?? 0), at: tableDate(e.at),
   };
 }
 
 /** Table storage returns a DateTime property as a Date or an ISO string depending on how it was read. */
-function asDate(v: unknown): Date {
-  return v instanceof Date ? v : new Date(String(v));
-}

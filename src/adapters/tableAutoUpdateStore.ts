@@ -1,7 +1,7 @@
 /** Where self-update attempts are kept: v2's `autoupdaterequestdetailsstoretable`, partition = target version. */
-import { odata, RestError, type TableClient } from "@azure/data-tables";
+import { odata, type TableClient } from "@azure/data-tables";
 import type { AutoUpdateStore, UpdateAttempt } from "../autoUpdate/updateDeps";
-import { createdOnFirstUse } from "./storageClients";
+import { createdOnFirstUse, storageAnswered, tableDate } from "./storageClients";
 
 export const AUTO_UPDATE_TABLE = "autoupdaterequestdetailsstoretable";
 
@@ -32,14 +32,14 @@ export class TableAutoUpdateStore implements AutoUpdateStore {
     try {
       for await (const e of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${version}` } })) out.push(fromEntity(e));
     } catch (error) {
-      if (!(error instanceof RestError && error.statusCode === 404)) throw error;
+      if (!storageAnswered(error, 404)) throw error;
     }
     return out.sort((a, b) => b.at.getTime() - a.at.getTime());
   }
 }
 
 function fromEntity(e: Record<string, unknown>): UpdateAttempt {
-  const date = (v: unknown) => (v === undefined || v === null ? undefined : v instanceof Date ? v : new Date(String(v)));
+  const date = (v: unknown) => tableDate(v, "optional");
   return {
     attemptId: String(e.rowKey), at: date(e.at)!, fromVersion: String(e.fromVersion), toVersion: String(e.toVersion), state: e.state as UpdateAttempt["state"],
     reason: String(e.reason ?? ""), packageUrl: String(e.packageUrl ?? ""), sha256: e.sha256 as string | undefined, deployedAt: date(e.deployedAt),

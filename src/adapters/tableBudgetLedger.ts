@@ -5,10 +5,10 @@
  * the loser of a race reads again and retries. Cost: one read and one write per act message, not per VM. Each bucket
  * also keeps the grants whose calls may still be on their way (see budgetLedger.ts), which lower its ceiling.
  */
-import { odata, RestError, type TableClient, type TransactionAction } from "@azure/data-tables";
+import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
 import type { PacingBudget, TokenBucketLimit } from "../domain/pacing";
 import { ledgerLimits, reserveFrom, type BucketState, type BudgetDemand, type BudgetGrant, type BudgetLedger, type InFlight } from "../budget/budgetLedger";
-import { createdOnFirstUse } from "./storageClients";
+import { createdOnFirstUse, storageAnswered } from "./storageClients";
 
 export const BUDGET_TABLE = "budgetledgerstoretable";
 const WRITES_ROW = "armWrites";
@@ -44,7 +44,7 @@ export class TableBudgetLedger implements BudgetLedger {
         return result;
       } catch (error) {
         // Another reservation changed a bucket since it was read: read again (briefly jittered) and recompute.
-        if (!(error instanceof RestError && (error.statusCode === 412 || error.statusCode === 409)) || attempt >= MAX_TRIES) throw error;
+        if (!storageAnswered(error, 412, 409) || attempt >= MAX_TRIES) throw error;
         await new Promise((r) => setTimeout(r, 5 + this.random() * 20 * attempt));
       }
     }

@@ -4,8 +4,8 @@
  * to 100, each conditional (insert, or replace with the etag read): a concurrent claim makes the batch fail and its
  * entries are claimed again one by one, so the newest request always wins.
  */
-import { createdOnFirstUse, entityOrUndefined } from "./storageClients";
-import { odata, RestError, type TableClient, type TransactionAction } from "@azure/data-tables";
+import { createdOnFirstUse, entityOrUndefined, storageAnswered, tableDate } from "./storageClients";
+import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
 import type { DesiredState, DesiredStateStore } from "../engine/ports";
 import { mapWithConcurrency } from "../engine/concurrency";
 import { vmRowKey } from "./tableRequestStore";
@@ -48,7 +48,7 @@ export class TableDesiredStateStore implements DesiredStateStore {
             if (held) replaced.push(held);
           }
         } catch (error) {
-          if (!(error instanceof RestError && (error.statusCode === 409 || error.statusCode === 412))) throw error;
+          if (!storageAnswered(error, 409, 412)) throw error;
           // Somebody claimed some of these meanwhile: one by one, each against what is there now.
           const results = await mapWithConcurrency(batch, 8, (e) => this.claimOne(e));
           for (const r of results) if (r) replaced.push(r);
@@ -82,7 +82,7 @@ export class TableDesiredStateStore implements DesiredStateStore {
         else await this.table.createEntity(toEntity(entry));
         return held;
       } catch (error) {
-        if (!(error instanceof RestError && (error.statusCode === 409 || error.statusCode === 412))) throw error;
+        if (!storageAnswered(error, 409, 412)) throw error;
       }
     }
     throw new Error(`could not record the desired state of ${entry.vmKey}: it kept changing`);
@@ -109,7 +109,7 @@ function toEntity(e: DesiredState) {
 function fromEntity(e: Record<string, unknown> & { etag?: string }): Stored {
   return {
     vmKey: e.vmKey as string, subscriptionId: e.subscriptionId as string, desired: e.desired as DesiredState["desired"],
-    requestId: e.requestId as string, action: e.action as DesiredState["action"], requestCreatedAt: new Date(e.requestCreatedAt as string),
+    requestId: e.requestId as string, action: e.action as DesiredState["action"], requestCreatedAt: tableDate(e.requestCreatedAt),
     etag: e.etag,
   };
 }

@@ -1,7 +1,7 @@
 /** Where evictions are kept: `evictionstoretable`, one partition per subscription, one row per VM (its latest one). */
 import { odata, type TableClient } from "@azure/data-tables";
 import type { EvictionRecord, EvictionStore } from "../platformEvents/evictionStore";
-import { createdOnFirstUse, entityOrUndefined } from "./storageClients";
+import { createdOnFirstUse, entityOrUndefined, tableDate } from "./storageClients";
 import { vmRowKey } from "./tableRequestStore";
 
 export const EVICTIONS_TABLE = "evictionstoretable";
@@ -39,7 +39,7 @@ export class TableEvictionStore implements EvictionStore {
 }
 
 function fromEntity(e: Record<string, unknown>): EvictionRecord {
-  const date = (v: unknown) => (v === undefined || v === null ? undefined : v instanceof Date ? v : new Date(String(v)));
+  const date = (v: unknown) => tableDate(v, "optional");
   return {
     vmKey: String(e.vmKey), subscriptionId: String(e.subscriptionId), desiredRequestId: String(e.desiredRequestId), detectedAt: date(e.detectedAt)!,
     verdict: e.verdict as EvictionRecord["verdict"], at: date(e.at), detail: String(e.detail ?? ""), source: e.source as string | undefined,

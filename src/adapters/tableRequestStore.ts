@@ -8,8 +8,9 @@
  * a sixteenth of a subscription: a single partition serves about 2,000 entities/s, and a 10,000-VM run
  * writes faster than that at its start. Updates of many rows go out as transactions per partition.
  */
+import { storageAnswered, unlessMissing } from "./storageClients";
 import { createHash } from "node:crypto";
-import { odata, RestError, type TableClient, type TableEntity, type TransactionAction } from "@azure/data-tables";
+import { odata, type TableClient, type TableEntity, type TransactionAction } from "@azure/data-tables";
 import { parseVmId } from "../domain/resourceId";
 import type { RequestStore, RowWrite, VmRowFilter } from "../engine/ports";
 import type { ResolvedRead } from "../engine/ports";
@@ -55,7 +56,7 @@ export class TableRequestStore implements RequestStore {
 
   async getRequest(requestId: string): Promise<RequestRecord | undefined> {
     await this.tables();
-    const entity = await getOrUndefined(() => this.requests.getEntity<Record<string, unknown>>(requestId, REQUEST_ROW));
+    const entity = await unlessMissing(() => this.requests.getEntity<Record<string, unknown>>(requestId, REQUEST_ROW));
     return entity && requestFromEntity(entity);
   }
 
@@ -72,7 +73,7 @@ export class TableRequestStore implements RequestStore {
       try {
         await this.requests.submitTransaction(actions);
       } catch (error) {
-        if (!isConflict(error)) throw error;
+        if (!storageAnswered(error, 409)) throw error;
         // Some rows exist from an earlier delivery: insert the rest one by one, leaving those untouched.
         await mapWithConcurrency(batch, 8, (row) => ignoreConflict(() => this.requests.createEntity(vmToEntity(row))));
       }
@@ -106,7 +107,7 @@ export class TableRequestStore implements RequestStore {
     await this.tables();
     const rowKey = vmRowKey(key);
     if (!rowKey) return undefined;
-    const entity = await getOrUndefined(() => this.requests.getEntity<Record<string, unknown>>(vmPartitionKey(requestId, rowKey), rowKey));
+    const entity = await unlessMissing(() => this.requests.getEntity<Record<string, unknown>>(vmPartitionKey(requestId, rowKey), rowKey));
     return entity && vmFromEntity(entity);
   }
 
@@ -134,7 +135,7 @@ export class TableRequestStore implements RequestStore {
         );
         next.forEach((row, i) => results.set(batch[i]!, { ...row, etag: response.subResponses[i]?.etag }));
       } catch (error) {
-        if (!(error instanceof RestError && (error.statusCode === 412 || error.statusCode === 404))) throw error;
+        if (!storageAnswered(error, 412, 404)) throw error;
         // A transaction is all or nothing: one row moved on meanwhile, so write this batch row by row.
         await mapWithConcurrency(batch, 8, async (update) => results.set(update, await this.updateVmRow(update.row, update.changes)));
       }
@@ -186,7 +187,7 @@ export class TableRequestStore implements RequestStore {
     try {
       await this.requests.deleteEntity(OPEN_REQUESTS_PARTITION, requestId);
     } catch (error) {
-      if (!(error instanceof RestError && error.statusCode === 404)) throw error;
+      if (!storageAnswered(error, 404)) throw error;
     }
   }
 
@@ -197,7 +198,7 @@ export class TableRequestStore implements RequestStore {
 
   async getSweep(requestId: string, subscriptionId: string): Promise<SweepRecord | undefined> {
     await this.tables();
-    const entity = await getOrUndefined(() => this.subscriptions.getEntity<Record<string, unknown>>(requestId, subscriptionId.toLowerCase()));
+    const entity = await unlessMissing(() => this.subscriptions.getEntity<Record<string, unknown>>(requestId, subscriptionId.toLowerCase()));
     return entity && sweepFromEntity(entity);
   }
 
@@ -274,13 +275,9 @@ async function replaceIfUnchanged(table: TableClient, entity: Entity, etag: stri
     const result = await table.updateEntity(entity, "Replace", { etag: requireEtag(etag, `${entity.partitionKey}/${entity.rowKey}`) });
     return result.etag;
   } catch (error) {
-    if (error instanceof RestError && (error.statusCode === 412 || error.statusCode === 404)) return undefined;
+    if (storageAnswered(error, 412, 404)) return undefined;
     throw error;
   }
-}
-
-function isConflict(error: unknown): boolean {
-  return error instanceof RestError && error.statusCode === 409;
 }
 
 async function ignoreConflict(create: () => Promise<unknown>): Promise<boolean> {
@@ -288,16 +285,7 @@ async function ignoreConflict(create: () => Promise<unknown>): Promise<boolean> 
     await create();
     return true;
   } catch (error) {
-    if (isConflict(error)) return false;
-    throw error;
-  }
-}
-
-async function getOrUndefined<T>(read: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch (error) {
-    if (error instanceof RestError && error.statusCode === 404) return undefined;
+    if (storageAnswered(error, 409)) return false;
     throw error;
   }
 }

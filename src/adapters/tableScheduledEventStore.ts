@@ -3,7 +3,7 @@
  * row-key form), one row per event, upserted as the agent reports changes (Scheduled → Started). Events that hold the
  * scheduler off also get a row in the `windows` partition, so the executor reads every open window with one query.
  */
-import { createdOnFirstUse } from "./storageClients";
+import { createdOnFirstUse, tableDate } from "./storageClients";
 import { odata, type TableClient } from "@azure/data-tables";
 import type { ScheduledEventReport } from "../platformEvents/eventReport";
 import { maintenanceWindow } from "../platformEvents/maintenanceWindow";
@@ -52,7 +52,7 @@ export class TableScheduledEventStore implements MaintenanceCalendar {
     const out: MaintenanceWindow[] = [];
     const query = this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${WINDOWS_PARTITION} and end ge ${now}` } });
     for await (const e of query) {
-      out.push({ vmKey: String(e.vmKey), eventId: String(e.eventId), eventType: String(e.eventType), start: asDate(e.start), end: asDate(e.end) });
+      out.push({ vmKey: String(e.vmKey), eventId: String(e.eventId), eventType: String(e.eventType), start: tableDate(e.start), end: tableDate(e.end) });
     }
     return out;
   }
@@ -63,8 +63,8 @@ export class TableScheduledEventStore implements MaintenanceCalendar {
     for await (const e of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${partitionOf(vmKey)}` } })) {
       out.push({
         eventId: e.rowKey as string, eventType: e.eventType as string, status: e.status as string,
-        notBefore: e.notBefore ? new Date(e.notBefore as string) : undefined, durationSeconds: Number(e.durationSeconds ?? -1),
-        description: String(e.description ?? ""), source: String(e.source ?? ""), receivedAt: new Date(e.receivedAt as string),
+        notBefore: tableDate(e.notBefore, "optional"), durationSeconds: Number(e.durationSeconds ?? -1),
+        description: String(e.description ?? ""), source: String(e.source ?? ""), receivedAt: tableDate(e.receivedAt),
       });
     }
     return out;
@@ -76,6 +76,3 @@ function partitionOf(vmKey: string): string {
   return `vm${vmKey.replace(/\//g, "|")}`;
 }
 
-function asDate(v: unknown): Date {
-  return v instanceof Date ? v : new Date(String(v));
-}

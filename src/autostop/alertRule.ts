@@ -3,6 +3,7 @@
  * found in Azure already says what we want. A deterministic name makes PUT idempotent (a rerun updates, never
  * 409s), and comparing first lets a rerun with nothing changed write nothing.
  */
+import { tagValue } from "../domain/tags";
 import { createHash } from "node:crypto";
 import { vmId, vmKey, type VmRef } from "../domain/resourceId";
 import type { AutoStopCondition } from "./autoStopRequest";
@@ -64,7 +65,7 @@ export function desiredAlert(vm: VmRef, configuration: string, condition: AutoSt
 
 /** Ours when both tags say so; an alert someone else made (or another deployment's) is never touched. */
 export function isManagedBy(alert: Pick<MetricAlert, "tags">, managedBy: string, configuration?: string): boolean {
-  const tag = (name: string) => Object.entries(alert.tags).find(([k]) => k.toLowerCase() === name)?.[1];
+  const tag = (name: string) => tagValue(alert.tags, name);
   return tag(MANAGED_BY_TAG) === managedBy && (configuration === undefined ? tag(CONFIGURATION_TAG) !== undefined : tag(CONFIGURATION_TAG) === configuration);
 }
 

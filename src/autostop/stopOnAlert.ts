@@ -3,6 +3,7 @@
  * VM (the body proves nothing: anyone holding the URL can post one), then deallocate the VM through the same request
  * engine as Scheduled, so the stop is verified, retried and reported. A repeat of a firing starts no second request.
  */
+import { tagValue } from "../domain/tags";
 import { vmId, vmKey } from "../domain/resourceId";
 import type { ScheduledRequest } from "../domain/scheduledRequest";
 import { submitRequest } from "../engine/submitRequest";
@@ -27,7 +28,7 @@ export async function stopOnAlert(
   const rule = await alerts.get(vm.subscriptionId, vm.resourceGroup, notification.ruleName);
   if (!rule) return { kind: "refused", status: 404, reason: `no metric alert "${notification.ruleName}" in resource group ${vm.resourceGroup}` };
   if (!isManagedBy(rule, managedBy)) return { kind: "refused", status: 403, reason: `the alert "${rule.name}" is not managed by this app` };
-  const configuration = Object.entries(rule.tags).find(([k]) => k.toLowerCase() === CONFIGURATION_TAG)?.[1] ?? "";
+  const configuration = tagValue(rule.tags, CONFIGURATION_TAG) ?? "";
   const watches = rule.scopes.length === 1 && rule.scopes[0]!.replace(/\/+$/, "").toLowerCase() === vmKey(vm);
   if (!watches || rule.name.toLowerCase() !== alertName(vm, configuration).toLowerCase()) {
     return { kind: "refused", status: 403, reason: `the alert "${rule.name}" does not watch ${vmId(vm)}` };

@@ -1,5 +1,6 @@
 // Which VMs a v2 request acts on. Pure: the caller lists VMs from ARM.
 
+import { tagValue } from "./tags";
 import { VmRef } from "./resourceId";
 import { Exclusion, RequestScopes } from "./scheduledRequest";
 
@@ -24,10 +25,7 @@ export const EXCLUDE_TAG = "ssv2excludevm";
 
 /** Tag ssv2excludevm=true; key and value compared case-insensitively, surrounding spaces ignored. */
 export function isExcludedByTag(tags: Record<string, string>): boolean {
-  if (typeof tags !== "object" || tags === null) return false;
-  return Object.entries(tags).some(
-    ([k, v]) => k.trim().toLowerCase() === EXCLUDE_TAG && typeof v === "string" && v.trim().toLowerCase() === "true",
-  );
+  return tagValue(tags, EXCLUDE_TAG)?.trim().toLowerCase() === "true";
 }
 
 /**

@@ -3,6 +3,7 @@
  * non-negative integers act in ascending groups; one group's VMs act in parallel; untagged VMs are skipped.
  * Pure: reading tags and planning groups.
  */
+import { tagValue } from "./tags";
 import type { PowerAction } from "./scheduledRequest";
 
 export function sequenceTagFor(action: PowerAction): "sequencestart" | "sequencestop" {
@@ -16,10 +17,10 @@ export type SequencePosition =
 
 /** Tag names are matched case-insensitively, as Azure tag names are case-insensitive. */
 export function readSequencePosition(tags: Record<string, string>, tag: string): SequencePosition {
-  const entry = Object.entries(tags).find(([name]) => name.toLowerCase() === tag);
-  if (!entry) return { kind: "untagged" };
-  const raw = String(entry[1]).trim();
-  if (!/^\d{1,9}$/.test(raw)) return { kind: "invalid", raw: entry[1] };
+  const value = tagValue(tags, tag);
+  if (value === undefined) return { kind: "untagged" };
+  const raw = value.trim();
+  if (!/^\d{1,9}$/.test(raw)) return { kind: "invalid", raw: value };
   return { kind: "group", value: Number(raw) };
 }
 

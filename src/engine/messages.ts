@@ -2,6 +2,7 @@
  * Queue messages are input from outside the process (anyone with queue access can write one): check them
  * before use, and say exactly what is wrong so the poison queue explains itself.
  */
+import { QUEUE_NAMES } from "./queueNames";
 import type { ExecutionMessage, OrchestrationMessage } from "./records";
 
 function fail(queue: string, problem: string, raw: unknown): never {
@@ -54,15 +55,15 @@ function integer(queue: string, o: Record<string, unknown>, field: string, raw: 
 }
 
 export function parseOrchestrationMessage(raw: unknown): OrchestrationMessage {
-  const o = asObject("orchestration-request", raw);
+  const o = asObject(QUEUE_NAMES.orchestration, raw);
   return {
-    requestId: text("orchestration-request", o, "requestId", raw),
-    attempt: o.attempt === undefined ? undefined : integer("orchestration-request", o, "attempt", raw),
+    requestId: text(QUEUE_NAMES.orchestration, o, "requestId", raw),
+    attempt: o.attempt === undefined ? undefined : integer(QUEUE_NAMES.orchestration, o, "attempt", raw),
   };
 }
 
 export function parseExecutionMessage(raw: unknown): ExecutionMessage {
-  const q = "execution-request";
+  const q = QUEUE_NAMES.execution;
   const o = asObject(q, raw);
   if (o.type === "act") {
     const action = text(q, o, "action", raw);

@@ -1,4 +1,5 @@
 /** Queue create-alert-request → make this run's metric alerts match its AutoStop configuration (v2's name). */
+import { QUEUE_NAMES } from "../engine/queueNames";
 import { app, type InvocationContext } from "@azure/functions";
 import { runSync } from "../autostop/syncAlerts";
 import { autoStop } from "./shared/runtime";
@@ -10,4 +11,4 @@ export async function createAutoStopAlertExecutor(message: unknown, context: Inv
   await runSync(autoStop(), runId);
 }
 
-app.storageQueue("CreateAutoStopAlertExecutor", { queueName: "create-alert-request", connection: "AzureWebJobsStorage", handler: createAutoStopAlertExecutor });
+app.storageQueue("CreateAutoStopAlertExecutor", { queueName: QUEUE_NAMES.createAlert, connection: "AzureWebJobsStorage", handler: createAutoStopAlertExecutor });

@@ -1,4 +1,5 @@
 /** Queue auto-update-request-queue → look for a newer release and apply it (AUTO_UPDATE_MODE), or check one applied. */
+import { QUEUE_NAMES } from "../engine/queueNames";
 import { app, type InvocationContext } from "@azure/functions";
 import { checkForUpdate, verifyUpdate } from "../autoUpdate/autoUpdate";
 import type { AutoUpdateMessage } from "../autoUpdate/updateDeps";
@@ -17,4 +18,4 @@ export async function updateStartStopV2(message: unknown, context: InvocationCon
   context.log(`Auto-update check (${deps.settings.mode}, running ${deps.settings.runningVersion}): ${await checkForUpdate(deps)}`);
 }
 
-app.storageQueue("UpdateStartStopV2", { queueName: "auto-update-request-queue", connection: "AzureWebJobsStorage", handler: updateStartStopV2 });
+app.storageQueue("UpdateStartStopV2", { queueName: QUEUE_NAMES.autoUpdate, connection: "AzureWebJobsStorage", handler: updateStartStopV2 });

@@ -1,4 +1,5 @@
 /** Queue execution-request → send one VM's power action ("act"), or verify a subscription's VMs ("verify"). */
+import { QUEUE_NAMES } from "../engine/queueNames";
 import { app, type InvocationContext } from "@azure/functions";
 import { actOnVms } from "../engine/act";
 import { parseExecutionMessage } from "../engine/messages";
@@ -15,7 +16,7 @@ export async function virtualMachineRequestExecutor(message: unknown, context: I
 }
 
 app.storageQueue("VirtualMachineRequestExecutor", {
-  queueName: "execution-request",
+  queueName: QUEUE_NAMES.execution,
   connection: "AzureWebJobsStorage",
   handler: virtualMachineRequestExecutor,
 });

@@ -1,4 +1,5 @@
 /** Queue orchestration-request → expand the request's scopes into VMs, write their rows, release the work. */
+import { QUEUE_NAMES } from "../engine/queueNames";
 import { app, type InvocationContext } from "@azure/functions";
 import { parseOrchestrationMessage } from "../engine/messages";
 import { orchestrate } from "../engine/orchestrate";
@@ -11,7 +12,7 @@ export async function virtualMachineRequestOrchestrator(message: unknown, contex
 }
 
 app.storageQueue("VirtualMachineRequestOrchestrator", {
-  queueName: "orchestration-request",
+  queueName: QUEUE_NAMES.orchestration,
   connection: "AzureWebJobsStorage",
   handler: virtualMachineRequestOrchestrator,
 });
