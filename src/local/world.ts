@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { DEV_ACCOUNT, DEV_KEY, startAzurite, type RunningAzurite } from "./azurite";
 import { startStorageFaultProxy, type FaultKind, type StorageFaultProxy, type StorageService } from "./storage-fault-proxy";
+import { QueueServiceClient } from "@azure/storage-queue";
 import { findFreePort } from "./freePort";
 import { eventually, EVENTUALLY_TIMEOUT_MS, type EventuallyOptions } from "./eventually";
 import { requestJson, type JsonResponse } from "./httpsJson";
@@ -226,6 +227,18 @@ export class World {
   async killHosts(): Promise<void> {
     await Promise.all(this.hostProcesses.map((p) => stopProcess(p, "SIGKILL")));
     this.hostProcesses = [];
+  }
+
+  /**
+   * Every message of these queues is lost, as when they are poisoned or deleted: the hosts are killed first, so no
+   * invocation in progress sends a follow-up after the queue was cleared, then started again (as many as before).
+   */
+  async loseQueueMessages(...queues: string[]): Promise<void> {
+    const hosts = Math.max(1, this.hostProcesses.length);
+    await this.killHosts();
+    const service = QueueServiceClient.fromConnectionString(this.azurite.connectionString);
+    for (const name of queues) await service.getQueueClient(name).clearMessages();
+    for (let i = 0; i < hosts; i++) await this.startHost();
   }
 
   hostLogs(): string[] {

@@ -23,7 +23,7 @@ describe("v2-shaped queue message", () => {
 
     const poison = queues.getQueueClient("orchestration-request-poison");
     const poisoned = await world.eventually("the v2 message in the poison queue", async () =>
-      (await poison.exists()) && ((await poison.getProperties()).approximateMessagesCount ?? 0), { everyMs: 1000 });
+      ((await poison.exists()) && (await poison.getProperties()).approximateMessagesCount) || undefined, { everyMs: 1000 });
     expect(poisoned).toBe(1);
     expect(world.hostLogs().some((l) => l.includes("looks like a Start/Stop VMs v2 message") && l.includes("must never share a storage account"))).toBe(true);
     expect(await world.armRequests()).toEqual([]);

@@ -3,7 +3,6 @@
  * deleted), the watchdog timer re-seeds the verification chain and the run completes with each VM called once; when
  * the VMs cannot reach their state in time, the re-seeded run still ends by its deadline.
  */
-import { QueueServiceClient } from "@azure/storage-queue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { World, generatedFleet } from "../../src/local/world";
 import { SUB_A } from "../support/fleets";
@@ -31,10 +30,7 @@ beforeAll(async () => {
 afterAll(async () => world?.stop());
 
 /** What a poisoned or deleted message means for the run: the message is gone. */
-async function loseExecutionMessages(): Promise<void> {
-  const queue = QueueServiceClient.fromConnectionString(world.azurite.connectionString).getQueueClient("execution-request");
-  await queue.clearMessages();
-}
+const loseExecutionMessages = () => world.loseQueueMessages("execution-request");
 
 const acceptedStarts = async () => (await world.armRequests()).filter((r) => r.operation === "start" && r.status === 202);
 
