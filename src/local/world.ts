@@ -46,6 +46,8 @@ export interface WorldOptions {
   storageFaults?: boolean;
   /** Sends the app's telemetry through the real Azure Monitor exporter to a local ingestion endpoint (`world.telemetry`). */
   telemetryCollector?: boolean;
+  /** Folder of the function app the hosts load (host.json, package.json "main"); default the repository. */
+  appDir?: string;
 }
 
 /** Per function: invocations counted from the hosts' `Executed '<fn>' (...)` lines (not capped like hostLogs). */
@@ -76,6 +78,7 @@ export class World {
     readonly caPath: string,
     hostPort: number,
     private readonly settings: Record<string, string>,
+    private readonly appDir: string = REPO_ROOT,
   ) {
     this.hostPort = hostPort;
   }
@@ -136,7 +139,7 @@ export class World {
     settings.AUTOSTOP_MANAGED_BY ??= "startstop-world";
     // The function app itself (self-update deploys to it).
     settings.APP_RESOURCE_ID ??= simulator.simulator.deployFunctionApp(APP_SUBSCRIPTION, "rg-startstop", "func-world");
-    const world = new World(azurite, simulator, caPath, hostPort, settings);
+    const world = new World(azurite, simulator, caPath, hostPort, settings, options.appDir);
     world.storageProxy = storageProxy;
     world.telemetry = collector;
     for (let i = 0; i < (options.hosts ?? 1); i++) await world.startHost();
@@ -178,7 +181,7 @@ export class World {
   /** Starts one more host process; the first one serves HTTP on hostPort, others only poll queues. */
   async startHost(): Promise<void> {
     const port = this.hostProcesses.filter((p) => p.exitCode === null && !p.killed).length === 0 ? this.hostPort : await findFreePort();
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, "dist/src/local/host/main.js"), "--app-dir", REPO_ROOT, "--port", String(port)], {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, "dist/src/local/host/main.js"), "--app-dir", this.appDir, "--port", String(port)], {
       env: { ...process.env, ...this.settings },
       stdio: ["ignore", "pipe", "pipe"],
     });
