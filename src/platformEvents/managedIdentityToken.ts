@@ -16,7 +16,7 @@ export type TokenCheck =
   | { ok: false; status: 401 | 403 | 503; reason: string };
 
 export async function checkVmToken(authorization: string | null | undefined, settings: VmTokenSettings, keys: SigningKeyLookup, now: () => Date): Promise<TokenCheck> {
-  const proof = await proveBearerToken(authorization, { issuers: [settings.issuer], audience: settings.audience, now }, keys);
+  const proof = await proveBearerToken(authorization, { issuers: [settings.issuer], audience: settings.audience, now, audienceSetting: "REPORT_AUDIENCE" }, keys);
   if (!proof.ok) return proof;
   const identity = typeof proof.claims.xms_mirid === "string" ? parseVmId(proof.claims.xms_mirid) : undefined;
   if (!identity) {

@@ -13,6 +13,8 @@ export interface TokenRules {
   now: () => Date;
   /** Tolerated clock skew, seconds. */
   skewSeconds?: number;
+  /** Where the caller sets the audience it asks for (named in the refusal), e.g. the agent's REPORT_AUDIENCE. */
+  audienceSetting?: string;
 }
 
 /** The signing keys, looked up by the token's header (jose's remote JWKS, or a local set in tests). */
@@ -43,7 +45,7 @@ export async function proveBearerToken(authorization: string | null | undefined,
   if (header.alg !== "RS256") return deny(`the token's algorithm must be RS256, got ${String(header.alg).slice(0, 20)}`);
   if (typeof unverified.iss !== "string" || !rules.issuers.includes(unverified.iss)) return deny(`the token was not issued by ${rules.issuers.join(" or ")}`);
   const audiences = Array.isArray(unverified.aud) ? unverified.aud : [unverified.aud];
-  if (!audiences.includes(rules.audience)) return deny(`the token is not for this app; request it for ${rules.audience}`);
+  if (!audiences.includes(rules.audience)) return deny(`the token is not for this app; request it for ${rules.audience}${rules.audienceSetting ? ` (${rules.audienceSetting})` : ""}`);
 
   const lookup: SigningKeyLookup = async (protectedHeader, input) => {
     try {
