@@ -15,6 +15,7 @@ import { eventually, EVENTUALLY_TIMEOUT_MS, type EventuallyOptions } from "./eve
 import { requestJson, type JsonResponse } from "./httpsJson";
 import { startArmSimulator, type ControlVm, type RequestLogEntry } from "./arm-simulator";
 import { startTelemetryCollector, type RunningTelemetryCollector } from "./telemetry-collector";
+import { startRetailPrices, RETAIL_PRICES_PATH, type RunningRetailPrices } from "./retail-prices";
 import { principalOf } from "./arm-simulator/principal";
 import { SIMULATOR_TOKEN } from "../adapters/credentials";
 
@@ -69,6 +70,8 @@ export class World {
   storageProxy: StorageFaultProxy | undefined;
   /** What reached the local Application Insights ingestion endpoint, with `World.start({ telemetryCollector: true })`. */
   telemetry: RunningTelemetryCollector | undefined;
+  /** The local Azure Retail Prices API the app prices savings from (src/local/retail-prices.ts). */
+  prices!: RunningRetailPrices;
 
   private constructor(
     readonly azurite: RunningAzurite,
@@ -128,6 +131,8 @@ export class World {
       writeFileSync(collectorCa, collector.caCertPem);
       settings.NODE_EXTRA_CA_CERTS = collectorCa;
     }
+    const prices = await startRetailPrices();
+    settings.RETAIL_PRICES_URL ??= `${prices.url}${RETAIL_PRICES_PATH}`;
     const hostPort = await findFreePort();
     // AutoStop's action group, as `azd up` deploys it beside the app: its webhook calls this world's host.
     settings.AUTOSTOP_ACTION_GROUP_ID ??= simulator.simulator.deployActionGroup(
@@ -139,6 +144,7 @@ export class World {
     const world = new World(azurite, simulator, caPath, hostPort, settings);
     world.storageProxy = storageProxy;
     world.telemetry = collector;
+    world.prices = prices;
     for (let i = 0; i < (options.hosts ?? 1); i++) await world.startHost();
     return world;
   }
@@ -309,6 +315,7 @@ export class World {
     await Promise.all(this.hostProcesses.map((p) => stopProcess(p, "SIGTERM")));
     await this.storageProxy?.close();
     await this.telemetry?.close();
+    await this.prices?.close();
     await this.simulator.close();
     await this.azurite.stop();
   }
