@@ -54,7 +54,7 @@ beforeAll(async () => {
     SCHEDULE_EVALUATOR_INTERVAL_MINUTES: "15",
     SCHEDULE_INVENTORY_MINUTES: "15",
   });
-  runtime = await import("../../src/functions/shared/runtime");
+  runtime = await import("../../src/functions/shared/runtime.js");
   evaluator = runtime.buildScheduleEvaluator();
   for (const [name, body] of Object.entries(SCHEDULES)) {
     const res = await world.callFunction("PUT", `schedules/${name}`, body);
