@@ -4,12 +4,14 @@
  * changed; one row for the last tick.
  */
 import type { TableClient, TransactionAction } from "@azure/data-tables";
+import type { Override } from "../schedules/decision";
 import type { ScheduleStateStore, VmScheduleState } from "../schedules/scheduleStateStore";
-import { createdOnFirstUse, entityOrUndefined, tableDate } from "./storageClients";
+import { createdOnFirstUse, entityOrUndefined, storageAnswered, tableDate } from "./storageClients";
 import { vmRowKey } from "./tableRequestStore";
 
 export const SCHEDULE_STATE_TABLE = "schedulestatestoretable";
 const TICK_PARTITION = "tick";
+const OVERRIDE_PARTITION = "override";
 const BATCH = 100;
 
 export class TableScheduleStateStore implements ScheduleStateStore {
@@ -22,7 +24,7 @@ export class TableScheduleStateStore implements ScheduleStateStore {
   async loadAll(): Promise<VmScheduleState[]> {
     await this.created();
     const out: VmScheduleState[] = [];
-    for await (const e of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey ne '${TICK_PARTITION}'` } })) out.push(fromEntity(e));
+    for await (const e of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey ne '${TICK_PARTITION}' and PartitionKey ne '${OVERRIDE_PARTITION}'` } })) out.push(fromEntity(e));
     return out;
   }
 
@@ -62,6 +64,40 @@ export class TableScheduleStateStore implements ScheduleStateStore {
     await this.created();
     await this.table.upsertEntity({ partitionKey: TICK_PARTITION, rowKey: "last", at }, "Replace");
   }
+
+  async overrides(): Promise<Map<string, Override>> {
+    await this.created();
+    const out = new Map<string, Override>();
+    for await (const e of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey eq '${OVERRIDE_PARTITION}'` } })) out.set(String(e.vmKey), overrideOf(e));
+    return out;
+  }
+
+  async getOverride(vmKey: string): Promise<Override | undefined> {
+    await this.created();
+    const rowKey = vmRowKey(vmKey);
+    const e = rowKey ? await entityOrUndefined<Record<string, unknown>>(this.table, OVERRIDE_PARTITION, rowKey) : undefined;
+    return e && overrideOf(e);
+  }
+
+  async putOverride(vmKey: string, o: Override): Promise<void> {
+    await this.created();
+    await this.table.upsertEntity({ partitionKey: OVERRIDE_PARTITION, rowKey: vmRowKey(vmKey)!, vmKey, state: o.state, until: o.until, source: o.source }, "Replace");
+  }
+
+  async deleteOverride(vmKey: string): Promise<boolean> {
+    await this.created();
+    try {
+      await this.table.deleteEntity(OVERRIDE_PARTITION, vmRowKey(vmKey)!);
+      return true;
+    } catch (error) {
+      if (storageAnswered(error, 404)) return false;
+      throw error;
+    }
+  }
+}
+
+function overrideOf(e: Record<string, unknown>): Override {
+  return { state: e.state as Override["state"], until: tableDate(e.until), source: String(e.source ?? "") };
 }
 
 function fromEntity(e: Record<string, unknown>): VmScheduleState {

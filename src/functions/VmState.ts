@@ -5,6 +5,7 @@
  */
 import { app, type HttpRequest, type HttpResponseInit } from "@azure/functions";
 import { parseVmId, vmId, vmKey } from "../domain/resourceId";
+import { overrideView } from "../schedules/overrideApi";
 import { invalidFields, json, problem } from "./shared/http";
 import { engine, evictionStore, platformEvents, scheduleStateStore } from "./shared/runtime";
 
@@ -19,7 +20,8 @@ export async function vmState(request: HttpRequest): Promise<HttpResponseInit> {
   const events = platformEvents();
   const maintenance = events ? (await events.store.listForVm(key)).filter((e) => !e.notBefore || e.notBefore.getTime() + Math.max(0, e.durationSeconds) * 1000 >= deps.clock.now().getTime()) : [];
   const scheduled = await scheduleStateStore().get(key);
-  if (!desired && maintenance.length === 0 && !scheduled) {
+  const override = await scheduleStateStore().getOverride(key);
+  if (!desired && maintenance.length === 0 && !scheduled && !override) {
     return problem(404, "Unknown VM", `No request has named ${vmId(ref)} yet, and no maintenance was reported for it.`);
   }
   const row = desired ? await deps.store.getVmRow(desired.requestId, key) : undefined;
@@ -39,6 +41,7 @@ export async function vmState(request: HttpRequest): Promise<HttpResponseInit> {
     schedule: scheduled && {
       name: scheduled.schedule, storedState: scheduled.stored, lastDecision: { at: scheduled.decidedAt.toISOString(), action: scheduled.action, reason: scheduled.reason, requestId: scheduled.requestId },
     },
+    override: override && overrideView(override, deps.clock.now()),
     upcomingMaintenance: maintenance.map((e) => ({
       eventId: e.eventId, eventType: e.eventType, status: e.status, notBefore: e.notBefore?.toISOString(), durationSeconds: e.durationSeconds,
       description: e.description, source: e.source, reportedAt: e.receivedAt.toISOString(),

@@ -16,7 +16,7 @@ import { parseResourceGroupId, parseSubscriptionId, vmId } from "../domain/resou
 import type { ScheduledRequest } from "../domain/scheduledRequest";
 import { tagValue } from "../domain/tags";
 import type { VmInfo } from "../engine/ports";
-import { decide, type Action, type Override, type VmPower } from "./decision";
+import { decide, type Action, type VmPower } from "./decision";
 import { lastTransitionBefore } from "./evaluate";
 import { activeOverride, overrideFromTag } from "./override";
 import { parseSchedule, type Schedule } from "./schedule";
@@ -46,8 +46,6 @@ export interface EvaluatorDeps {
   inventory: EvaluatorInventory;
   /** Submits through the engine (submitRequest); returns the request id. */
   submit(request: ScheduledRequest, idempotencyIdentity: string): Promise<string>;
-  /** Overrides set through the API (POST /api/vms/{id}/override), by VM key. */
-  apiOverrides?(): Promise<Map<string, Override>>;
   settings: EvaluatorSettings;
   log(message: string): void;
 }
@@ -135,7 +133,7 @@ export class ScheduleEvaluator {
     const lastTick = await this.deps.states.lastTick();
     const downtime = lastTick !== undefined && now.getTime() - lastTick.getTime() > 2.5 * settings.intervalMinutes * MINUTE_MS;
     report.catchUp = downtime;
-    const overrides = (await this.deps.apiOverrides?.()) ?? new Map<string, Override>();
+    const overrides = await this.deps.states.overrides();
 
     const scopes = scopesOf(settings.scopes);
     await this.refreshInventory(scopes, now, report);
@@ -160,7 +158,8 @@ export class ScheduleEvaluator {
         report.vmsScheduled++;
         const prev = this.states.get(vm.key);
         const stored = prev && prev.schedule === name ? prev.stored : undefined;
-        const override = activeOverride(now, overrideFromTag(tagValue(vm.tags, settings.overrideTagName), settings.overrideTagName), overrides.get(vm.key));
+        const candidates = [overrideFromTag(tagValue(vm.tags, settings.overrideTagName), settings.overrideTagName), overrides.get(vm.key)];
+        const override = activeOverride(now, ...candidates);
         const seen = power(vm);
         // A cached power state may be minutes old: it decides only where AWS needs it (a VM seen the first time,
         // enforced, retainRunning); otherwise the engine finds out whether the VM is already there.
@@ -170,7 +169,12 @@ export class ScheduleEvaluator {
         let reason = d.reason;
         if (action !== "none" && downtime && stored !== undefined && !schedule.enforced && !override) {
           const lookBack = Math.min(8 * DAY_MS, now.getTime() - lastTick!.getTime() + settings.catchUpMinutes * MINUTE_MS);
-          const t = lastTransitionBefore(schedule, now, lookBack);
+          const transition = lastTransitionBefore(schedule, now, lookBack);
+          // An override that ran out while the app was down is as much a transition as the schedule's own.
+          const lapsed = candidates.filter((o) => o && o.until.getTime() <= now.getTime() && o.until.getTime() > lastTick!.getTime()).sort((a, b) => b!.until.getTime() - a!.until.getTime())[0];
+          const t = lapsed && (!transition || lapsed.until.getTime() > transition.at.getTime())
+            ? { at: lapsed.until, local: `the end of the override (${lapsed.source}) at ${lapsed.until.toISOString()}` }
+            : transition;
           const age = t ? Math.round((now.getTime() - t.at.getTime()) / MINUTE_MS) : undefined;
           const since = `no tick from ${lastTick!.toISOString()} to ${now.toISOString()}`;
           if (!t || age! > settings.catchUpMinutes) {
@@ -180,7 +184,8 @@ export class ScheduleEvaluator {
             reason = `catch-up after downtime (${since}): applying the transition at ${t.local} (${age} min ago); ${d.reason}`;
           }
         }
-        if (!prev || prev.schedule !== name || prev.stored !== d.stored || action !== "none") {
+        const heldBefore = prev?.reason.startsWith("held ") ?? false;
+        if (!prev || prev.schedule !== name || prev.stored !== d.stored || action !== "none" || heldBefore !== Boolean(override)) {
           changed.set(vm.key, { vmKey: vm.key, vmId: vmId(vm.ref), subscriptionId: vm.ref.subscriptionId, schedule: name, stored: d.stored, decidedAt: now, action, reason });
         }
         if (action !== "none") {

@@ -2,7 +2,7 @@
  * The port for what the ScheduleEvaluator remembers between ticks: per VM, the state stored under its schedule
  * (AWS's stored instance state) and the last decision with its reason; and when the last tick ran (for catch-up).
  */
-import type { Action, StoredState } from "./decision";
+import type { Action, Override, StoredState } from "./decision";
 
 export interface VmScheduleState {
   vmKey: string;
@@ -24,4 +24,9 @@ export interface ScheduleStateStore {
   save(states: VmScheduleState[]): Promise<void>;
   lastTick(): Promise<Date | undefined>;
   saveTick(at: Date): Promise<void>;
+  /** Overrides set through POST /api/vms/{id}/override, by VM key (expired ones included until replaced). */
+  overrides(): Promise<Map<string, Override>>;
+  getOverride(vmKey: string): Promise<Override | undefined>;
+  putOverride(vmKey: string, override: Override): Promise<void>;
+  deleteOverride(vmKey: string): Promise<boolean>;
 }

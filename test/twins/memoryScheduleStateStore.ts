@@ -1,9 +1,11 @@
 /** The schedule evaluator's state store's in-memory twin. */
+import type { Override } from "../../src/schedules/decision";
 import type { ScheduleStateStore, VmScheduleState } from "../../src/schedules/scheduleStateStore";
 
 export class MemoryScheduleStateStore implements ScheduleStateStore {
   readonly rows = new Map<string, VmScheduleState>();
   tick: Date | undefined;
+  readonly overrideRows = new Map<string, Override>();
 
   async loadAll() {
     return [...this.rows.values()].map((r) => structuredClone(r));
@@ -23,5 +25,21 @@ export class MemoryScheduleStateStore implements ScheduleStateStore {
 
   async saveTick(at: Date) {
     this.tick = new Date(at);
+  }
+
+  async overrides() {
+    return new Map([...this.overrideRows].map(([k, o]) => [k, structuredClone(o)]));
+  }
+
+  async getOverride(vmKey: string) {
+    return structuredClone(this.overrideRows.get(vmKey));
+  }
+
+  async putOverride(vmKey: string, o: Override) {
+    this.overrideRows.set(vmKey, structuredClone(o));
+  }
+
+  async deleteOverride(vmKey: string) {
+    return this.overrideRows.delete(vmKey);
   }
 }
