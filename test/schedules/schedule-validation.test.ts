@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { transitionsBetween } from "../../src/schedules/evaluate";
 import { parseSchedule } from "../../src/schedules/schedule";
 
 const fields = (body: unknown, pathName?: string) => {
@@ -48,8 +49,7 @@ describe("parseSchedule names every bad field", () => {
 });
 
 describe("the README's worked examples", () => {
-  it("mean what the README says", async () => {
-    const { transitionsBetween } = await import("../../src/schedules/evaluate");
+  it("mean what the README says", () => {
     const parse = (body: Record<string, unknown>) => {
       const r = parseSchedule({ name: "x", ...body });
       if (!r.ok) throw new Error(JSON.stringify(r.problems));
