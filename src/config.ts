@@ -56,7 +56,7 @@ export interface AppConfig {
   /** AutoStop: the action group its alerts notify, the managed-by tag, the re-sync timer and a run's deadline. */
   autoStop: { actionGroupId?: string; managedBy: string; syncSchedule: string; runDeadlineMinutes: number };
   /** Schedules applied by tag: the ScheduleEvaluator's timer, the tag names, catch-up after downtime, how often the VM inventory is re-read. */
-  schedules: { evaluatorSchedule: string; intervalMinutes: number; tagName: string; overrideTagName: string; catchUpMinutes: number; inventoryMinutes: number };
+  schedules: { evaluatorSchedule: string; intervalMinutes: number; tagName: string; overrideTagName: string; catchUpMinutes: number; inventoryMinutes: number; postponeLinkKey?: string };
 }
 
 export class ConfigError extends Error {
@@ -197,6 +197,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       overrideTagName: tagName("SCHEDULE_OVERRIDE_TAG_NAME", "startstop-override"),
       catchUpMinutes: int("SCHEDULE_CATCH_UP_MINUTES", 60, 0, 1440),
       inventoryMinutes: int("SCHEDULE_INVENTORY_MINUTES", 5, 1, 60),
+      postponeLinkKey: readPostponeLinkKey(env, problems),
     },
   };
   problems.push(...callWindowProblems(config));
@@ -317,6 +318,14 @@ function readApplicationInsights(env: Env): AppConfig["applicationInsights"] {
 }
 
 /** A Teams or Slack incoming-webhook URL: https (or loopback http, for the local world). Its path is a secret. */
+/** The secret postpone links are signed with (a secret: never logged, not even in the message about it). */
+function readPostponeLinkKey(env: Env, problems: string[]): string | undefined {
+  const key = env.POSTPONE_LINK_KEY?.trim();
+  if (!key) return undefined;
+  if (Buffer.byteLength(key, "utf8") < 32) problems.push("POSTPONE_LINK_KEY must be at least 32 characters (a random secret, e.g. openssl rand -base64 48)");
+  return key;
+}
+
 function readWebhookUrl(env: Env, problems: string[]): string | undefined {
   const raw = env.NOTIFY_WEBHOOK_URL?.trim();
   if (!raw) return undefined;

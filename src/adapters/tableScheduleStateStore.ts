@@ -24,7 +24,7 @@ export class TableScheduleStateStore implements ScheduleStateStore {
   async loadAll(): Promise<VmScheduleState[]> {
     await this.created();
     const out: VmScheduleState[] = [];
-    for await (const e of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey ne '${TICK_PARTITION}' and PartitionKey ne '${OVERRIDE_PARTITION}'` } })) out.push(fromEntity(e));
+    for await (const e of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey ne '${TICK_PARTITION}' and PartitionKey ne '${OVERRIDE_PARTITION}' and PartitionKey ne 'once-link' and PartitionKey ne 'once-notice'` } })) out.push(fromEntity(e));
     return out;
   }
 
@@ -82,6 +82,17 @@ export class TableScheduleStateStore implements ScheduleStateStore {
   async putOverride(vmKey: string, o: Override): Promise<void> {
     await this.created();
     await this.table.upsertEntity({ partitionKey: OVERRIDE_PARTITION, rowKey: vmRowKey(vmKey)!, vmKey, state: o.state, until: o.until, source: o.source }, "Replace");
+  }
+
+  async once(kind: "link" | "notice", id: string, at: Date): Promise<boolean> {
+    await this.created();
+    try {
+      await this.table.createEntity({ partitionKey: `once-${kind}`, rowKey: id.replace(/[\\/#?\u0000-\u001f]/g, "_").slice(0, 512), at });
+      return true;
+    } catch (error) {
+      if (storageAnswered(error, 409)) return false;
+      throw error;
+    }
   }
 
   async deleteOverride(vmKey: string): Promise<boolean> {

@@ -17,7 +17,8 @@ import type { ScheduledRequest } from "../domain/scheduledRequest";
 import { tagValue } from "../domain/tags";
 import type { VmInfo } from "../engine/ports";
 import { decide, type Action, type VmPower } from "./decision";
-import { lastTransitionBefore } from "./evaluate";
+import { lastTransitionBefore, transitionsBetween } from "./evaluate";
+import { stopNotice, type StopNotice } from "./postpone";
 import { activeOverride, overrideFromTag } from "./override";
 import { parseSchedule, type Schedule } from "./schedule";
 import type { ScheduleStateStore, VmScheduleState } from "./scheduleStateStore";
@@ -48,6 +49,8 @@ export interface EvaluatorDeps {
   submit(request: ScheduledRequest, idempotencyIdentity: string): Promise<string>;
   settings: EvaluatorSettings;
   log(message: string): void;
+  /** Notices before a stop (schedules with notifyBeforeMinutes); without it none are sent. */
+  notices?: { key: string; baseUrl: string; send(notice: StopNotice): Promise<void> };
 }
 
 export interface SubmittedRequest {
@@ -67,6 +70,7 @@ export interface TickReport {
   catchUp: boolean;
   unknownSchedules: string[];
   failed: string[];
+  notices: string[];
 }
 
 const MINUTE_MS = 60_000;
@@ -122,7 +126,7 @@ export class ScheduleEvaluator {
 
   async tick(now: Date): Promise<TickReport> {
     const { settings } = this.deps;
-    const report: TickReport = { at: now.toISOString(), vmsInScope: 0, vmsScheduled: 0, inventoryRefreshed: [], requests: [], catchUp: false, unknownSchedules: [], failed: [] };
+    const report: TickReport = { at: now.toISOString(), vmsInScope: 0, vmsScheduled: 0, inventoryRefreshed: [], requests: [], catchUp: false, unknownSchedules: [], failed: [], notices: [] };
     const schedules = new Map<string, Schedule>();
     for (const stored of await this.deps.schedules.list()) {
       const parsed = parseSchedule(stored.input, stored.input.name);
@@ -141,6 +145,7 @@ export class ScheduleEvaluator {
     const changed = new Map<string, VmScheduleState>();
     const groups = new Map<string, { subscriptionId: string; schedule: string; action: "start" | "stop"; vms: VmInfo[] }>();
     const unknown = new Set<string>();
+    const runningBySchedule = new Map<string, { key: string; id: string }[]>();
     for (const scope of scopes) {
       const inv = this.inventory.get(scope.subscriptionId);
       if (!inv) continue;
@@ -188,6 +193,7 @@ export class ScheduleEvaluator {
         if (!prev || prev.schedule !== name || prev.stored !== d.stored || action !== "none" || heldBefore !== Boolean(override)) {
           changed.set(vm.key, { vmKey: vm.key, vmId: vmId(vm.ref), subscriptionId: vm.ref.subscriptionId, schedule: name, stored: d.stored, decidedAt: now, action, reason });
         }
+        if (d.stored === "running" && !override && action !== "stop") runningBySchedule.set(name, [...(runningBySchedule.get(name) ?? []), { key: vm.key, id: vmId(vm.ref) }]);
         if (action !== "none") {
           const key = `${scope.subscriptionId}|${name}|${action}`;
           const group = groups.get(key) ?? { subscriptionId: vm.ref.subscriptionId, schedule: name, action, vms: [] };
@@ -221,8 +227,29 @@ export class ScheduleEvaluator {
       await this.deps.states.save(toSave);
       for (const s of toSave) this.states.set(s.vmKey, s);
     }
+    await this.sendNotices(schedules, runningBySchedule, now, report);
     await this.deps.states.saveTick(now);
     return report;
+  }
+
+  /** One notice per coming stop of a schedule with notifyBeforeMinutes, naming its VMs that run now. */
+  private async sendNotices(schedules: Map<string, Schedule>, running: Map<string, { key: string; id: string }[]>, now: Date, report: TickReport): Promise<void> {
+    const notices = this.deps.notices;
+    if (!notices) return;
+    for (const schedule of schedules.values()) {
+      const vms = running.get(schedule.name);
+      if (!schedule.notifyBeforeMinutes || !vms || vms.length === 0) continue;
+      const stop = transitionsBetween(schedule, now, new Date(now.getTime() + schedule.notifyBeforeMinutes * MINUTE_MS + 1)).find((t) => t.state === "stopped");
+      if (!stop) continue;
+      const notice = stopNotice(notices.key, notices.baseUrl, schedule.name, stop.at, stop.local, vms);
+      if (!(await this.deps.states.once("notice", notice.id, now))) continue;
+      try {
+        await notices.send(notice);
+        report.notices.push(notice.id);
+      } catch (error) {
+        report.failed.push(`notice ${notice.id}: ${(error as Error).message.slice(0, 200)}`);
+      }
+    }
   }
 
   /** Reads every subscription never read, and the stalest of the others, a share per tick. */

@@ -29,4 +29,6 @@ export interface ScheduleStateStore {
   getOverride(vmKey: string): Promise<Override | undefined>;
   putOverride(vmKey: string, override: Override): Promise<void>;
   deleteOverride(vmKey: string): Promise<boolean>;
+  /** Records `id` of this kind (a used postpone link, a notice sent); true only the first time. */
+  once(kind: "link" | "notice", id: string, at: Date): Promise<boolean>;
 }

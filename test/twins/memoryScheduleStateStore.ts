@@ -39,6 +39,15 @@ export class MemoryScheduleStateStore implements ScheduleStateStore {
     this.overrideRows.set(vmKey, structuredClone(o));
   }
 
+  readonly onceIds = new Set<string>();
+
+  async once(kind: "link" | "notice", id: string) {
+    const key = `${kind}|${id}`;
+    if (this.onceIds.has(key)) return false;
+    this.onceIds.add(key);
+    return true;
+  }
+
   async deleteOverride(vmKey: string) {
     return this.overrideRows.delete(vmKey);
   }

@@ -298,5 +298,22 @@ export function buildScheduleEvaluator(): ScheduleEvaluator {
     submit: async (request, identity) => (await submitRequest(e, request, identity)).record.requestId,
     settings: { scopes: config.operations.targetScopes, ...config.schedules },
     log: (message) => telemetry().trace(message, { level: "warning" }),
+    notices: noticeSender(),
   });
+}
+
+/** Notices before a stop go to the operations webhook, with postpone links; off unless both the key and the webhook are set. */
+function noticeSender(): ConstructorParameters<typeof ScheduleEvaluator>[0]["notices"] {
+  const key = config.schedules.postponeLinkKey;
+  const webhook = config.operations.notifyWebhookUrl;
+  if (!key || !webhook) return undefined;
+  const poster = new HttpWebhookPoster();
+  return {
+    key,
+    baseUrl: config.operations.appBaseUrl ?? "http://localhost:7071",
+    send: async (notice) => {
+      const status = await poster.post(webhook, { text: notice.text, schedule: notice.schedule, stopAt: notice.stopAt.toISOString(), stopAtLocal: notice.stopAtLocal, vms: notice.vms.map((v) => v.id), postpone: notice.postpone });
+      if (status >= 300) throw new Error(`the notice webhook answered ${status}`);
+    },
+  };
 }
