@@ -26,6 +26,10 @@ var autoStopActions = [
   'Microsoft.Insights/metricAlerts/delete'
   'Microsoft.Insights/actionGroups/read'
 ]
+// Tag schedules: the ScheduleEvaluator reads resource groups' tags (a group's startstop-schedule tag applies to its VMs).
+var scheduleTagActions = [
+  'Microsoft.Resources/subscriptions/resourceGroups/read'
+]
 
 resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(subscription().id, roleName)
@@ -35,7 +39,7 @@ resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
     type: 'CustomRole'
     permissions: [
       {
-        actions: concat(schedulingActions, platformEventActions, autoStopActions)
+        actions: concat(schedulingActions, platformEventActions, autoStopActions, scheduleTagActions)
         notActions: []
         dataActions: []
         notDataActions: []

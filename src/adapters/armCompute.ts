@@ -73,6 +73,11 @@ export class ArmComputeGateway implements ComputeGateway, ScopeProbe {
     return this.callArm(async () => collect(this.client(subscriptionId).virtualMachines.listAll({ statusOnly: "true" }), toVmInfo));
   }
 
+  /** The VMs of one resource group with tags and power states (`$expand=instanceView`), for a resource-group scope. */
+  async listVmsInResourceGroupWithStatus(subscriptionId: string, resourceGroup: string): Promise<VmInfo[]> {
+    return this.callArm(async () => collect(this.client(subscriptionId).virtualMachines.list(resourceGroup, { expand: "instanceView" }), toVmInfo));
+  }
+
   async getVmStatus(ref: VmRef): Promise<ObservedVmStatus | undefined> {
     return this.callArmOrNotFound(async () => {
       const view = await this.client(ref.subscriptionId).virtualMachines.instanceView(ref.resourceGroup, ref.name);

@@ -29,6 +29,9 @@ export interface EvaluatorInventory {
   listVms(subscriptionId: string): Promise<VmInfo[]>;
   /** Each resource group's tags, by lower-cased name. */
   resourceGroupTags(subscriptionId: string): Promise<Map<string, Record<string, string>>>;
+  /** For a resource-group scope (the identity may hold no role on the whole subscription): its VMs, and its tags. */
+  listVmsInGroup(subscriptionId: string, resourceGroup: string): Promise<VmInfo[]>;
+  groupTags(subscriptionId: string, resourceGroup: string): Promise<Record<string, string>>;
 }
 
 export interface EvaluatorSettings {
@@ -263,7 +266,17 @@ export class ScheduleEvaluator {
     const share = Math.max(1, Math.ceil((scopes.length * intervalMinutes) / Math.max(intervalMinutes, inventoryMinutes)));
     for (const scope of [...missing, ...stale.slice(0, share)]) {
       try {
-        const [vms, groups] = await Promise.all([this.deps.inventory.listVms(scope.subscriptionId), this.deps.inventory.resourceGroupTags(scope.subscriptionId)]);
+        const inv = this.deps.inventory;
+        let vms: VmInfo[];
+        let groups: Map<string, Record<string, string>>;
+        if (scope.groups) {
+          const names = [...scope.groups];
+          const read = await Promise.all(names.map(async (rg) => [rg, ...(await Promise.all([inv.listVmsInGroup(scope.subscriptionId, rg), inv.groupTags(scope.subscriptionId, rg)]))] as const));
+          vms = read.flatMap(([, list]) => list);
+          groups = new Map(read.map(([rg, , tags]) => [rg, tags]));
+        } else {
+          [vms, groups] = await Promise.all([inv.listVms(scope.subscriptionId), inv.resourceGroupTags(scope.subscriptionId)]);
+        }
         this.inventory.set(scope.subscriptionId, { readAt: now.getTime(), vms, groups });
         report.inventoryRefreshed.push(scope.subscriptionId);
       } catch (error) {

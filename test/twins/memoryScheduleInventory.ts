@@ -27,6 +27,16 @@ export class MemoryScheduleInventory implements EvaluatorInventory {
     return this.vms.filter((v) => v.ref.subscriptionId.toLowerCase() === subscriptionId.toLowerCase()).map((v) => structuredClone(v));
   }
 
+  async listVmsInGroup(subscriptionId: string, resourceGroup: string) {
+    this.reads++;
+    return this.vms.filter((v) => v.ref.subscriptionId.toLowerCase() === subscriptionId.toLowerCase() && v.ref.resourceGroup.toLowerCase() === resourceGroup.toLowerCase()).map((v) => structuredClone(v));
+  }
+
+  async groupTags(subscriptionId: string, resourceGroup: string) {
+    this.reads++;
+    return { ...(this.groups.get(subscriptionId.toLowerCase())?.get(resourceGroup.toLowerCase()) ?? {}) };
+  }
+
   async resourceGroupTags(subscriptionId: string) {
     this.reads++;
     return new Map(this.groups.get(subscriptionId.toLowerCase()) ?? []);

@@ -294,7 +294,10 @@ export function buildScheduleEvaluator(): ScheduleEvaluator {
   return new ScheduleEvaluator({
     schedules: scheduleStore(),
     states: scheduleStateStore(),
-    inventory: { listVms: (sub) => compute.listVmsWithStatus(sub), resourceGroupTags: (sub) => groups.tagsByGroup(sub) },
+    inventory: {
+      listVms: (sub) => compute.listVmsWithStatus(sub), resourceGroupTags: (sub) => groups.tagsByGroup(sub),
+      listVmsInGroup: (sub, rg) => compute.listVmsInResourceGroupWithStatus(sub, rg), groupTags: (sub, rg) => groups.tagsOfGroup(sub, rg),
+    },
     submit: async (request, identity) => (await submitRequest(e, request, identity)).record.requestId,
     settings: { scopes: config.operations.targetScopes, ...config.schedules },
     log: (message) => telemetry().trace(message, { level: "warning" }),

@@ -3,6 +3,7 @@
  * API at a resource group's or a VM's scope, as the REST spec (resources, api-version 2021-04-01) describes them:
  *
  *   GET    /subscriptions/{sub}/resourcegroups                                   {value: [{id, name, type, location, tags, properties}], nextLink?}
+ *   GET    /subscriptions/{sub}/resourcegroups/{rg}                              one of those
  *   GET    {scope}/providers/Microsoft.Resources/tags/default                    {id, name: "default", type: "Microsoft.Resources/tags", properties: {tags}}
  *   PUT    {scope}/providers/Microsoft.Resources/tags/default  {properties: {tags}}               replaces every tag
  *   PATCH  {scope}/providers/Microsoft.Resources/tags/default  {operation, properties: {tags}}    Merge | Replace | Delete (the named keys)
@@ -58,6 +59,7 @@ export function serveResources(sim: ArmSimulator, route: ResourcesRoute, body: s
     if (skip + pageSize < all.length) page.nextLink = nextLink(skip + pageSize);
     return { status: 200, headers, body: page };
   }
+  if (route.op === "resourceGroupGet") return { status: 200, headers, body: groupJson(sub.subscriptionId, sub.resourceGroups.get(route.rg!.toLowerCase())!) };
   const holder = tagsHolder(sim, route);
   if (!holder) return { status: 404, headers, body: armErrorBody("ResourceNotFound", "The resource was not found.") };
   const view = () => ({ id: `${holder.id}/providers/Microsoft.Resources/tags/default`, name: "default", type: "Microsoft.Resources/tags", properties: { tags: { ...holder.tags } } });
