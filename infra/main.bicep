@@ -23,13 +23,24 @@ param timeZone string = 'UTC'
 @description('Local time (no offset) before which no schedule fires; enabling a Logic App then waits for its next slot instead of firing at once.')
 param scheduleStartTime string = '2026-01-01T00:00:00'
 
-@description('Key the Logic Apps send as x-functions-key. Generated per deployment unless given; rotate by redeploying with a new value.')
+// Keys: generated once by azd on the first provision and kept in the azd environment (its config
+// infra.parameters.<name>), so a re-provision sends the same value; rotate with `azd env config set`.
+@description('Key the Logic Apps send as x-functions-key.')
 @secure()
-param logicAppsFunctionKey string = newGuid()
+@metadata({ azd: { type: 'generate', config: { length: 40, noSpecial: true } } })
+param logicAppsFunctionKey string
 
-@description('Key in the URL the AutoStop action group calls (AutoStopVM). Generated per deployment unless given.')
+@description('Key in the URL the AutoStop action group calls (AutoStopVM).')
 @secure()
-param autoStopWebhookFunctionKey string = newGuid()
+@metadata({ azd: { type: 'generate', config: { length: 40, noSpecial: true } } })
+param autoStopWebhookFunctionKey string
+
+@description('State of a schedule Logic App this provision creates: Disabled (default, as in v2) or Enabled. Logic Apps that exist keep the state found (schedulesFound).')
+@allowed([ 'Disabled', 'Enabled' ])
+param newScheduleState string = 'Disabled'
+
+@description('The schedule Logic Apps as found before this provision, base64 JSON {name: {state, recurrence}}, written by the preprovision hook (scripts/preprovision.mjs): what users enabled, disabled or re-timed is deployed unchanged.')
+param schedulesFound string = ''
 
 @description('What to do with a newer release: notify (default: the heartbeat and an AutoUpdate event say so), apply (deploy it, verified, rolled back if its heartbeat fails) or off.')
 @allowed([ 'notify', 'apply', 'off' ])
@@ -47,7 +58,9 @@ param resourceGroupName string = ''
 var tags = { 'azd-env-name': environmentName, SolutionName: 'StartStopVMsNext' }
 var token = toLower(uniqueString(subscription().id, environmentName, location))
 var deploymentContainerName = 'app-package-${take(token, 7)}'
-var roleName = 'Start/Stop VMs operator (${environmentName})'
+// Role names are unique per tenant: the token keeps two environments of one name in two subscriptions apart.
+var roleToken = take(toLower(uniqueString(subscription().id, environmentName)), 6)
+var roleName = 'Start/Stop VMs operator (${environmentName}, ${roleToken})'
 
 // "/subscriptions/x/" and "/subscriptions/x" are the same scope: normalise, then split by kind.
 var scopes = map(filter(split(targetScopes, ','), s => !empty(trim(s))), s => '/${join(filter(split(trim(s), '/'), p => !empty(p)), '/')}')
@@ -59,6 +72,7 @@ var requestScopes = {
   ResourceGroups: map(resourceGroupScopes, s => '${s}/')
 }
 var schedules = loadJsonContent('schedules/schedules.json')
+var found = json(empty(schedulesFound) ? '{}' : base64ToString(schedulesFound))
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
@@ -137,7 +151,7 @@ module operatorRole 'rbac/operator-role.bicep' = {
 
 module selfUpdateRole 'rbac/self-update-role.bicep' = if (autoUpdateMode == 'apply') {
   name: 'self-update-role'
-  params: { roleName: 'Start/Stop VMs self-update (${environmentName})', assignableScope: rg.id }
+  params: { roleName: 'Start/Stop VMs self-update (${environmentName}, ${roleToken})', assignableScope: rg.id }
 }
 
 module selfUpdateAccess 'rbac/self-update-access.bicep' = if (autoUpdateMode == 'apply') {
@@ -182,6 +196,8 @@ module logicApps 'schedules/logic-app.bicep' = [for s in schedules: {
     idField: s.idField
     requestBody: union(s.body, { RequestScopes: requestScopes })
     functionKey: logicAppsFunctionKey
+    state: found[?s.name].?state ?? newScheduleState
+    recurrence: found[?s.name].?recurrence ?? {}
   }
 }]
 
@@ -195,5 +211,7 @@ output AZURE_RESOURCE_GROUP string = rg.name
 output FUNCTION_BASE_URL string = app.outputs.baseUrl
 output FUNCTION_APP_NAME string = app.outputs.name
 output IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+// Read by the preprovision hook, which removes this role's assignments on scopes taken out of TARGET_SCOPES.
+output OPERATOR_ROLE_ID string = operatorRole.outputs.id
 output AUTOSTOP_ACTION_GROUP_ID string = autoStopActionGroup.outputs.id
 output LOGIC_APP_NAMES array = [for (s, i) in schedules: logicApps[i].outputs.name]
