@@ -15,8 +15,10 @@ import { eventually, EVENTUALLY_TIMEOUT_MS, type EventuallyOptions } from "./eve
 import { requestJson, type JsonResponse } from "./httpsJson";
 import { startArmSimulator, type ControlVm, type RequestLogEntry } from "./arm-simulator";
 import { startTelemetryCollector, type RunningTelemetryCollector } from "./telemetry-collector";
+import { startRetailPrices, RETAIL_PRICES_PATH, type RunningRetailPrices } from "./retail-prices";
 import { principalOf } from "./arm-simulator/principal";
 import { SIMULATOR_TOKEN } from "../adapters/credentials";
+import { ACTION_GROUPS_APP_ID, SECURE_WEBHOOK_ROLE, startEntraSimulator, type RunningEntraSimulator } from "./entra-simulator";
 
 /** Works from src/local (vitest) and dist/src/local (compiled). */
 export const REPO_ROOT = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? "../../.." : "../..");
@@ -25,6 +27,12 @@ export const FUNCTION_KEY = "integration-test-key";
 export const APP_SUBSCRIPTION = "0a0a0a0a-0000-4000-8000-0000000000a0";
 /** The principal the simulator sees for the app (derived from the app's local token, as ARM derives it from a real one). */
 export const APP_PRINCIPAL = principalOf(SIMULATOR_TOKEN);
+/** The app's Entra application (the audience machine callers request tokens for) and its object ID. */
+export const CALLER_AUDIENCE = "api://startstop-world";
+export const APP_REGISTRATION_OBJECT_ID = "5e1f0000-0000-4000-8000-00000000a9b0";
+/** Object IDs of the machine callers, as the deployment lists them: the Logic Apps' identity, Azure Monitor's webhook. */
+export const LOGIC_APPS_PRINCIPAL = "10c1c000-0000-4000-8000-0000000010a1";
+export const ACTION_GROUPS_PRINCIPAL = "a0a0a0a0-0000-4000-8000-00000000ac70";
 
 export interface WorldOptions {
   fleet: unknown;
@@ -71,6 +79,10 @@ export class World {
   storageProxy: StorageFaultProxy | undefined;
   /** What reached the local Application Insights ingestion endpoint, with `World.start({ telemetryCollector: true })`. */
   telemetry: RunningTelemetryCollector | undefined;
+  /** The local Entra ID token issuer (src/local/entra-simulator/): tokens for machine callers, its JWKS. */
+  entra!: RunningEntraSimulator;
+  /** The local Azure Retail Prices API the app prices savings from (src/local/retail-prices.ts). */
+  prices!: RunningRetailPrices;
 
   private constructor(
     readonly azurite: RunningAzurite,
@@ -131,10 +143,21 @@ export class World {
       writeFileSync(collectorCa, collector.caCertPem);
       settings.NODE_EXTRA_CA_CERTS = collectorCa;
     }
+    const prices = await startRetailPrices();
+    settings.RETAIL_PRICES_URL ??= `${prices.url}${RETAIL_PRICES_PATH}`;
     const hostPort = await findFreePort();
-    // AutoStop's action group, as `azd up` deploys it beside the app: its webhook calls this world's host.
+    // Entra ID for the machine callers: the app checks their tokens against this issuer, as Bicep configures it.
+    const entra = await startEntraSimulator({ now: () => simulator.simulator.clock.now() });
+    settings.CALLER_TOKEN_AUDIENCE ??= CALLER_AUDIENCE;
+    settings.CALLER_TOKEN_ISSUER ??= entra.issuer;
+    settings.CALLER_JWKS_URL ??= entra.jwksUrl;
+    settings.OPERATOR_CALLER_OBJECT_IDS ??= LOGIC_APPS_PRINCIPAL;
+    settings.AUTOSTOP_CALLER_OBJECT_IDS ??= ACTION_GROUPS_PRINCIPAL;
+    simulator.simulator.secureWebhookToken = (receiver) => entra.token({ audience: receiver.identifierUri, objectId: ACTION_GROUPS_PRINCIPAL, appId: ACTION_GROUPS_APP_ID, roles: [SECURE_WEBHOOK_ROLE] });
+    // AutoStop's action group, as `azd up` deploys it beside the app: a secure webhook (no key) to this world's host.
     settings.AUTOSTOP_ACTION_GROUP_ID ??= simulator.simulator.deployActionGroup(
-      APP_SUBSCRIPTION, "rg-startstop", "StartStopVMs_AutoStop", `http://127.0.0.1:${hostPort}/api/AutoStopVM?code=${FUNCTION_KEY}`,
+      APP_SUBSCRIPTION, "rg-startstop", "StartStopVMs_AutoStop", `http://127.0.0.1:${hostPort}/api/AutoStopVM`,
+      { identifierUri: CALLER_AUDIENCE, objectId: APP_REGISTRATION_OBJECT_ID, tenantId: entra.tenantId },
     );
     settings.AUTOSTOP_MANAGED_BY ??= "startstop-world";
     // The function app itself (self-update deploys to it).
@@ -142,6 +165,8 @@ export class World {
     const world = new World(azurite, simulator, caPath, hostPort, settings, options.appDir);
     world.storageProxy = storageProxy;
     world.telemetry = collector;
+    world.entra = entra;
+    world.prices = prices;
     for (let i = 0; i < (options.hosts ?? 1); i++) await world.startHost();
     return world;
   }
@@ -244,6 +269,11 @@ export class World {
     for (let i = 0; i < hosts; i++) await this.startHost();
   }
 
+  /** An app setting the hosts were started with, so a test can derive its bounds from what the app was told. */
+  setting(name: string): string | undefined {
+    return this.settings[name];
+  }
+
   hostLogs(): string[] {
     return this.logs;
   }
@@ -255,6 +285,12 @@ export class World {
       rawBody,
       headers: { "x-functions-key": FUNCTION_KEY, ...headers },
     });
+  }
+
+  /** Calls a function as a machine caller: an Entra token of `objectId` for the app (or `audience`), no function key. */
+  async callAs(objectId: string, method: string, route: string, body?: unknown, options: { audience?: string; headers?: Record<string, string> } = {}): Promise<JsonResponse> {
+    const token = this.entra.token({ audience: options.audience ?? CALLER_AUDIENCE, objectId });
+    return requestJson(`${this.hostUrl}/api/${route}`, { method, body, headers: { authorization: `Bearer ${token}`, ...options.headers } });
   }
 
   async sim<T = any>(method: string, route: string, body?: unknown): Promise<T> {
@@ -312,6 +348,8 @@ export class World {
     await Promise.all(this.hostProcesses.map((p) => stopProcess(p, "SIGTERM")));
     await this.storageProxy?.close();
     await this.telemetry?.close();
+    await this.entra?.close();
+    await this.prices?.close();
     await this.simulator.close();
     await this.azurite.stop();
   }

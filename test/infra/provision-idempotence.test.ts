@@ -120,7 +120,7 @@ function userEnablesAndRetimes(azure: Azure, id: string): void {
 }
 
 describe("azd provision twice (what-if style diff)", () => {
-  it("the first provision creates schedules Disabled, keys generated once and saved in the azd environment", async () => {
+  it("the first provision creates schedules Disabled, and no parameter is left to a per-deployment default", async () => {
     const azure: Azure = new Map();
     const env = newEnvironment();
     const first = await provision(azure, env);
@@ -128,9 +128,11 @@ describe("azd provision twice (what-if style diff)", () => {
     const workflows = first.resources.filter((r) => r.type === "Microsoft.Logic/workflows");
     expect(workflows.length).toBeGreaterThanOrEqual(5);
     for (const w of workflows) expect((w.body.properties as any).state, w.body.name as string).toBe("Disabled");
-    expect(Object.keys(env.config).sort()).toEqual(["infra.parameters.autoStopWebhookFunctionKey", "infra.parameters.logicAppsFunctionKey"]);
-    const keys = first.resources.filter((r) => r.type === "Microsoft.Web/sites/host/functionKeys").map((r) => (r.body.properties as any).value);
-    expect(keys.sort()).toEqual([env.config["infra.parameters.autoStopWebhookFunctionKey"], env.config["infra.parameters.logicAppsFunctionKey"]].sort());
+    // no key is created by the template any more; a parameter azd would generate is saved once in its config
+    expect(first.resources.filter((r) => /functionKeys|host\/default/i.test(r.type))).toEqual([]);
+    const decls = await paramDeclarations(path.join(INFRA, "main.bicep"));
+    const perDeployment = [...decls.values()].filter((d) => d.defaultNode && /newGuid|utcNow/.test(d.defaultNode.text)).map((d) => d.name);
+    expect(perDeployment).toEqual([]);
   });
 
   it("SCHEDULE_STATE=Enabled creates new schedules enabled", async () => {
@@ -153,17 +155,18 @@ describe("azd provision twice (what-if style diff)", () => {
     const start = workflowOf(second, START).body.properties as any;
     expect(start.state).toBe("Enabled");
     expect(start.definition.triggers.Recurrence.recurrence.schedule.hours).toEqual([6]);
-    // and nothing else moved between the two compilations: keys, role names, every other schedule
+    // and nothing else moved between the two compilations: role names, identities, every other schedule
     const others = (c: Compilation) => JSON.stringify(c.resources.filter((r) => r.id !== workflowOf(first, START).id).map((r) => [r.id, r.body]));
     expect(others(second)).toBe(others(first));
   });
 
-  it("the diff catches the old template: newGuid() keys rotate and, without the hook, the schedule is disabled again", async () => {
+  it("the diff catches the old mistakes: a newGuid() default rotates on every provision and, without the hook, the schedule is disabled again", async () => {
     const infra = path.join(mkdtempSync(path.join(tmpdir(), "ssv-infra-")), "infra");
     cpSync(INFRA, infra, { recursive: true });
     const main = path.join(infra, "main.bicep");
-    const text = readFileSync(main, "utf8").replace(/@metadata\(\{ azd: \{ type: 'generate'[^\n]*\n(param \w+FunctionKey string)/g, "$1 = newGuid()");
-    expect(text.match(/= newGuid\(\)/g)?.length).toBe(2);
+    // v0.1's keys: a secure parameter defaulting to newGuid(), sent on every deployment (here into the tags)
+    const text = readFileSync(main, "utf8").replace(/^var tags = \{ /m, "@secure()\nparam seededKey string = newGuid()\nvar tags = { seeded: seededKey, ");
+    expect(text).toContain("param seededKey string = newGuid()");
     writeFileSync(main, text);
     const azure: Azure = new Map();
     const env = newEnvironment();
@@ -173,9 +176,8 @@ describe("azd provision twice (what-if style diff)", () => {
     userEnablesAndRetimes(azure, workflowOf(first, START).id);
     const second = await provision(azure, env, infra, { hook: false });
     const changed = changes(azure, second);
-    expect(changed.filter((c) => c.includes("functionKeys/logicapps properties.value"))).toHaveLength(1);
-    expect(changed.filter((c) => c.includes("functionKeys/autostopwebhook properties.value"))).toHaveLength(1);
-    expect(changed.filter((c) => c.includes("actionGroups/StartStopVMs_AutoStop properties.webhookReceivers.0.serviceUri"))).toHaveLength(1);
+    const site = first.resources.find((r) => r.type === "Microsoft.Web/sites")!.id;
+    expect(changed.filter((c) => c.startsWith(`${site} tags.seeded:`))).toHaveLength(1);
     expect(changed.filter((c) => c.includes(`${START} properties.state: "Enabled" → "Disabled"`))).toHaveLength(1);
     expect(changed.filter((c) => c.includes(`${START} properties.definition.triggers.Recurrence.recurrence.schedule.hours.0: 6 → 8`))).toHaveLength(1);
   });
