@@ -77,6 +77,8 @@ export interface CompileOptions {
   tenantId?: string;
   /** Deployment location (subscription-scope deployments have one too). */
   location?: string;
+  /** For a file with targetScope resourceGroup (the default): the group it deploys into. */
+  resourceGroup?: string;
 }
 
 const hash = (parts: unknown[]) => createHash("sha256").update(parts.map((p) => String(p)).join("\u0000")).digest();
@@ -94,6 +96,7 @@ function guid(...parts: unknown[]): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+const NOT_TERNARY = Symbol("not a ternary chain");
 const named = (n: Node): Node[] => n.namedChildren.filter((c): c is Node => !!c && c.type !== "comment");
 const field = (n: Node, name: string): Node | undefined => n.childForFieldName(name) ?? undefined;
 
@@ -359,7 +362,7 @@ class Compiler {
     this.expand(bodyNode, { file: ctx, locals: new Map() }, (env, body) => {
       const entries = this.objectEntries(body);
       const evaluated: Record<string, unknown> = {};
-      const lines = new Map<string, number>();
+      const lines = new Map<string, number>([["", body.startPosition.row + 1]]);
       for (const [key, node] of entries) {
         if (key === "dependsOn") continue;
         evaluated[key] = this.eval(node, env);
@@ -385,6 +388,7 @@ class Compiler {
   private recordLines(n: Node, prefix: string, lines: Map<string, number>): void {
     lines.set(prefix, n.startPosition.row + 1);
     if (n.type === "object") for (const [k, v] of this.objectEntries(n)) this.recordLines(v, `${prefix}.${k}`, lines);
+    if (n.type === "array") named(n).forEach((item, i) => this.recordLines(item, `${prefix}[${i}]`, lines));
   }
 
   private resourceId(type: string, fullName: string, ctx: FileContext, scopeRes: unknown): string {
@@ -429,12 +433,16 @@ class Compiler {
         return this.eval(field(n, c ? "consequence" : "alternative")!, env);
       }
       case "member_expression": {
+        const reassociated = this.ternaryChain(n, env);
+        if (reassociated !== NOT_TERNARY) return reassociated;
         const obj = this.eval(field(n, "object")!, env);
         const safe = n.children.some((c) => c?.type === ".?");
         if (safe && (obj === null || obj === undefined)) return null;
         return this.member(obj, field(n, "property")!.text, n, safe);
       }
       case "subscript_expression": {
+        const reassociated = this.ternaryChain(n, env);
+        if (reassociated !== NOT_TERNARY) return reassociated;
         const obj = this.eval(field(n, "object")!, env);
         const safe = n.children.some((c) => c?.type === "?");
         if (safe && (obj === null || obj === undefined)) return null;
@@ -446,6 +454,20 @@ class Compiler {
       case "lambda_expression": return this.lambda(n, n, env);
     }
     throw new Error(`${env.file.file}:${n.startPosition.row + 1}: expression ${n.type} (${n.text.slice(0, 40)}) is not modelled`);
+  }
+
+  /**
+   * tree-sitter-bicep reads `c ? a : b.x.y` as `(c ? a : b).x.y`; Bicep means `c ? a : (b.x.y)`. For a member or
+   * index chain whose leftmost part is an unparenthesized ternary: the consequence alone, or the chain on the alternative.
+   */
+  private ternaryChain(n: Node, env: Env): unknown {
+    let cur: Node | undefined = field(n, "object");
+    while (cur && (cur.type === "member_expression" || cur.type === "subscript_expression")) cur = field(cur, "object");
+    if (!cur || cur.type !== "ternary_expression" || env.subst?.lambda.id === cur.id) return NOT_TERNARY;
+    const c = this.eval(field(cur, "condition")!, env);
+    if (isUnknown(c)) return new Unknown(n.text);
+    if (c) return this.eval(field(cur, "consequence")!, env);
+    return this.eval(n, { ...env, subst: { lambda: cur, body: field(cur, "alternative")! } });
   }
 
   /**
@@ -629,7 +651,8 @@ class Compiler {
 /** Compiles `main` with the given parameter values (as ARM receives them) into the resources it deploys. */
 export async function compileBicep(main: string, params: Record<string, unknown>, options: CompileOptions): Promise<Compilation> {
   const compiler = new Compiler(options);
-  const ctx = await compiler.file(main, path.basename(main), { subscriptionId: options.subscriptionId }, params);
+  const scope: Scope = { subscriptionId: options.subscriptionId, ...(options.resourceGroup ? { resourceGroup: { name: options.resourceGroup, location: options.location ?? "unknown" } } : {}) };
+  const ctx = await compiler.file(main, path.basename(main), scope, params);
   return { resources: compiler.resources, outputs: compiler.outputsOf(ctx), params: compiler.params };
 }
 
