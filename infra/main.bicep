@@ -7,7 +7,41 @@ targetScope = 'subscription'
 param environmentName string
 
 @minLength(1)
-@description('Region of the app and its resources.')
+@description('Region of the app and its resources: one that offers Flex Consumption (docs/deploy.md, "Regions"). azd lists them when it asks.')
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
+@metadata({ azd: { type: 'location' } })
 param location string
 
 @description('Comma-separated subscription IDs (/subscriptions/<id>) and resource-group IDs (/subscriptions/<id>/resourceGroups/<name>) the app may start and stop VMs in; other subscriptions of the same tenant are fine.')

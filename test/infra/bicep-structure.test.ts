@@ -70,7 +70,7 @@ describe("Bicep: no keys anywhere", () => {
     expect(settings.AzureWebJobsStorage__credential).toBe("managedidentity");
     const site = resources(file("app/function-app.bicep")).find((r) => r.typeAndVersion.startsWith("Microsoft.Web/sites@"))!;
     expect((site.body.properties as any).functionAppConfig.deployment.storage.authentication.type).toBe("UserAssignedIdentity");
-    expect((site.body.properties as any).functionAppConfig.runtime).toEqual({ name: "node", version: "20" });
+    expect((site.body.properties as any).functionAppConfig.runtime).toEqual({ name: "node", version: "22" });
   });
 });
 
