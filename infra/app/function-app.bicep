@@ -1,4 +1,4 @@
-// The function app: Flex Consumption (FC1), Node 20 on Linux, identity-based storage and telemetry, no keys in settings.
+// The function app: Flex Consumption (FC1), Node 22 on Linux, identity-based storage and telemetry, no keys in settings.
 param planName string
 param appName string
 param location string
@@ -96,7 +96,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
       }
-      runtime: { name: 'node', version: '20' }
+      // Node 20 reached end of life on 2026-04-30; Flex Consumption runs 22 (docs/deploy.md, "Runtime").
+      runtime: { name: 'node', version: '22' }
     }
   }
 }

@@ -70,7 +70,7 @@ describe("Bicep: no keys anywhere", () => {
     expect(settings.AzureWebJobsStorage__credential).toBe("managedidentity");
     const site = resources(file("app/function-app.bicep")).find((r) => r.typeAndVersion.startsWith("Microsoft.Web/sites@"))!;
     expect((site.body.properties as any).functionAppConfig.deployment.storage.authentication.type).toBe("UserAssignedIdentity");
-    expect((site.body.properties as any).functionAppConfig.runtime).toEqual({ name: "node", version: "20" });
+    expect((site.body.properties as any).functionAppConfig.runtime).toEqual({ name: "node", version: "22" });
   });
 });
 
@@ -133,7 +133,8 @@ describe("Bicep: Logic Apps", () => {
     expect(schedules.map((s) => s.name).sort()).toEqual(["ststv2_vms_AutoStop", "ststv2_vms_Scheduled_start", "ststv2_vms_Scheduled_stop", "ststv2_vms_Sequenced_start", "ststv2_vms_Sequenced_stop"]);
     expect(paramDefaults(file("schedules/logic-app.bicep")).state).toBe("Disabled");
     const recurrence = (workflow().body.properties as any).definition.triggers.Recurrence.recurrence;
-    expect(recurrence).toMatchObject({ startTime: { $expr: "startTime" }, timeZone: { $expr: "timeZone" } });
+    // the recurrence found in Azure (kept on a re-provision, provision-idempotence.test.ts), else the one built here
+    expect(recurrence.$expr).toMatch(/^!empty\(recurrence\) \? recurrence : \{[\s\S]*startTime: startTime[\s\S]*timeZone: timeZone/);
   });
 
   it("each HTTP action targets a route and method the app registers, with the workflow's managed identity", () => {
