@@ -136,6 +136,10 @@ function route(sim: ArmSimulator, req: ControlRequest): SimResponse {
       // Every package deployed to a function app through one deploy.
       if (m === "GET" && segs.length === 1) return ok({ deployments: sim.webSites.deployments });
       break;
+    case "alerts":
+      // Microsoft.AlertsManagement alert instances (one per firing), as Alerts_GetById shows them.
+      if (m === "GET" && segs.length === 1) return ok({ alerts: sim.alertsManagement.list() });
+      break;
     case "webhooks":
       if (m === "GET" && segs.length === 1) return ok({ deliveries: sim.alertWebhooks.deliveries });
       break;
