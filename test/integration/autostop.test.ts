@@ -96,7 +96,7 @@ describe("AutoStop", () => {
     const other = (await managedAlerts()).find((a) => a.scopes[0].endsWith("/busy-0043"))!;
     const notification = (rule: string, vm: string) => ({
       schemaId: "azureMonitorCommonAlertSchema",
-      data: { essentials: { alertId: "/subscriptions/x/providers/Microsoft.AlertsManagement/alerts/forged", alertRule: rule, signalType: "Metric", monitorCondition: "Fired", alertTargetIDs: [vm.toLowerCase()] }, alertContext: {} },
+      data: { essentials: { alertId: `/subscriptions/${SUB_A}/providers/Microsoft.AlertsManagement/alerts/0f0f0f0f-0000-4000-8000-00000000f0f0`, alertRule: rule, signalType: "Metric", monitorCondition: "Fired", alertTargetIDs: [vm.toLowerCase()] }, alertContext: {} },
     });
     // Sent as Azure Monitor would (its secure-webhook token): the body must still be checked against Azure.
     const post = (body: unknown) => world.callAs(ACTION_GROUPS_PRINCIPAL, "POST", "AutoStopVM", body);
