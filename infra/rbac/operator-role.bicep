@@ -25,6 +25,8 @@ var autoStopActions = [
   'Microsoft.Insights/metricAlerts/write'
   'Microsoft.Insights/metricAlerts/delete'
   'Microsoft.Insights/actionGroups/read'
+  // AutoStopVM confirms an alert really fired (Alerts_GetById) before it stops anything
+  'Microsoft.AlertsManagement/alerts/read'
 ]
 
 resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {

@@ -153,6 +153,11 @@ export class World {
     settings.CALLER_JWKS_URL ??= entra.jwksUrl;
     settings.OPERATOR_CALLER_OBJECT_IDS ??= LOGIC_APPS_PRINCIPAL;
     settings.AUTOSTOP_CALLER_OBJECT_IDS ??= ACTION_GROUPS_PRINCIPAL;
+    // Agents' reports, when a test turns them on without its own IMDS issuer: VM tokens from the same Entra ID.
+    if (settings.EVENTS_TOKEN_AUDIENCE) {
+      settings.EVENTS_TOKEN_ISSUER ??= entra.issuer;
+      settings.EVENTS_JWKS_URL ??= entra.jwksUrl;
+    }
     simulator.simulator.secureWebhookToken = (receiver) => entra.token({ audience: receiver.identifierUri, objectId: ACTION_GROUPS_PRINCIPAL, appId: ACTION_GROUPS_APP_ID, roles: [SECURE_WEBHOOK_ROLE] });
     // AutoStop's action group, as `azd up` deploys it beside the app: a secure webhook (no key) to this world's host.
     settings.AUTOSTOP_ACTION_GROUP_ID ??= simulator.simulator.deployActionGroup(

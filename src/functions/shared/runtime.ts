@@ -17,6 +17,7 @@ import { remoteSigningKeys } from "../../trust/signingKeys";
 import type { SigningKeyLookup } from "../../trust/bearerToken";
 import { SCHEDULED_EVENTS_TABLE, TableScheduledEventStore } from "../../adapters/tableScheduledEventStore";
 import { ArmMetricAlertGateway } from "../../adapters/armMetricAlerts";
+import { ArmAlertsManagementGateway } from "../../adapters/armAlertsManagement";
 import { BUDGET_TABLE, TableBudgetLedger } from "../../adapters/tableBudgetLedger";
 import { AUTOSTOP_TABLES, TableAutoStopStore } from "../../adapters/tableAutoStopStore";
 import { TokenBuckets } from "../../domain/pacing";
@@ -153,6 +154,7 @@ export function autoStop(): AutoStopDeps {
   autoStopDeps ??= {
     compute: e.compute,
     alerts: new ArmMetricAlertGateway(armSettings(config)),
+    instances: new ArmAlertsManagementGateway(armSettings(config)),
     store: new TableAutoStopStore(tableClient(config.storage, AUTOSTOP_TABLES.configurations), tableClient(config.storage, AUTOSTOP_TABLES.runs)),
     queue: new StorageMessageQueue(queueService(config.storage), QUEUE_NAMES.createAlert, clock),
     clock: e.clock,

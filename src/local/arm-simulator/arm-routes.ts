@@ -97,7 +97,7 @@ function serve(sim: ArmSimulator, req: ArmRequest, route: Route, fields: LogFiel
 
   // 1b. authorization (403), before throttling and lookup: ARM refuses a scope it cannot confirm access to
   const need = requiredAction(req.method, req.path);
-  if (need && !sim.rbac.allows(fields.principal, need)) {
+  if (need && route.op !== "alertGet" && !sim.rbac.allows(fields.principal, need)) {
     return { status: 403, headers, body: authorizationFailedBody(fields.principal, need) };
   }
 
@@ -229,6 +229,9 @@ function serve(sim: ArmSimulator, req: ArmRequest, route: Route, fields: LogFiel
 
   // 6. the operation
   if (isInsightsRoute(route)) return serveInsights(sim, route, req.body ?? "", headers);
+  if (route.op === "alertGet") {
+    return sim.alertsManagement.serve(req.path, new URLSearchParams(req.query), (action, scope) => sim.rbac.allows(fields.principal ?? "", { action, scope }), fields.principal ?? "unknown", headers);
+  }
   if (isWebRoute(route)) return sim.webSites.serve(route, req.body ?? "", sim.now(), fields.principal ?? "unknown", headers);
   const now = sim.now();
   const query = new URLSearchParams(req.query);
