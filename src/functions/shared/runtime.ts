@@ -120,6 +120,9 @@ export interface PlatformEventDeps {
   keys: SigningKeys;
   store: TableScheduledEventStore;
   clock: EngineDeps["clock"];
+  /** Reports are kept only for VMs in TARGET_SCOPES or with a desired state. */
+  targetScopes: string[];
+  desiredStates: EngineDeps["desiredStates"];
 }
 
 let platformEventDeps: PlatformEventDeps | undefined;
@@ -139,6 +142,8 @@ export function platformEvents(): PlatformEventDeps | undefined {
     keys: new SigningKeys(config.platformEvents.jwksUrl),
     store: scheduledEventStore(config),
     clock: engine().clock,
+    targetScopes: config.operations.targetScopes,
+    desiredStates: engine().desiredStates,
   };
   return platformEventDeps;
 }
