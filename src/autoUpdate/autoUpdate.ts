@@ -82,6 +82,13 @@ export async function verifyUpdate(deps: AutoUpdateDeps, attemptId: string): Pro
   const after = beat && Date.parse(beat.checkedAt) > attempt.deployedAt.getTime() ? beat : undefined;
   const byNewVersion = after && after.version !== undefined && compareVersions(after.version, attempt.toVersion) === 0;
   if (after && byNewVersion && after.ok) return record(deps, { ...attempt, state: "Succeeded", reason: `${attempt.toVersion} runs and its heartbeat passed at ${after.checkedAt}` });
+  // The new version is the one checking (so it started) but has not run its first heartbeat yet: wait for it, up to
+  // twice the verification period.
+  const waitedMs = deps.clock.now().getTime() - attempt.deployedAt.getTime();
+  if (!byNewVersion && compareVersions(deps.settings.runningVersion, attempt.toVersion) === 0 && waitedMs < 2 * deps.settings.verifyMinutes * 60_000) {
+    await deps.queue.send({ kind: "verify", attemptId }, Math.max(1, (deps.settings.verifyMinutes * 60) / 4));
+    return attempt;
+  }
   const why = !after ? "no heartbeat ran after the deployment"
     : !byNewVersion ? `the heartbeat after the deployment was run by ${after.version ?? "an unknown version"}, not ${attempt.toVersion} (the new version did not start)`
     : `the heartbeat of ${attempt.toVersion} failed at ${after.checkedAt}`;

@@ -99,6 +99,26 @@ describe("self-update trust", () => {
     expect(w.deployed).toHaveLength(1);
   });
 
+  it("the new version checking itself before its first heartbeat waits for it instead of rolling back", async () => {
+    const w = world();
+    await checkForUpdate(w.deps);
+    const [attempt] = [...w.attempts.values()];
+    w.queue.take();
+    w.deps.settings.runningVersion = "1.1.0"; // the platform runs the new package
+    w.setBeat({ ok: true, checkedAt: "2026-11-23T03:00:30.000Z", version: "1.0.0" }); // the old version's last beat
+    expect(await verifyUpdate(w.deps, attempt!.attemptId)).toMatchObject({ state: "Deployed" });
+    expect(w.queue.take()).toEqual([{ kind: "verify", attemptId: attempt!.attemptId }]);
+    w.setBeat({ ok: true, checkedAt: "2026-11-23T03:01:00.000Z", version: "1.1.0" });
+    expect(await verifyUpdate(w.deps, attempt!.attemptId)).toMatchObject({ state: "Succeeded" });
+    // Past twice the verification period with still no heartbeat of its own: rolled back.
+    const late = world();
+    await checkForUpdate(late.deps);
+    const [stuck] = [...late.attempts.values()];
+    late.deps.settings.runningVersion = "1.1.0";
+    late.advance(31 * 60_000);
+    expect(await verifyUpdate(late.deps, stuck!.attemptId)).toMatchObject({ state: "RolledBack" });
+  });
+
   it("a download that fails for a passing reason is tried again at the next check, not refused forever", async () => {
     const w = world({ failDownloads: 1 });
     expect(await checkForUpdate(w.deps)).toBe("retrying");
