@@ -105,7 +105,7 @@ async function callWithinBudget(deps: EngineDeps, request: RequestRecord, group:
   for (let round = 0; late.length > 0 && round < MAX_RESERVATIONS; round++) {
     const now = deps.clock.now().getTime();
     const callByMs = now + deps.settings.budgetCallWindowSeconds * 1000;
-    grant = await deps.budget.reserve({ subscriptionId: first.subscriptionId, computeKey: `${first.location}|${operation}`, want: late.length, callByMs }, now);
+    grant = await deps.budget.reserve({ subscriptionId: first.subscriptionId, requestId: request.requestId, computeKey: `${first.location}|${operation}`, want: late.length, callByMs }, now);
     const results = await Promise.all(late.slice(0, grant.granted).map((c) => callInTime(deps, request, c, callByMs)));
     writes.push(...results.flatMap((r) => (r.kind === "done" && r.write ? [r.write] : [])));
     notGranted = [...notGranted, ...late.slice(grant.granted)];

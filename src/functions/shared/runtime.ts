@@ -13,7 +13,8 @@ import { DESIRED_STATE_TABLE, TableDesiredStateStore } from "../../adapters/tabl
 import { appClock } from "../../adapters/clock";
 import { Backpressure } from "../../engine/backpressure";
 import type { EngineDeps } from "../../engine/ports";
-import { SigningKeys } from "../../adapters/signingKeys";
+import { remoteSigningKeys } from "../../trust/signingKeys";
+import type { SigningKeyLookup } from "../../trust/bearerToken";
 import { SCHEDULED_EVENTS_TABLE, TableScheduledEventStore } from "../../adapters/tableScheduledEventStore";
 import { ArmMetricAlertGateway } from "../../adapters/armMetricAlerts";
 import { BUDGET_TABLE, TableBudgetLedger } from "../../adapters/tableBudgetLedger";
@@ -38,6 +39,7 @@ import { usableReleases } from "../../autoUpdate/release";
 import type { RequestFinishedListener } from "../../engine/ports";
 import { StorageHealth } from "../../adapters/storageHealth";
 import { HEARTBEAT_TABLE, TableHeartbeatStore } from "../../adapters/tableHeartbeatStore";
+import { SCHEDULES_TABLE, TableScheduleStore } from "../../adapters/tableScheduleStore";
 
 export const config: AppConfig = loadConfig();
 /** The app's one clock: the only reader of the local world's time compression (see Clock in src/engine/ports.ts). */
@@ -118,7 +120,7 @@ function buildEngine(c: AppConfig): EngineDeps {
 
 export interface PlatformEventDeps {
   settings: NonNullable<AppConfig["platformEvents"]>;
-  keys: SigningKeys;
+  keys: SigningKeyLookup;
   store: TableScheduledEventStore;
   clock: EngineDeps["clock"];
   /** Reports are kept only for VMs in TARGET_SCOPES or with a desired state. */
@@ -140,7 +142,7 @@ export function platformEvents(): PlatformEventDeps | undefined {
   if (!config.platformEvents) return undefined;
   platformEventDeps ??= {
     settings: config.platformEvents,
-    keys: new SigningKeys(config.platformEvents.jwksUrl),
+    keys: remoteSigningKeys(config.platformEvents.jwksUrl),
     store: scheduledEventStore(config),
     clock: engine().clock,
     targetScopes: config.operations.targetScopes,
@@ -251,4 +253,22 @@ export function autoUpdate(): AutoUpdateDeps | undefined {
     settings: { mode: c.mode, runningVersion: runningVersion(), verifyMinutes: c.verifyMinutes, feedUrl: c.feedUrl, signingKey: c.signingKey },
   };
   return autoUpdateDeps;
+}
+
+let callerKeys: SigningKeyLookup | undefined;
+
+/** How machine callers are proven (src/trust/): the settings and the issuer's signing keys; undefined when not set up. */
+export function callers(): { settings: NonNullable<AppConfig["callers"]>; keys: SigningKeyLookup; now: () => Date } | undefined {
+  const c = config.callers;
+  if (!c) return undefined;
+  callerKeys ??= remoteSigningKeys(c.jwksUrl);
+  return { settings: c, keys: callerKeys, now: () => clock.now() };
+}
+
+let scheduleStoreInstance: TableScheduleStore | undefined;
+
+/** Named schedules (`schedulestoretable`): the schedules API and the ScheduleEvaluator read them. */
+export function scheduleStore(): TableScheduleStore {
+  scheduleStoreInstance ??= new TableScheduleStore(tableClient(config.storage, SCHEDULES_TABLE));
+  return scheduleStoreInstance;
 }
