@@ -24,7 +24,7 @@ param autoStopActionGroupId string
 param autoUpdateMode string = 'notify'
 param releaseFeedUrl string = ''
 @description('Self-update: the Ed25519 public key (base64) release packages must be signed with (AUTO_UPDATE_SIGNING_KEY); needed for apply.')
-param autoUpdateSigningKey string = ''
+param releaseSignatureVerifier string = ''
 @description('Teams/Slack incoming-webhook URL for failure notices; empty = none. A secret.')
 @secure()
 param notifyWebhookUrl string = ''
@@ -79,7 +79,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AUTO_UPDATE_MODE', value: autoUpdateMode }
         { name: 'RELEASE_FEED_URL', value: releaseFeedUrl }
         // Self-update verifies a package's signature against this pinned key and stages it in the deployment container
-        { name: 'AUTO_UPDATE_SIGNING_KEY', value: autoUpdateSigningKey }
+        { name: 'AUTO_UPDATE_SIGNING_KEY', value: releaseSignatureVerifier }
         { name: 'DEPLOYMENT_STORAGE_CONTAINER_URL', value: '${storageBlobEndpoint}${deploymentContainerName}' }
         { name: 'NOTIFY_WEBHOOK_URL', value: notifyWebhookUrl }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
