@@ -95,8 +95,12 @@ describe("TriggerAutoUpdate / UpdateStartStopV2", () => {
     expect(row).toMatchObject({ state: "Refused", toVersion: forged });
     expect(row!.reason).toMatch(/not signed by the key pinned in AUTO_UPDATE_SIGNING_KEY/);
     const unsigned = patch(2);
+    const handled = () => world.hostLogs().filter((l) => l.includes("Auto-update check") && l.includes(": alreadyHandled")).length;
+    const before = handled();
     feed.publish(unsigned, { signature: "none" });
-    await until("two more checks", async () => world.hostLogs().filter((l) => l.includes("Auto-update check") && l.includes(": alreadyHandled")).length >= 2);
+    // Two checks after it was published: the unsigned release is not even a candidate (the forged one stays the newest).
+    await until("two more checks", async () => handled() >= before + 2);
+    expect(await attempts(unsigned)).toEqual([]);
     expect(await deployments()).toEqual([]);
   });
 
