@@ -34,6 +34,7 @@ import { RequestFinishedEvent } from "../../telemetry/requestFinishedEvent";
 import type { AutoUpdateDeps } from "../../autoUpdate/updateDeps";
 import { HttpReleaseFeed } from "../../adapters/releaseFeed";
 import { ArmOneDeploy } from "../../adapters/armWebDeploy";
+import { BlobPackageStaging } from "../../adapters/blobPackageStaging";
 import { AUTO_UPDATE_TABLE, TableAutoUpdateStore } from "../../adapters/tableAutoUpdateStore";
 import { usableReleases } from "../../autoUpdate/release";
 import type { RequestFinishedListener } from "../../engine/ports";
@@ -123,6 +124,9 @@ export interface PlatformEventDeps {
   keys: SigningKeyLookup;
   store: TableScheduledEventStore;
   clock: EngineDeps["clock"];
+  /** Reports are kept only for VMs in TARGET_SCOPES or with a desired state. */
+  targetScopes: string[];
+  desiredStates: EngineDeps["desiredStates"];
 }
 
 let platformEventDeps: PlatformEventDeps | undefined;
@@ -142,6 +146,8 @@ export function platformEvents(): PlatformEventDeps | undefined {
     keys: remoteSigningKeys(config.platformEvents.jwksUrl),
     store: scheduledEventStore(config),
     clock: engine().clock,
+    targetScopes: config.operations.targetScopes,
+    desiredStates: engine().desiredStates,
   };
   return platformEventDeps;
 }
@@ -216,7 +222,7 @@ export function heartbeat(): HeartbeatDeps {
     settings: { targetScopes: config.operations.targetScopes, overdueGraceMinutes: config.operations.overdueGraceMinutes, version: runningVersion(), checkTimeoutMs: 20_000 },
     latestRelease: config.autoUpdate.feedUrl && config.autoUpdate.mode !== "off"
       ? async () => {
-        const newest = usableReleases(await new HttpReleaseFeed(config.autoUpdate.feedUrl!).releases())[0];
+        const newest = usableReleases(await new HttpReleaseFeed(config.autoUpdate.feedUrl!).releases(), config.autoUpdate.feedUrl)[0];
         return newest && { version: newest.version, url: newest.pageUrl };
       }
       : undefined,
@@ -240,12 +246,13 @@ export function autoUpdate(): AutoUpdateDeps | undefined {
   autoUpdateDeps ??= {
     feed: new HttpReleaseFeed(c.feedUrl),
     deployer: new ArmOneDeploy(armSettings(config), c.appResourceId ?? ""),
+    staging: new BlobPackageStaging(c.deploymentContainerUrl ?? "https://unset.invalid/deployments", config.storage),
     store: new TableAutoUpdateStore(tableClient(config.storage, AUTO_UPDATE_TABLE)),
     heartbeat: { read: async () => heartbeatStore().last() },
     queue: new StorageMessageQueue(queueService(config.storage), QUEUE_NAMES.autoUpdate, clock),
     clock: engine().clock,
     telemetry: telemetry(),
-    settings: { mode: c.mode, runningVersion: runningVersion(), verifyMinutes: c.verifyMinutes },
+    settings: { mode: c.mode, runningVersion: runningVersion(), verifyMinutes: c.verifyMinutes, feedUrl: c.feedUrl, signingKey: c.signingKey },
   };
   return autoUpdateDeps;
 }
