@@ -63,6 +63,8 @@ export interface AppConfig {
   evictions: { schedule: string; restartEvicted: boolean; restartDeadlineMinutes: number };
   /** AutoStop: the action group its alerts notify, the managed-by tag, the re-sync timer and a run's deadline. */
   autoStop: { actionGroupId?: string; managedBy: string; syncSchedule: string; runDeadlineMinutes: number };
+  /** Schedules applied by tag: the ScheduleEvaluator's timer, the tag names, catch-up after downtime, how often the VM inventory is re-read. */
+  schedules: { evaluatorSchedule: string; intervalMinutes: number; tagName: string; overrideTagName: string; catchUpMinutes: number; inventoryMinutes: number; postponeLinkKey?: string };
 }
 
 export class ConfigError extends Error {
@@ -100,6 +102,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     return fallback;
   };
 
+  const tagName = (name: string, fallback: string): string => {
+    const v = env[name]?.trim() || fallback;
+    if (v.length > 512 || /[<>%&\\?/]/.test(v)) problems.push(`${name} must be a tag name of at most 512 characters without < > % & \\ ? / (got "${v.slice(0, 60)}")`);
+    return v;
+  };
   const ncrontab = (name: string, fallback: string): string => {
     const raw = env[name]?.trim();
     if (!raw) return fallback;
@@ -190,6 +197,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
       managedBy: readManagedBy(env, problems),
       syncSchedule: ncrontab("AUTOSTOP_SYNC_SCHEDULE", "0 20 * * * *"),
       runDeadlineMinutes: int("AUTOSTOP_RUN_DEADLINE_MINUTES", 60, 5, 1440),
+    },
+    schedules: {
+      evaluatorSchedule: ncrontab("SCHEDULE_EVALUATOR_SCHEDULE", "0 * * * * *"),
+      intervalMinutes: int("SCHEDULE_EVALUATOR_INTERVAL_MINUTES", 1, 1, 60),
+      tagName: tagName("SCHEDULE_TAG_NAME", "startstop-schedule"),
+      overrideTagName: tagName("SCHEDULE_OVERRIDE_TAG_NAME", "startstop-override"),
+      catchUpMinutes: int("SCHEDULE_CATCH_UP_MINUTES", 60, 0, 1440),
+      inventoryMinutes: int("SCHEDULE_INVENTORY_MINUTES", 5, 1, 60),
+      postponeLinkKey: readPostponeLinkKey(env, problems),
     },
   };
   problems.push(...callWindowProblems(config));
@@ -324,6 +340,14 @@ function readApplicationInsights(env: Env): AppConfig["applicationInsights"] {
 }
 
 /** A Teams or Slack incoming-webhook URL: https (or loopback http, for the local world). Its path is a secret. */
+/** The secret postpone links are signed with (a secret: never logged, not even in the message about it). */
+function readPostponeLinkKey(env: Env, problems: string[]): string | undefined {
+  const key = env.POSTPONE_LINK_KEY?.trim();
+  if (!key) return undefined;
+  if (Buffer.byteLength(key, "utf8") < 32) problems.push("POSTPONE_LINK_KEY must be at least 32 characters (a random secret, e.g. openssl rand -base64 48)");
+  return key;
+}
+
 function readWebhookUrl(env: Env, problems: string[]): string | undefined {
   const raw = env.NOTIFY_WEBHOOK_URL?.trim();
   if (!raw) return undefined;

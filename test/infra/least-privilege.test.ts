@@ -89,6 +89,16 @@ describe("least privilege of the operator role", () => {
       return body.lastEviction?.verdict === "stoppedByCaller" && body;
     }, { everyMs: 300 });
     expect(view.lastEviction).toMatchObject({ verdict: "stoppedByCaller" });
+
+    // Tag schedules: the ScheduleEvaluator reads VMs and resource groups' tags in a subscription and in a
+    // resource-group-only scope (the app's own evaluator, composed from this world's settings).
+    await world.sim("PUT", `tags?scope=${encodeURIComponent(scope(rgId(SUB_B, "rg-apps")))}`, { tags: { "startstop-schedule": "always" } });
+    expect((await world.callFunction("PUT", "schedules/always", { timezone: "UTC", periods: [{ beginTime: "00:00" }] })).status).toBe(201);
+    Object.assign(process.env, world.appSettings(), { TARGET_SCOPES: `/subscriptions/${SUB_A},${scope(rgId(SUB_B, "rg-apps"))}` });
+    const runtime = await import("../../src/functions/shared/runtime.js");
+    const tick = await runtime.buildScheduleEvaluator().tick(new Date());
+    expect(tick.failed).toEqual([]);
+    expect(tick.vmsScheduled).toBeGreaterThan(0);
   });
 
   it("every ARM request maps to an action the role grants, none was refused, and the role grants nothing unused", async () => {

@@ -41,6 +41,10 @@ import type { RequestFinishedListener } from "../../engine/ports";
 import { StorageHealth } from "../../adapters/storageHealth";
 import { HEARTBEAT_TABLE, TableHeartbeatStore } from "../../adapters/tableHeartbeatStore";
 import { SCHEDULES_TABLE, TableScheduleStore } from "../../adapters/tableScheduleStore";
+import { SCHEDULE_STATE_TABLE, TableScheduleStateStore } from "../../adapters/tableScheduleStateStore";
+import { ArmResourceGroups } from "../../adapters/armResourceGroups";
+import { ScheduleEvaluator } from "../../schedules/evaluator";
+import { submitRequest } from "../../engine/submitRequest";
 
 export const config: AppConfig = loadConfig();
 /** The app's one clock: the only reader of the local world's time compression (see Clock in src/engine/ports.ts). */
@@ -273,4 +277,55 @@ let scheduleStoreInstance: TableScheduleStore | undefined;
 export function scheduleStore(): TableScheduleStore {
   scheduleStoreInstance ??= new TableScheduleStore(tableClient(config.storage, SCHEDULES_TABLE));
   return scheduleStoreInstance;
+}
+
+let scheduleStates: TableScheduleStateStore | undefined;
+
+/** What the ScheduleEvaluator remembers per VM between ticks (`schedulestatestoretable`); GET /api/vms/{id} reads it too. */
+export function scheduleStateStore(): TableScheduleStateStore {
+  scheduleStates ??= new TableScheduleStateStore(tableClient(config.storage, SCHEDULE_STATE_TABLE));
+  return scheduleStates;
+}
+
+let evaluator: ScheduleEvaluator | undefined;
+
+/** The ScheduleEvaluator of this process: its VM inventory and stored states live in memory between ticks. */
+export function scheduleEvaluator(): ScheduleEvaluator {
+  evaluator ??= buildScheduleEvaluator();
+  return evaluator;
+}
+
+/** A new evaluator with empty memory (what a restarted process has); the timer uses the one above. */
+export function buildScheduleEvaluator(): ScheduleEvaluator {
+  const e = engine();
+  const compute = computeGateway(config);
+  const groups = new ArmResourceGroups(armSettings(config));
+  return new ScheduleEvaluator({
+    schedules: scheduleStore(),
+    states: scheduleStateStore(),
+    inventory: {
+      listVms: (sub) => compute.listVmsWithStatus(sub), resourceGroupTags: (sub) => groups.tagsByGroup(sub),
+      listVmsInGroup: (sub, rg) => compute.listVmsInResourceGroupWithStatus(sub, rg), groupTags: (sub, rg) => groups.tagsOfGroup(sub, rg),
+    },
+    submit: async (request, identity) => (await submitRequest(e, request, identity)).record.requestId,
+    settings: { scopes: config.operations.targetScopes, ...config.schedules },
+    log: (message) => telemetry().trace(message, { level: "warning" }),
+    notices: noticeSender(),
+  });
+}
+
+/** Notices before a stop go to the operations webhook, with postpone links; off unless both the key and the webhook are set. */
+function noticeSender(): ConstructorParameters<typeof ScheduleEvaluator>[0]["notices"] {
+  const key = config.schedules.postponeLinkKey;
+  const webhook = config.operations.notifyWebhookUrl;
+  if (!key || !webhook) return undefined;
+  const poster = new HttpWebhookPoster();
+  return {
+    key,
+    baseUrl: config.operations.appBaseUrl ?? "http://localhost:7071",
+    send: async (notice) => {
+      const status = await poster.post(webhook, { text: notice.text, schedule: notice.schedule, stopAt: notice.stopAt.toISOString(), stopAtLocal: notice.stopAtLocal, vms: notice.vms.map((v) => v.id), postpone: notice.postpone });
+      if (status >= 300) throw new Error(`the notice webhook answered ${status}`);
+    },
+  };
 }

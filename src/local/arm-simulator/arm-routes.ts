@@ -19,6 +19,8 @@ import { bearerToken, principalOf } from "./principal";
 import { isInsightsRoute, isWebRoute, parseArmRoute, type Route } from "./route-table";
 import { serveInsights } from "./insights-routes";
 import { authorizationFailedBody, requiredAction } from "./rbac";
+import { isResourcesRoute } from "./resource-routes";
+import { serveResources } from "./resource-tags";
 
 export interface ArmRequest {
   method: string;
@@ -235,6 +237,10 @@ function serve(sim: ArmSimulator, req: ArmRequest, route: Route, fields: LogFiel
   if (isWebRoute(route)) return sim.webSites.serve(route, req.body ?? "", sim.now(), fields.principal ?? "unknown", headers);
   const now = sim.now();
   const query = new URLSearchParams(req.query);
+  if (isResourcesRoute(route)) {
+    const skip = Math.max(0, Number.parseInt(query.get("$skiptoken") ?? "0", 10) || 0);
+    return serveResources(sim, route, req.body ?? "", sim.pageSize, headers, skip, (next) => nextLink(req, next));
+  }
   switch (route.op) {
     case "list": {
       const all = rgVms ?? sub.vms;

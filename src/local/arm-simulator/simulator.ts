@@ -35,6 +35,8 @@ export interface ResourceGroupEntry {
   name: string;
   location: string;
   vms: SimVm[];
+  /** The group's own tags (Microsoft.Resources; resource-tags.ts). */
+  tags?: Record<string, string>;
 }
 
 export interface SubscriptionEntry {
@@ -125,7 +127,10 @@ export class ArmSimulator {
     // Subscriptions/groups listed without VMs still exist (so they answer empty lists, not 404).
     for (const sub of spec.subscriptions ?? []) {
       const s = this.ensureSubscription(sub.subscriptionId);
-      for (const rg of sub.resourceGroups ?? []) this.ensureGroup(s, rg.name, rg.location);
+      for (const rg of sub.resourceGroups ?? []) {
+        const group = this.ensureGroup(s, rg.name, rg.location);
+        if (rg.tags) group.tags = { ...rg.tags };
+      }
     }
     return { vms: this.vms.size };
   }
