@@ -15,8 +15,7 @@ import {
   resourceGroupKey,
   vmKey,
 } from "./resourceId";
-
-export type PowerAction = "start" | "stop";
+import { readStopMode, type RequestAction, type StopMode } from "../targets/powerAction";
 
 export type Exclusion =
   | { kind: "id"; key: string } // full VM id, compared by vmKey
@@ -31,7 +30,9 @@ export interface RequestScopes {
 }
 
 export interface ScheduledRequest {
-  action: PowerAction;
+  action: RequestAction;
+  /** How a stop stops (`StopMode`; absent = deallocate, as v2). A VM's tag `startstop-stopmode` overrides it. */
+  stopMode?: StopMode;
   sequenced: boolean;
   whatIf: boolean;
   continueOnError: boolean;
@@ -77,6 +78,7 @@ const TOP_KEYS = [
   "SequenceDelaySeconds",
   "DeadlineMinutes",
   "RestartEvicted",
+  "StopMode",
   "RequestScopes",
 ] as const;
 export const SCOPE_KEYS = ["Subscriptions", "ResourceGroups", "VMLists", "ExcludedVMLists"] as const;
@@ -114,12 +116,12 @@ function parseUnsafe(body: unknown, limits: RequestLimits): ParseResult<Schedule
   const top = readKeys(body, TOP_KEYS, SCOPE_KEYS, "", "RequestScopes.", add);
 
   // Action
-  let action: PowerAction | undefined;
+  let action: RequestAction | undefined;
   const rawAction = top.get("Action");
   if (rawAction === undefined || rawAction === null) {
     add("Action", `Action is required: "start" or "stop"`);
   } else if (typeof rawAction === "string" && ["start", "stop"].includes(rawAction.trim().toLowerCase())) {
-    action = rawAction.trim().toLowerCase() as PowerAction;
+    action = rawAction.trim().toLowerCase() as RequestAction;
   } else {
     add("Action", `Action must be "start" or "stop", got ${describe(rawAction)}`);
   }
@@ -137,6 +139,8 @@ function parseUnsafe(body: unknown, limits: RequestLimits): ParseResult<Schedule
   const restartEvicted = readBool(top.get("RestartEvicted"), "RestartEvicted", add);
   if (restartEvicted && action === "stop") add("RestartEvicted", "RestartEvicted applies to a start (VMs that should be running); remove it from a stop");
 
+  const stopMode = readStopModeField(top.get("StopMode"), action, add);
+
   const scopes = readScopes(top.get("RequestScopes"), limits, add);
 
   if (problems.length > 0 || action === undefined || scopes === undefined) {
@@ -145,7 +149,23 @@ function parseUnsafe(body: unknown, limits: RequestLimits): ParseResult<Schedule
   const value: ScheduledRequest = { action, sequenced, whatIf, continueOnError, sequenceDelaySeconds, scopes };
   if (deadlineMinutes !== undefined) value.deadlineMinutes = deadlineMinutes;
   if (restartEvicted !== undefined) value.restartEvicted = restartEvicted;
+  if (stopMode !== undefined) value.stopMode = stopMode;
   return { ok: true, value };
+}
+
+/** `StopMode`: deallocate | hibernate | powerOff (any casing), only on a stop; null is absent. */
+function readStopModeField(v: unknown, action: RequestAction | undefined, add: (f: string, m: string) => void): StopMode | undefined {
+  if (v === undefined || v === null) return undefined;
+  const mode = typeof v === "string" ? readStopMode(v) : undefined;
+  if (mode === undefined) {
+    add("StopMode", `StopMode must be "deallocate", "hibernate" or "powerOff", got ${describe(v)}`);
+    return undefined;
+  }
+  if (action === "start") {
+    add("StopMode", "StopMode applies to a stop (how the VMs stop); remove it from a start, which resumes a VM however it was stopped");
+    return undefined;
+  }
+  return mode;
 }
 
 /**

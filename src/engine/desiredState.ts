@@ -4,14 +4,14 @@
  * an older request still working on that VM stops at once: its VM ends `Superseded`, naming the newer request, instead
  * of fighting it or waiting for its deadline. The platform-events watcher reads the same record ("should be running").
  */
-import { targetPowerState } from "../domain/power";
+import { desiredStateOf } from "../targets/powerAction";
 import { isTerminal } from "../domain/runState";
 import type { DesiredState, EngineDeps, RowWrite } from "./ports";
 import type { RequestRecord } from "./records";
 
 /** Records this request's desired state for its VMs; ends the VMs of older requests it overrides. */
 export async function claimDesiredStates(deps: EngineDeps, record: RequestRecord, vms: { key: string; subscriptionId: string }[]): Promise<void> {
-  const desired = targetPowerState(record.action) === "running" ? "running" : "deallocated";
+  const desired = desiredStateOf(record.action);
   const entries: DesiredState[] = vms.map((vm) => ({
     vmKey: vm.key, subscriptionId: vm.subscriptionId, desired, requestId: record.requestId, action: record.action, requestCreatedAt: record.createdAt,
   }));
@@ -35,7 +35,7 @@ async function supersede(deps: EngineDeps, newer: RequestRecord, overridden: Des
         row,
         changes: {
           status: "Superseded", finishedAt: now, dueAt: undefined, heldBy: undefined,
-          note: `superseded by request ${newer.requestId} (${newer.action}, made ${newer.createdAt.toISOString()}), which wants this VM ${targetPowerState(newer.action)}`,
+          note: `superseded by request ${newer.requestId} (${newer.action}, made ${newer.createdAt.toISOString()}), which wants this VM ${desiredStateOf(newer.action)}`,
         },
       });
     }

@@ -5,7 +5,7 @@
 import { ArmRequestError, type ArmFailure } from "../../src/domain/armError";
 import type { PowerState } from "../../src/domain/power";
 import { vmKey, type VmRef } from "../../src/domain/resourceId";
-import type { PowerAction } from "../../src/domain/scheduledRequest";
+import { targetPowerState, type PowerAction } from "../../src/targets/powerAction";
 import type { ObservedVmStatus } from "../../src/domain/verification";
 import type { ComputeGateway, VmInfo } from "../../src/engine/ports";
 import type { RemainingBudget } from "../../src/engine/backpressure";
@@ -54,7 +54,7 @@ export class MemoryCompute implements ComputeGateway {
     const v = this.vms.get(vmKey(ref));
     if (!v) throw new ArmRequestError({ status: 404, code: "ResourceNotFound", message: `no VM ${ref.name}` });
     this.accepted.push({ key: vmKey(ref), action });
-    v.powerState = action === "start" ? "running" : "deallocated";
+    v.powerState = targetPowerState(action);
     return {};
   }
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { countStatuses, summarizeRun, type VmRunStatus } from "../../src/domain/runState";
 import { judgeActingVm } from "../../src/domain/verification";
-import { powerStateFromStatusCodes, isInTransitionToTarget, targetPowerState } from "../../src/domain/power";
+import { powerStateFromStatusCodes, isInTransitionToTarget } from "../../src/domain/power";
+import { targetPowerState } from "../../src/targets/powerAction";
 
 const state = (statuses: VmRunStatus[], scopeErrors = 0) => summarizeRun(true, countStatuses(statuses), scopeErrors);
 
@@ -26,11 +27,11 @@ describe("summarizeRun", () => {
 
 describe("power rules", () => {
   it("stop means deallocated, and reads PowerState from instance-view codes", () => {
-    expect(targetPowerState("stop")).toBe("deallocated");
+    expect(targetPowerState("deallocate")).toBe("deallocated");
     expect(powerStateFromStatusCodes(["ProvisioningState/succeeded", "PowerState/Running"])).toBe("running");
     expect(powerStateFromStatusCodes(["ProvisioningState/succeeded"])).toBeUndefined();
     expect(isInTransitionToTarget("start", "starting")).toBe(true);
-    expect(isInTransitionToTarget("stop", "stopping")).toBe(false);
+    expect(isInTransitionToTarget("deallocate", "stopping")).toBe(false);
   });
 });
 
