@@ -16,6 +16,8 @@ export class MemoryCompute implements ComputeGateway {
   readonly accepted: { key: string; action: PowerAction }[] = [];
   /** Calls to refuse next, with this failure. */
   refuseNext: ArmFailure[] = [];
+  /** Calls to one VM (by key) to refuse next, with these failures. */
+  readonly refuseFor = new Map<string, ArmFailure[]>();
 
   add(ref: VmRef, powerState: PowerState, location = "westeurope"): void {
     const key = vmKey(ref);
@@ -49,7 +51,7 @@ export class MemoryCompute implements ComputeGateway {
 
   async requestPowerAction(ref: VmRef, action: PowerAction): Promise<RemainingBudget> {
     await new Promise((resolve) => setImmediate(resolve));
-    const refusal = this.refuseNext.shift();
+    const refusal = this.refuseFor.get(vmKey(ref))?.shift() ?? this.refuseNext.shift();
     if (refusal) throw new ArmRequestError(refusal);
     const v = this.vms.get(vmKey(ref));
     if (!v) throw new ArmRequestError({ status: 404, code: "ResourceNotFound", message: `no VM ${ref.name}` });

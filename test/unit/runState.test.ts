@@ -40,7 +40,7 @@ describe("judgeActingVm", () => {
   const deadline = new Date("2026-01-05T10:00:00Z");
   const base = { action: "start" as const, actedAt, deadline, now: new Date("2026-01-05T08:01:00Z") };
   it("reports reached, gone and still going", () => {
-    expect(judgeActingVm({ ...base, observed: { powerState: "running" } })).toEqual({ kind: "reached", powerState: "running" });
+    expect(judgeActingVm({ ...base, observed: { powerState: "running" } })).toEqual({ kind: "reached", powerState: "running", hibernated: false });
     expect(judgeActingVm({ ...base, observed: undefined })).toEqual({ kind: "gone" });
     expect(judgeActingVm({ ...base, observed: { powerState: "starting" } })).toEqual({ kind: "stillGoing" });
   });
