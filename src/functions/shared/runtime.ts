@@ -13,7 +13,8 @@ import { DESIRED_STATE_TABLE, TableDesiredStateStore } from "../../adapters/tabl
 import { appClock } from "../../adapters/clock";
 import { Backpressure } from "../../engine/backpressure";
 import type { EngineDeps } from "../../engine/ports";
-import { SigningKeys } from "../../adapters/signingKeys";
+import { remoteSigningKeys } from "../../trust/signingKeys";
+import type { SigningKeyLookup } from "../../trust/bearerToken";
 import { SCHEDULED_EVENTS_TABLE, TableScheduledEventStore } from "../../adapters/tableScheduledEventStore";
 import { ArmMetricAlertGateway } from "../../adapters/armMetricAlerts";
 import { BUDGET_TABLE, TableBudgetLedger } from "../../adapters/tableBudgetLedger";
@@ -117,7 +118,7 @@ function buildEngine(c: AppConfig): EngineDeps {
 
 export interface PlatformEventDeps {
   settings: NonNullable<AppConfig["platformEvents"]>;
-  keys: SigningKeys;
+  keys: SigningKeyLookup;
   store: TableScheduledEventStore;
   clock: EngineDeps["clock"];
 }
@@ -136,7 +137,7 @@ export function platformEvents(): PlatformEventDeps | undefined {
   if (!config.platformEvents) return undefined;
   platformEventDeps ??= {
     settings: config.platformEvents,
-    keys: new SigningKeys(config.platformEvents.jwksUrl),
+    keys: remoteSigningKeys(config.platformEvents.jwksUrl),
     store: scheduledEventStore(config),
     clock: engine().clock,
   };
@@ -244,4 +245,14 @@ export function autoUpdate(): AutoUpdateDeps | undefined {
     settings: { mode: c.mode, runningVersion: runningVersion(), verifyMinutes: c.verifyMinutes },
   };
   return autoUpdateDeps;
+}
+
+let callerKeys: SigningKeyLookup | undefined;
+
+/** How machine callers are proven (src/trust/): the settings and the issuer's signing keys; undefined when not set up. */
+export function callers(): { settings: NonNullable<AppConfig["callers"]>; keys: SigningKeyLookup; now: () => Date } | undefined {
+  const c = config.callers;
+  if (!c) return undefined;
+  callerKeys ??= remoteSigningKeys(c.jwksUrl);
+  return { settings: c, keys: callerKeys, now: () => clock.now() };
 }
