@@ -15,6 +15,7 @@ import { eventually, EVENTUALLY_TIMEOUT_MS, type EventuallyOptions } from "./eve
 import { requestJson, type JsonResponse } from "./httpsJson";
 import { startArmSimulator, type ControlVm, type RequestLogEntry } from "./arm-simulator";
 import { startTelemetryCollector, type RunningTelemetryCollector } from "./telemetry-collector";
+import { startRetailPrices, RETAIL_PRICES_PATH, type RunningRetailPrices } from "./retail-prices";
 import { principalOf } from "./arm-simulator/principal";
 import { SIMULATOR_TOKEN } from "../adapters/credentials";
 import { ACTION_GROUPS_APP_ID, SECURE_WEBHOOK_ROLE, startEntraSimulator, type RunningEntraSimulator } from "./entra-simulator";
@@ -80,6 +81,8 @@ export class World {
   telemetry: RunningTelemetryCollector | undefined;
   /** The local Entra ID token issuer (src/local/entra-simulator/): tokens for machine callers, its JWKS. */
   entra!: RunningEntraSimulator;
+  /** The local Azure Retail Prices API the app prices savings from (src/local/retail-prices.ts). */
+  prices!: RunningRetailPrices;
 
   private constructor(
     readonly azurite: RunningAzurite,
@@ -140,6 +143,8 @@ export class World {
       writeFileSync(collectorCa, collector.caCertPem);
       settings.NODE_EXTRA_CA_CERTS = collectorCa;
     }
+    const prices = await startRetailPrices();
+    settings.RETAIL_PRICES_URL ??= `${prices.url}${RETAIL_PRICES_PATH}`;
     const hostPort = await findFreePort();
     // Entra ID for the machine callers: the app checks their tokens against this issuer, as Bicep configures it.
     const entra = await startEntraSimulator({ now: () => simulator.simulator.clock.now() });
@@ -161,6 +166,7 @@ export class World {
     world.storageProxy = storageProxy;
     world.telemetry = collector;
     world.entra = entra;
+    world.prices = prices;
     for (let i = 0; i < (options.hosts ?? 1); i++) await world.startHost();
     return world;
   }
@@ -343,6 +349,7 @@ export class World {
     await this.storageProxy?.close();
     await this.telemetry?.close();
     await this.entra?.close();
+    await this.prices?.close();
     await this.simulator.close();
     await this.azurite.stop();
   }

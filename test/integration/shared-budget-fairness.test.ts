@@ -27,7 +27,6 @@ describe("the shared budget's fairness", () => {
     const large = await world.callFunction("POST", "Scheduled", body("rg-large"));
     // Post the small request once the large one has spent the burst and is living on the refill.
     await world.eventually("the large request to spend the burst", async () => (await acceptedStarts("rg-large")).length >= compute.burst + 20);
-    const postedAt = world.armSimulator.now();
     const small = await world.callFunction("POST", "Scheduled", body("rg-small"));
     const [doneSmall, doneLarge] = await Promise.all([world.waitForRequest(small.body.requestId, 400_000), world.waitForRequest(large.body.requestId, 400_000)]);
     expect([doneSmall.state, doneLarge.state]).toEqual(["Succeeded", "Succeeded"]);
