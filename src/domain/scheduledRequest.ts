@@ -4,15 +4,19 @@
 
 import {
   ResourceGroupRef,
+  ScaleSetRef,
   VmRef,
   isClassicVmId,
   isGuid,
   isVmName,
   isVmNamePrefix,
+  isScaleSetInstanceId,
   parseResourceGroupId,
+  parseScaleSetId,
   parseSubscriptionId,
   parseVmId,
   resourceGroupKey,
+  scaleSetKey,
   vmKey,
 } from "./resourceId";
 import { readStopMode, type RequestAction, type StopMode } from "../targets/powerAction";
@@ -26,6 +30,8 @@ export interface RequestScopes {
   subscriptions: string[]; // lower-cased GUIDs, deduplicated
   resourceGroups: ResourceGroupRef[]; // deduplicated case-insensitively
   vms: VmRef[]; // deduplicated by vmKey
+  /** Flexible scale sets named in VMLists: every member VM, explicitly (deduplicated by scaleSetKey). */
+  scaleSets?: ScaleSetRef[];
   exclusions: Exclusion[];
 }
 
@@ -344,12 +350,19 @@ export function readScopes(
   });
 
   const vms = new Map<string, VmRef>();
+  const scaleSets = new Map<string, ScaleSetRef>();
   list("VMLists").forEach((e, i) => {
     const field = `${F}.VMLists[${i}]`;
     const vm = typeof e === "string" ? parseVmId(e) : undefined;
+    const set = typeof e === "string" && vm === undefined ? parseScaleSetId(e) : undefined;
     if (vm !== undefined) {
       const key = vmKey(vm);
       if (!vms.has(key)) vms.set(key, vm);
+    } else if (set !== undefined) {
+      const key = scaleSetKey(set);
+      if (!scaleSets.has(key)) scaleSets.set(key, set);
+    } else if (typeof e === "string" && isScaleSetInstanceId(e)) {
+      entryProblem(field, `${describe(e)} is an instance of a Uniform scale set, which this app cannot act on yet (docs/targets.md); Flexible scale sets are named by the scale set's id, their members by their VM ids`);
     } else entryProblem(field, malformed(e, FORM_VM, "VMLists"));
   });
 
@@ -373,6 +386,7 @@ export function readScopes(
     subscriptions: [...subscriptions],
     resourceGroups: [...resourceGroups.values()],
     vms: [...vms.values()],
+    ...(scaleSets.size > 0 ? { scaleSets: [...scaleSets.values()] } : {}),
     exclusions: [...exclusions.values()],
   };
 }

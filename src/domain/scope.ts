@@ -1,7 +1,7 @@
 // Which VMs a v2 request acts on. Pure: the caller lists VMs from ARM.
 
 import { tagValue } from "./tags";
-import { VmRef } from "./resourceId";
+import { VmRef, scaleSetKey } from "./resourceId";
 import { Exclusion, RequestScopes } from "./scheduledRequest";
 import { managedCapacityOf, managedCapacityReason } from "../targets/managedCapacity";
 
@@ -51,6 +51,9 @@ export function inScope(
   ) {
     return "vmList";
   }
+  // A Flexible scale set named in VMLists names each of its members as explicitly as their own ids would.
+  const set = vm.scaleSetId?.toLowerCase();
+  if (set && (scopes.scaleSets ?? []).some((s) => scaleSetKey(s) === set)) return "vmList";
   if (scopes.resourceGroups.some((g) => g.subscriptionId.toLowerCase() === sub && g.resourceGroup.toLowerCase() === rg)) {
     return "resourceGroup";
   }
@@ -96,7 +99,8 @@ function exclusionText(x: Exclusion): string {
  *   ExcludedVMLists removes it (full-id exclusion beats everything).
  * - Compute another Azure service manages (AKS node pools, Service Fabric,
  *   Databricks: src/targets/managedCapacity.ts) is excluded from Subscriptions
- *   and ResourceGroups scopes with a named reason; only VMLists overrides it.
+ *   and ResourceGroups scopes with a named reason; only VMLists (the VM, or its
+ *   Flexible scale set's id) overrides it.
  * - Precedence of reasons: full id, then managed capacity, then ExcludedVMLists
  *   names/prefixes in request order, then the tag.
  * - VMs in `found` that are in no scope are ignored, not reported.

@@ -126,8 +126,22 @@ async function whatIf(request: ScheduledRequest, context: InvocationContext): Pr
       groups: sequence.groups.map((g, index) => ({ value: g.value, vms: rows.filter((r) => r.group === index).map((r) => r.name) })),
     },
     vms,
+    scaleSets: scaleSetsOf(rows.map((r, i) => ({ scaleSetId: r.scaleSetId, vm: vms[i]! }))),
     scopeErrors: expansion.scopeErrors,
   });
+}
+
+/** Each Flexible scale set of the plan with its members, each with its plan and reason. */
+function scaleSetsOf(rows: { scaleSetId?: string; vm: { name: string; plan: string; reason?: string } }[]) {
+  const sets = new Map<string, { id: string; orchestrationMode: "Flexible"; members: { name: string; plan: string; reason?: string }[] }>();
+  for (const { scaleSetId, vm } of rows) {
+    if (!scaleSetId) continue;
+    const key = scaleSetId.toLowerCase();
+    const set = sets.get(key) ?? { id: scaleSetId, orchestrationMode: "Flexible" as const, members: [] };
+    set.members.push({ name: vm.name, plan: vm.plan, reason: vm.reason });
+    sets.set(key, set);
+  }
+  return [...sets.values()];
 }
 
 app.http("Scheduled", { methods: ["POST"], authLevel: "function", route: "Scheduled", handler: scheduled });

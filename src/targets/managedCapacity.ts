@@ -40,7 +40,7 @@ export function managedCapacityOf(target: ManagedCapacityCandidate): ManagedCapa
 
 /** The outcome's reason: which service, how we know, and how to act on it anyway. */
 export function managedCapacityReason(managed: ManagedCapacity): string {
-  return `managed by ${serviceName(managed.by)} (${managed.evidence}): ${advice(managed.by)}; to act on it anyway, name the VM in VMLists`;
+  return `managed by ${serviceName(managed.by)} (${managed.evidence}): ${advice(managed.by)}; to act on it anyway, name the VM (or its Flexible scale set) in VMLists`;
 }
 
 function serviceName(by: ManagedBy): string {

@@ -32,6 +32,10 @@ beforeAll(async () => {
             { name: "aks-nodepool1-0", powerState: "deallocated", tags: { "aks-managed-poolName": "nodepool1" } },
             { name: "aks-nodepool1-1", powerState: "deallocated", tags: { "aks-managed-poolName": "nodepool1" } },
           ] },
+          // An AKS node pool of VMs in a custom node resource group: a Flexible scale set whose members carry AKS's tags.
+          { name: "rg-k8s-nodes", location: "westeurope", vms: [
+            { name: "aksflex-0", powerState: "deallocated", flexibleScaleSet: "aks-flexpool", tags: { "aks-managed-poolName": "flexpool" } },
+          ] },
         ],
       }],
     },
@@ -109,10 +113,23 @@ describe("stop modes and Azure-managed capacity", () => {
     for (const name of ["h-01", "h-02", "h-03", "h-04", "h-05", "p-01", "p-02", "p-03", "f-01"]) expect(startCalls.get(name), name).toEqual(["start"]);
     const final = new Map((await world.vms()).map((v) => [v.name, v]));
     for (const name of ["h-01", "h-02", "h-03"]) expect(final.get(name)).toMatchObject({ powerState: "running", hibernated: false });
-    for (const name of ["aks-nodepool1-0", "aks-nodepool1-1"]) {
+    for (const name of ["aks-nodepool1-0", "aks-nodepool1-1", "aksflex-0"]) {
       expect(log.filter((r) => r.vmId?.toLowerCase().includes(`/virtualmachines/${name}`) && r.method === "POST"), name).toEqual([]);
       expect(final.get(name)!.powerState).toBe("deallocated");
       expect(start.outcomes.get(name)).toMatchObject({ outcome: "Skipped", note: expect.stringContaining("Azure Kubernetes Service") });
     }
+
+    // 5. A Flexible scale set named in VMLists: WhatIf lists it with its members; the stop deallocates each member.
+    const flex = `/subscriptions/${SUB_A}/resourceGroups/rg-off/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-flex`;
+    const flexWhatIf = await world.callFunction("POST", "Scheduled", { Action: "stop", WhatIf: true, RequestScopes: { VMLists: [flex] } });
+    expect(flexWhatIf.body.scaleSets).toEqual([{ id: expect.stringMatching(/vmss-flex$/), orchestrationMode: "Flexible", members: [{ name: "f-01", plan: "WillDeallocate" }] }]);
+    const beforeFlex = log.length;
+    const flexStop = await run({ Action: "stop", RequestScopes: { VMLists: [flex] } });
+    expect(flexStop.status.state).toBe("Succeeded");
+    log = await world.armRequests();
+    expect(Object.fromEntries(accepted(log, beforeFlex))).toEqual({ "f-01": ["deallocate"] });
+    expect((await world.vms()).find((v) => v.name === "f-01")!.powerState).toBe("deallocated");
+    // Over the whole run, not one request reached an AKS-managed VM.
+    expect(log.filter((r) => /aks-nodepool1-|aksflex-/.test(r.vmId ?? ""))).toEqual([]);
   });
 });

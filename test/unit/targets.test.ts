@@ -114,3 +114,26 @@ describe("StopMode in the body", () => {
     expect(!onStart.ok && onStart.problems[0]?.field).toBe("StopMode");
   });
 });
+
+describe("Flexible scale sets in VMLists", () => {
+  const limits = { maxScopeEntries: 1000 };
+  const set = `/subscriptions/${SUB}/resourceGroups/rg-k8s/providers/Microsoft.Compute/virtualMachineScaleSets/flexpool`;
+  it("takes a scale set's id, and refuses a Uniform instance's id saying why", () => {
+    const ok = parseScheduledRequest({ Action: "stop", RequestScopes: { VMLists: [set, `${set}/`] } }, limits);
+    expect(ok.ok && ok.value.scopes.scaleSets).toEqual([{ subscriptionId: SUB, resourceGroup: "rg-k8s", name: "flexpool" }]);
+    const instance = parseScheduledRequest({ Action: "stop", RequestScopes: { VMLists: [`${set}/virtualMachines/3`] } }, limits);
+    expect(!instance.ok && instance.problems).toEqual([{ field: "RequestScopes.VMLists[0]", message: expect.stringContaining("Uniform scale set") }]);
+  });
+  it("naming the set selects its members explicitly, even an Azure-managed one", () => {
+    const member = {
+      ref: { subscriptionId: SUB, resourceGroup: "rg-k8s", name: "aksflex-0" }, key: `/subscriptions/${SUB}/resourcegroups/rg-k8s/providers/microsoft.compute/virtualmachines/aksflex-0`,
+      tags: { "aks-managed-poolName": "flexpool" }, scaleSetId: set,
+    };
+    const other = { ...member, ref: { ...member.ref, name: "other" }, key: member.key.replace("aksflex-0", "other"), scaleSetId: undefined, tags: {} };
+    const byGroup = selectVms({ subscriptions: [], resourceGroups: [{ subscriptionId: SUB, resourceGroup: "rg-k8s" }], vms: [], exclusions: [] }, [member, other]);
+    expect(byGroup.selected.map((v) => v.ref.name)).toEqual(["other"]);
+    expect(byGroup.excluded[0]?.reason).toContain("Flexible scale set");
+    const bySet = selectVms({ subscriptions: [], resourceGroups: [], vms: [], scaleSets: [{ subscriptionId: SUB, resourceGroup: "rg-k8s", name: "FlexPool" }], exclusions: [] }, [member, other]);
+    expect(bySet.selected.map((v) => v.ref.name)).toEqual(["aksflex-0"]);
+  });
+});
