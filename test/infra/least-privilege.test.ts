@@ -57,6 +57,8 @@ describe("least privilege of the operator role", () => {
     expect((await run({ Action: "start", EnableClassic: true, RequestScopes: { VMLists: [vmIdOf(SUB_C, "rg-c", "c-01")] } })).state).toBe("Succeeded");
     const running = (await world.vms()).filter((v) => v.powerState === "running").map((v) => v.name);
     expect(running).toEqual(expect.arrayContaining(["app-01", "c-01", "db-01"]));
+    // StopMode powerOff needs its own action (a hibernate is a deallocate with hibernate=true, the same action).
+    expect((await run({ Action: "stop", StopMode: "powerOff", RequestScopes: { VMLists: [vmIdOf(SUB_C, "rg-c", "c-01")] } })).state).toBe("Succeeded");
 
     // AutoStop: alerts made for a subscription and a resource-group scope, updated, then all removed again.
     const autoStop = async (body: object) => {

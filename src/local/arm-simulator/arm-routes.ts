@@ -57,7 +57,7 @@ const POLICY_NAMES: Record<BucketName, string> = {
 type LogFields = Pick<RequestLogEntry, "principal" | "subscriptionId" | "region" | "vmId" | "operation" | "throttledBy" | "faultId">;
 
 export function handleArmRequest(sim: ArmSimulator, req: ArmRequest, options: ArmRouteOptions = {}): SimResponse {
-  const route = parseArmRoute(req.method, req.path);
+  const route = withHibernate(parseArmRoute(req.method, req.path), req.query);
   const fields: LogFields = {
     principal: null,
     subscriptionId: route.sub ?? null,
@@ -306,6 +306,7 @@ function computeChecks(route: Route, sub: SubscriptionEntry, vm: SimVm | undefin
         { bucket: "vmUpdateVm", key: vm!.key },
       ];
     case "deallocate":
+    case "hibernate":
     case "simulateEviction":
       return [
         { bucket: "computeDeleteVm", key: regional(vm!.location) },
@@ -319,6 +320,12 @@ function computeChecks(route: Route, sub: SubscriptionEntry, vm: SimVm | undefin
     default:
       return [];
   }
+}
+
+/** `POST …/deallocate?hibernate=true` is the hibernate (Compute spec, VirtualMachines_Deallocate): its own kind here. */
+function withHibernate(route: Route, query: string): Route {
+  if (route.op !== "deallocate") return route;
+  return isTrue(new URLSearchParams(query).get("hibernate")) ? { ...route, op: "hibernate" } : route;
 }
 
 function faultResponse(sim: ArmSimulator, fault: FaultRule, headers: Record<string, string>): SimResponse {

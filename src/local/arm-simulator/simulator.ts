@@ -56,6 +56,9 @@ export interface ControlVm {
   tags: Record<string, string>;
   powerState: PowerState;
   provisioningState: string;
+  /** The instance view says HibernationState/Hibernated. */
+  hibernated: boolean;
+  hibernationEnabled: boolean;
   history: Array<{ time: string; powerState: PowerState }>;
 }
 
@@ -351,6 +354,8 @@ export class ArmSimulator {
       tags: vm.tags,
       powerState: powerStateOf(vm, now),
       provisioningState: provisioningStateOf(vm, now),
+      hibernated: powerStateOf(vm, now) === "deallocated" && vm.hibernated === true,
+      hibernationEnabled: vm.hibernationEnabled,
       history: vm.history.map((h) => ({ time: new Date(h.time).toISOString(), powerState: h.powerState })),
     };
   }
