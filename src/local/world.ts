@@ -297,11 +297,6 @@ export class World {
     for (let i = 0; i < hosts; i++) await this.startHost();
   }
 
-  /** An app setting the hosts were started with, so a test can derive its bounds from what the app was told. */
-  setting(name: string): string | undefined {
-    return this.settings[name];
-  }
-
   hostLogs(): string[] {
     return this.logs;
   }
