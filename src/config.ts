@@ -5,6 +5,8 @@
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./domain/retryPolicy";
 import { DOCUMENTED_BUDGET, type PacingBudget } from "./domain/pacing";
 import { DEFAULT_BREAKER, type BreakerSettings } from "./domain/circuitBreaker";
+import type { KeyObject } from "node:crypto";
+import { parseSigningKey } from "./autoUpdate/signature";
 
 export type StorageConnection =
   | { kind: "connectionString"; connectionString: string }
@@ -50,7 +52,13 @@ export interface AppConfig {
   /** Operations: the heartbeat's schedule, the scopes it checks, and the optional failure-notice webhook (a secret). */
   operations: { heartbeatSchedule: string; targetScopes: string[]; overdueGraceMinutes: number; notifyWebhookUrl?: string; appBaseUrl?: string };
   /** Self-update: what to do with a newer release (off, notify, apply), where releases are listed, and this app. */
-  autoUpdate: { mode: "off" | "notify" | "apply"; schedule: string; feedUrl?: string; verifyMinutes: number; appResourceId?: string };
+  autoUpdate: {
+    mode: "off" | "notify" | "apply"; schedule: string; feedUrl?: string; verifyMinutes: number; appResourceId?: string;
+    /** AUTO_UPDATE_SIGNING_KEY: the Ed25519 public key (base64 raw, SPKI DER or PEM) every package must be signed with. */
+    signingKey?: KeyObject;
+    /** DEPLOYMENT_STORAGE_CONTAINER_URL: the app's deployment container, where verified packages are staged. */
+    deploymentContainerUrl?: string;
+  };
   /** The eviction watcher: its schedule, whether evicted VMs are restarted without the body asking, for how long. */
   evictions: { schedule: string; restartEvicted: boolean; restartDeadlineMinutes: number };
   /** AutoStop: the action group its alerts notify, the managed-by tag, the re-sync timer and a run's deadline. */
@@ -306,7 +314,21 @@ function readAutoUpdate(env: Env, problems: string[], schedule: string, verifyMi
   if (mode === "apply" && (!feedUrl || !appResourceId || !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Web\/sites\/[^/]+$/i.test(appResourceId))) {
     problems.push("AUTO_UPDATE_MODE=apply needs RELEASE_FEED_URL and APP_RESOURCE_ID (the function app's resource id, set by Bicep)");
   }
-  return { mode, schedule, feedUrl, verifyMinutes, appResourceId };
+  let signingKey: KeyObject | undefined;
+  const keyText = env.AUTO_UPDATE_SIGNING_KEY?.trim();
+  if (keyText) {
+    try {
+      signingKey = parseSigningKey(keyText);
+    } catch (error) {
+      problems.push(`AUTO_UPDATE_SIGNING_KEY must be an Ed25519 public key (base64 of its 32 bytes, or PEM): ${(error as Error).message}`);
+    }
+  }
+  const deploymentContainerUrl = env.DEPLOYMENT_STORAGE_CONTAINER_URL?.trim() || undefined;
+  if (deploymentContainerUrl && !/^https?:\/\/[^/]+\/.+/.test(deploymentContainerUrl)) problems.push(`DEPLOYMENT_STORAGE_CONTAINER_URL must be a blob container URL (got "${deploymentContainerUrl}")`);
+  if (mode === "apply" && (!keyText || !deploymentContainerUrl)) {
+    problems.push("AUTO_UPDATE_MODE=apply needs AUTO_UPDATE_SIGNING_KEY (the release signing public key) and DEPLOYMENT_STORAGE_CONTAINER_URL (set by Bicep)");
+  }
+  return { mode, schedule, feedUrl, verifyMinutes, appResourceId, signingKey, deploymentContainerUrl };
 }
 
 /** APPLICATIONINSIGHTS_AUTHENTICATION_STRING "ClientId=<id>;Authorization=AAD" means: send with that managed identity. */

@@ -10,7 +10,14 @@ import { invalidFields, json, problem } from "./shared/http";
 import { engine, evictionStore, platformEvents, scheduleStateStore } from "./shared/runtime";
 
 export async function vmState(request: HttpRequest): Promise<HttpResponseInit> {
-  const raw = decodeURIComponent(request.params.vmId ?? "");
+  // The id may arrive percent-encoded once more (%2F for "/"); a second decoding of text that is not valid
+  // percent-encoding ("%25zz" → "%zz") is a bad path, not a URIError.
+  let raw = request.params.vmId ?? "";
+  try {
+    raw = decodeURIComponent(raw);
+  } catch {
+    return invalidFields([{ field: "vmId (path)", message: "is not valid percent-encoding; send the VM resource ID, with \"/\" or %2F between its parts" }]);
+  }
   const ref = parseVmId(raw.startsWith("/") ? raw : `/${raw}`);
   if (!ref) return invalidFields([{ field: "vmId (path)", message: "must be a VM resource ID: /subscriptions/<id>/resourceGroups/<name>/providers/Microsoft.Compute/virtualMachines/<vm-name>" }]);
   const key = vmKey(ref);

@@ -27,7 +27,7 @@ describe("parseSchedule names every bad field", () => {
 
   it("names each bad field, all at once", () => {
     expect(fields({
-      name: "a b", timezone: "Nowhere/City", enforced: "yes", stopMode: "hibernate", notifyBeforeMinutes: 0, colour: "red", holidays: ["2026-02-30", "XX", "DE-ZZ", 5],
+      name: "a b", timezone: "Nowhere/City", enforced: "yes", stopMode: "sleep", notifyBeforeMinutes: 0, colour: "red", holidays: ["2026-02-30", "XX", "DE-ZZ", 5],
       periods: [{ beginTime: "25:00", endTime: "7:5", weekdays: "mon-fry", monthDays: "0", months: "L" }, { beginTime: "19:00", endTime: "08:00" }, {}, "x", { begin: "08:00" }],
     })).toEqual([
       "colour", "name", "timezone",

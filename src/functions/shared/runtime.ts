@@ -17,6 +17,7 @@ import { remoteSigningKeys } from "../../trust/signingKeys";
 import type { SigningKeyLookup } from "../../trust/bearerToken";
 import { SCHEDULED_EVENTS_TABLE, TableScheduledEventStore } from "../../adapters/tableScheduledEventStore";
 import { ArmMetricAlertGateway } from "../../adapters/armMetricAlerts";
+import { ArmAlertsManagementGateway } from "../../adapters/armAlertsManagement";
 import { BUDGET_TABLE, TableBudgetLedger } from "../../adapters/tableBudgetLedger";
 import { AUTOSTOP_TABLES, TableAutoStopStore } from "../../adapters/tableAutoStopStore";
 import { TokenBuckets } from "../../domain/pacing";
@@ -33,6 +34,7 @@ import { RequestFinishedEvent } from "../../telemetry/requestFinishedEvent";
 import type { AutoUpdateDeps } from "../../autoUpdate/updateDeps";
 import { HttpReleaseFeed } from "../../adapters/releaseFeed";
 import { ArmOneDeploy } from "../../adapters/armWebDeploy";
+import { BlobPackageStaging } from "../../adapters/blobPackageStaging";
 import { AUTO_UPDATE_TABLE, TableAutoUpdateStore } from "../../adapters/tableAutoUpdateStore";
 import { usableReleases } from "../../autoUpdate/release";
 import type { RequestFinishedListener } from "../../engine/ports";
@@ -126,6 +128,9 @@ export interface PlatformEventDeps {
   keys: SigningKeyLookup;
   store: TableScheduledEventStore;
   clock: EngineDeps["clock"];
+  /** Reports are kept only for VMs in TARGET_SCOPES or with a desired state. */
+  targetScopes: string[];
+  desiredStates: EngineDeps["desiredStates"];
 }
 
 let platformEventDeps: PlatformEventDeps | undefined;
@@ -145,6 +150,8 @@ export function platformEvents(): PlatformEventDeps | undefined {
     keys: remoteSigningKeys(config.platformEvents.jwksUrl),
     store: scheduledEventStore(config),
     clock: engine().clock,
+    targetScopes: config.operations.targetScopes,
+    desiredStates: engine().desiredStates,
   };
   return platformEventDeps;
 }
@@ -157,6 +164,7 @@ export function autoStop(): AutoStopDeps {
   autoStopDeps ??= {
     compute: e.compute,
     alerts: new ArmMetricAlertGateway(armSettings(config)),
+    instances: new ArmAlertsManagementGateway(armSettings(config)),
     store: new TableAutoStopStore(tableClient(config.storage, AUTOSTOP_TABLES.configurations), tableClient(config.storage, AUTOSTOP_TABLES.runs)),
     queue: new StorageMessageQueue(queueService(config.storage), QUEUE_NAMES.createAlert, clock),
     clock: e.clock,
@@ -218,7 +226,7 @@ export function heartbeat(): HeartbeatDeps {
     settings: { targetScopes: config.operations.targetScopes, overdueGraceMinutes: config.operations.overdueGraceMinutes, version: runningVersion(), checkTimeoutMs: 20_000 },
     latestRelease: config.autoUpdate.feedUrl && config.autoUpdate.mode !== "off"
       ? async () => {
-        const newest = usableReleases(await new HttpReleaseFeed(config.autoUpdate.feedUrl!).releases())[0];
+        const newest = usableReleases(await new HttpReleaseFeed(config.autoUpdate.feedUrl!).releases(), config.autoUpdate.feedUrl)[0];
         return newest && { version: newest.version, url: newest.pageUrl };
       }
       : undefined,
@@ -242,12 +250,13 @@ export function autoUpdate(): AutoUpdateDeps | undefined {
   autoUpdateDeps ??= {
     feed: new HttpReleaseFeed(c.feedUrl),
     deployer: new ArmOneDeploy(armSettings(config), c.appResourceId ?? ""),
+    staging: new BlobPackageStaging(c.deploymentContainerUrl ?? "https://unset.invalid/deployments", config.storage),
     store: new TableAutoUpdateStore(tableClient(config.storage, AUTO_UPDATE_TABLE)),
     heartbeat: { read: async () => heartbeatStore().last() },
     queue: new StorageMessageQueue(queueService(config.storage), QUEUE_NAMES.autoUpdate, clock),
     clock: engine().clock,
     telemetry: telemetry(),
-    settings: { mode: c.mode, runningVersion: runningVersion(), verifyMinutes: c.verifyMinutes },
+    settings: { mode: c.mode, runningVersion: runningVersion(), verifyMinutes: c.verifyMinutes, feedUrl: c.feedUrl, signingKey: c.signingKey },
   };
   return autoUpdateDeps;
 }

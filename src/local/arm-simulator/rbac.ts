@@ -44,6 +44,9 @@ export function requiredAction(method: string, path: string): RequiredAction | u
   switch (route.op) {
     case "unknown":
       return undefined;
+    // ARM checks this one on the alert's target resource, which only alerts-management.ts knows (it checks there).
+    case "alertGet":
+      return { action: "Microsoft.AlertsManagement/alerts/read", scope: sub };
     // A list needs read on the scope it lists (ARM answers 403, it does not filter by per-VM access).
     case "list":
       return { action: `${VM}/read`, scope: route.rg ? `${sub}/resourceGroups/${route.rg}` : sub };

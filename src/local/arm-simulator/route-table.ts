@@ -9,6 +9,7 @@ export type Route =
   | { op: "operationStatus"; sub: string; region: string; opId: string }
   | { op: "activityLog"; sub: string }
   | { op: "availabilityStatus"; sub: string; rg: string; vm: string }
+  | { op: "alertGet"; sub: string }
   | InsightsRoute
   | WebRoute
   | ResourcesRoute
@@ -71,6 +72,8 @@ export function parseArmRoute(method: string, path: string): Route {
   if (low.length === 7 && low[2] === "providers" && low[3] === "microsoft.insights" && low[4] === "eventtypes" && low[5] === "management" && low[6] === "values") {
     return want({ op: "activityLog", sub }, true);
   }
+  // Microsoft.AlertsManagement alert instances (scope = the subscription, as in essentials.alertId)
+  if (low.length === 6 && low[2] === "providers" && low[3] === "microsoft.alertsmanagement" && low[4] === "alerts") return want({ op: "alertGet", sub }, true);
   const insightsAt = (i: number) => low[i] === "providers" && low[i + 1] === "microsoft.insights";
   if (low.length === 5 && insightsAt(2) && low[4] === "metricalerts") return want({ op: "metricAlertList", sub }, true);
   if (low[2] === "resourcegroups" && segs[3] && insightsAt(4) && INSIGHTS_BY_METHOD[low[6] ?? ""]) {

@@ -10,6 +10,7 @@ import { mulberry32 } from "./random";
 import { ActivityLog } from "./activity-log";
 import { InsightsModel } from "./insights-model";
 import { AlertWebhooks } from "./alert-webhooks";
+import { AlertsManagement } from "./alerts-management";
 import { WebSites } from "./web-sites";
 import {
   beginAction,
@@ -55,6 +56,9 @@ export interface ControlVm {
   tags: Record<string, string>;
   powerState: PowerState;
   provisioningState: string;
+  /** The instance view says HibernationState/Hibernated. */
+  hibernated: boolean;
+  hibernationEnabled: boolean;
   history: Array<{ time: string; powerState: PowerState }>;
 }
 
@@ -73,6 +77,8 @@ export class ArmSimulator {
   /** Metric alerts, action groups and the VMs' CPU (AutoStop), and the webhook deliveries their alerts make. */
   readonly insights = new InsightsModel();
   readonly alertWebhooks = new AlertWebhooks(this);
+  /** Microsoft.AlertsManagement: one alert instance per firing (alerts-management.ts). */
+  readonly alertsManagement = new AlertsManagement();
   /**
    * Azure Monitor's secure webhook: the Entra token an action group sends to a receiver with `useAadAuth` (set by the
    * local world from its Entra simulator); without it such a delivery fails as it would without a token.
@@ -115,6 +121,7 @@ export class ArmSimulator {
       this.vms.clear();
       this.operations.clear();
       this.insights.clear();
+      this.alertsManagement.clear();
       this.durations = { ...DEFAULT_DURATIONS };
     }
     Object.assign(this.durations, durations);
@@ -133,6 +140,7 @@ export class ArmSimulator {
 
   reset(): void {
     this.insights.clear();
+    this.alertsManagement.clear();
     this.subscriptions.clear();
     this.vms.clear();
     this.operations.clear();
@@ -346,6 +354,8 @@ export class ArmSimulator {
       tags: vm.tags,
       powerState: powerStateOf(vm, now),
       provisioningState: provisioningStateOf(vm, now),
+      hibernated: powerStateOf(vm, now) === "deallocated" && vm.hibernated === true,
+      hibernationEnabled: vm.hibernationEnabled,
       history: vm.history.map((h) => ({ time: new Date(h.time).toISOString(), powerState: h.powerState })),
     };
   }
