@@ -9,7 +9,11 @@
  * so the days pass in seconds; requests are waited for every 8 simulated hours (before any VM's next transition).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { World } from "../../src/local/world";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { FUNCTION_KEY, REPO_ROOT, World } from "../../src/local/world";
 import type { ScheduleEvaluator } from "../../src/schedules/evaluator";
 import type { TickReport } from "../../src/schedules/evaluator";
 import { SUB_A, SUB_B, vmIdOf } from "../support/fleets";
@@ -56,10 +60,13 @@ beforeAll(async () => {
   });
   runtime = await import("../../src/functions/shared/runtime.js");
   evaluator = runtime.buildScheduleEvaluator();
-  for (const [name, body] of Object.entries(SCHEDULES)) {
-    const res = await world.callFunction("PUT", `schedules/${name}`, body);
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-  }
+  // The schedules are deployed as azd's postdeploy hook does it (scripts/deploy-schedules.mjs over schedules.json).
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "ssv-schedules-")), "schedules.json");
+  writeFileSync(file, JSON.stringify(SCHEDULES));
+  const deployed = execFileSync(process.execPath, [path.join(REPO_ROOT, "scripts/deploy-schedules.mjs"), file], {
+    encoding: "utf8", env: { ...process.env, FUNCTION_BASE_URL: world.hostUrl, FUNCTION_KEY },
+  });
+  expect(deployed.trim().split("\n")).toEqual(["deploy-schedules: berlin-office created", "deploy-schedules: ny-office created", "deploy-schedules: tokyo-batch created"]);
 });
 afterAll(async () => world?.stop());
 
