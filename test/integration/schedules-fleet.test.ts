@@ -49,7 +49,7 @@ const TICK_MS = 15 * 60_000;
 
 beforeAll(async () => {
   // Verification looks every 0.2 real seconds (4 simulated), so each tick's requests end quickly.
-  world = await World.start({ fleet, timeScale: 20, settings: { VERIFY_INTERVAL_SECONDS: "4" } });
+  world = await World.start({ fleet, timeScale: 20, settings: { VERIFY_INTERVAL_SECONDS: "4", POSTPONE_LINK_KEY: "integration-test-postpone-link-key-0123456789" } });
   // The tags API of the simulator, as an operator would set them.
   const ny = await world.sim("PUT", `tags?scope=${encodeURIComponent(`/subscriptions/${SUB_B}/resourceGroups/rg-ny`)}`, { tags: { "startstop-schedule": "ny-office" } });
   expect(ny).toBeUndefined();
@@ -165,4 +165,23 @@ describe("a fleet following three schedules", () => {
     expect(tk1!.reason).toMatch(/missed while the app was down .*older than catchUpMinutes \(60\)/);
     expect((await world.vms()).find((v) => v.name === "tk-1")!.powerState).toBe("deallocated");
   });
+
+  it("an override set through the API shows in GET /api/vms/{id} and in a WhatIf; a forged postpone link is 403", async () => {
+    const id = vmIdOf(SUB_A, "rg-berlin", "be-2");
+    const until = new Date(Date.now() + 86_400_000).toISOString();
+    const set = await world.callFunction("POST", `vms${id}/override`, { state: "running", until });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    expect((await world.callFunction("POST", `vms${id}/override`, { state: "paused", until: "soon" })).body.errors.map((e: { field: string }) => e.field)).toEqual(["state", "until"]);
+    expect((await world.callFunction("GET", `vms/${encodeURIComponent(id)}`)).body.override).toMatchObject({ state: "running", active: true, source: "POST /api/vms/{id}/override" });
+    const whatIf = await world.callFunction("POST", "Scheduled", { Action: "stop", WhatIf: true, RequestScopes: { ResourceGroups: [`/subscriptions/${SUB_A}/resourceGroups/rg-berlin/`] } });
+    expect(whatIf.status).toBe(200);
+    const held = whatIf.body.vms.filter((v: { scheduleOverride?: unknown }) => v.scheduleOverride).map((v: { name: string }) => v.name);
+    expect(held).toEqual(["be-2"]);
+    for (const method of ["GET", "POST"]) {
+      const forged = await world.callFunction(method, "postpone?token=eyJwdXJwb3NlIjoic2NoZWR1bGUtcG9zdHBvbmUifQ.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+      expect(forged.status).toBe(403);
+    }
+    expect((await world.callFunction("DELETE", `vms${id}/override`)).status).toBe(204);
+  });
 });
+
