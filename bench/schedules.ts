@@ -34,6 +34,8 @@ const TO = Date.parse("2026-03-02T13:01:00Z"); // Monday 08:01 in New York
 
 /** Heap before the first tick: the simulator's 10,000 VMs (in this process) and the loaded SDKs. */
 let baselineHeapMiB = 0;
+/** The most the evaluator kept alive above that, measured after a full collection (needs --expose-gc). */
+let liveHeapMiB = 0;
 
 interface Tick {
   at: string;
@@ -69,6 +71,7 @@ async function main(): Promise<void> {
     for (const z of ZONES) await putSchedule(runtime.scheduleStore(), z.schedule, { timezone: z.timezone, periods: [{ beginTime: "08:00", endTime: "19:00", weekdays: "mon-fri" }] }, new Date(FROM));
     const evaluator = runtime.buildScheduleEvaluator();
     const ticks: Tick[] = [];
+    (globalThis as { gc?: () => void }).gc?.();
     baselineHeapMiB = process.memoryUsage().heapUsed / 2 ** 20;
     let seq = sim.simulator.log.since(0).lastSeq;
     const quick = process.argv.includes("--quick");
@@ -82,6 +85,12 @@ async function main(): Promise<void> {
       seq = log.lastSeq;
       if (report.failed.length > 0) throw new Error(`tick ${new Date(t).toISOString()} failed: ${report.failed.join("; ")}`);
       ticks.push({ at: report.at, ms, heapMiB: process.memoryUsage().heapUsed / 2 ** 20, reads: log.requests.filter((r) => r.method === "GET").length, requests: report.requests.map((r) => ({ schedule: r.schedule, action: r.action, vms: r.vms })), phases: report.phases });
+      // Live heap (after a full collection) where the most is held: the cold tick and each transition tick.
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (gc && (report.requests.length > 0 || t === FROM)) {
+        gc();
+        liveHeapMiB = Math.max(liveHeapMiB, process.memoryUsage().heapUsed / 2 ** 20 - baselineHeapMiB);
+      }
       if (report.requests.length > 0 || t === FROM) process.stderr.write(`${report.at}: ${Math.round(ms)} ms ${JSON.stringify(report.phases)}\n`);
     }
     writeFileSync(out, report(ticks, groups));
@@ -127,7 +136,8 @@ function report(ticks: Tick[], groups: { schedule: string }[]): string {
     "|---|---|---|",
     `| first tick (cold: every subscription listed, 10,000 states written) | ${Math.round(ticks[0]!.ms)} ms, ${ticks[0]!.reads} ARM reads | — |`,
     `| tick time, steady: median / max / a transition tick | ${Math.round([...steady.map((t) => t.ms)].sort((a, b) => a - b)[Math.floor(steady.length / 2)]!)} ms / ${Math.round(maxMs)} ms / ${Math.round(transitionMs)} ms | < 10 s ${maxMs < 10_000 ? "✓" : "✗"} |`,
-    `| heap used by the evaluator (max over the ticks, above the ${Math.round(baselineHeapMiB)} MiB the in-process simulator and SDKs hold before the first) | ${Math.round(Math.max(...ticks.map((t) => t.heapMiB)) - baselineHeapMiB)} MiB | < 256 MB ${Math.max(...ticks.map((t) => t.heapMiB)) - baselineHeapMiB < 244 ? "✓" : "✗"} |`,
+    `| evaluator heap kept alive (after a full GC at the cold and each transition tick, above the ${Math.round(baselineHeapMiB)} MiB the in-process simulator and SDKs hold) | ${Math.round(liveHeapMiB)} MiB | < 256 MB ${liveHeapMiB < 244 ? "✓" : "✗"} |`,
+    `| heap used as sampled after each tick, garbage included (the process runs with --max-old-space-size=256, simulator included) | max ${Math.round(Math.max(...ticks.map((t) => t.heapMiB)))} MiB | — |`,
     `| ARM reads per tick (steady, mean / max) | ${readsPerTick.toFixed(1)} / ${Math.max(...steady.map((t) => t.reads))} (1 per ${Math.round(vms / readsPerTick)} VMs) | ≤ 1 per 500 VMs ${vms / readsPerTick >= 500 ? "✓" : "✗"} |`,
     `| ARM reads per VM per day | ${((readsPerTick * 1440) / vms).toFixed(2)} | — |`,
     "",

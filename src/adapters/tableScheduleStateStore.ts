@@ -1,9 +1,11 @@
 /**
- * Where the ScheduleEvaluator's memory is kept: `schedulestatestoretable`. One partition per subscription with a row
- * per scheduled VM (the request store's VM row key), written in transactions of up to 100 and only when something
- * changed; one row for the last tick.
+ * Where the ScheduleEvaluator's memory is kept: `schedulestatestoretable`. The scheduled VMs' states are packed into
+ * 32 shard rows per subscription (partition `vms|<subscription>`, row `shard-<n>` by a hash of the VM key, the states
+ * as JSON split over properties of 30,000 characters), so a transition that changes 3,500 VMs rewrites a few dozen
+ * rows instead of 3,500 (each read, merged and written back with its etag). Then one row for the last tick, one per
+ * API override, and the single-use records (a used postpone link, a notice sent).
  */
-import type { TableClient, TransactionAction } from "@azure/data-tables";
+import type { TableClient } from "@azure/data-tables";
 import type { Override } from "../schedules/decision";
 import type { ScheduleStateStore, VmScheduleState } from "../schedules/scheduleStateStore";
 import { createdOnFirstUse, entityOrUndefined, storageAnswered, tableDate } from "./storageClients";
@@ -13,7 +15,43 @@ import { mapWithConcurrency } from "../engine/concurrency";
 export const SCHEDULE_STATE_TABLE = "schedulestatestoretable";
 const TICK_PARTITION = "tick";
 const OVERRIDE_PARTITION = "override";
-const BATCH = 100;
+const SHARDS = 32;
+const CHUNK = 30_000;
+
+/** A VM's state as packed in a shard row. */
+interface Packed {
+  i: string;
+  u: string;
+  s: string;
+  t: VmScheduleState["stored"];
+  d: string;
+  a: VmScheduleState["action"];
+  r: string;
+  q?: string;
+}
+
+function shardOf(vmKey: string): { partitionKey: string; rowKey: string } {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < vmKey.length; i++) h = Math.imul(h ^ vmKey.charCodeAt(i), 0x01000193) >>> 0;
+  const sub = vmKey.split("/")[2] ?? "";
+  return { partitionKey: `vms|${sub}`, rowKey: `shard-${h % SHARDS}` };
+}
+
+function readPacked(e: Record<string, unknown>): Record<string, Packed> {
+  let text = "";
+  for (let n = 0; typeof e[`states${n}`] === "string"; n++) text += e[`states${n}`] as string;
+  return text ? (JSON.parse(text) as Record<string, Packed>) : {};
+}
+
+function packedEntity(key: { partitionKey: string; rowKey: string }, states: Record<string, Packed>): Record<string, unknown> {
+  const text = JSON.stringify(states);
+  const entity: Record<string, unknown> = { ...key, count: Object.keys(states).length };
+  for (let i = 0, n = 0; i < text.length || n === 0; i += CHUNK, n++) entity[`states${n}`] = text.slice(i, i + CHUNK);
+  return entity;
+}
+
+const pack = (s: VmScheduleState): Packed => ({ i: s.vmId, u: s.subscriptionId, s: s.schedule, t: s.stored, d: s.decidedAt.toISOString(), a: s.action, r: s.reason.slice(0, 1000), ...(s.requestId ? { q: s.requestId } : {}) });
+const unpack = (vmKey: string, p: Packed): VmScheduleState => ({ vmKey, vmId: p.i, subscriptionId: p.u, schedule: p.s, stored: p.t, decidedAt: new Date(p.d), action: p.a, reason: p.r, requestId: p.q });
 
 export class TableScheduleStateStore implements ScheduleStateStore {
   private readonly created: () => Promise<void>;
@@ -25,35 +63,44 @@ export class TableScheduleStateStore implements ScheduleStateStore {
   async loadAll(): Promise<VmScheduleState[]> {
     await this.created();
     const out: VmScheduleState[] = [];
-    for await (const e of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey ne '${TICK_PARTITION}' and PartitionKey ne '${OVERRIDE_PARTITION}' and PartitionKey ne 'once-link' and PartitionKey ne 'once-notice'` } })) out.push(fromEntity(e));
+    for await (const e of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: "PartitionKey ge 'vms|' and PartitionKey lt 'vms}'" } })) {
+      for (const [k, p] of Object.entries(readPacked(e))) out.push(unpack(k, p));
+    }
     return out;
   }
 
   async get(vmKey: string): Promise<VmScheduleState | undefined> {
     await this.created();
-    const rowKey = vmRowKey(vmKey);
-    if (!rowKey) return undefined;
-    const e = await entityOrUndefined<Record<string, unknown>>(this.table, rowKey.split("|")[1]!, rowKey);
-    return e && fromEntity(e);
+    const key = vmKey.toLowerCase();
+    const shard = shardOf(key);
+    const e = await entityOrUndefined<Record<string, unknown>>(this.table, shard.partitionKey, shard.rowKey);
+    const p = e && readPacked(e)[key];
+    return p && unpack(key, p);
   }
 
   async save(states: VmScheduleState[]): Promise<void> {
     await this.created();
-    const byPartition = new Map<string, VmScheduleState[]>();
+    const byShard = new Map<string, { key: { partitionKey: string; rowKey: string }; states: VmScheduleState[] }>();
     for (const s of states) {
-      const p = s.subscriptionId.toLowerCase();
-      byPartition.set(p, [...(byPartition.get(p) ?? []), s]);
+      const key = shardOf(s.vmKey.toLowerCase());
+      const id = `${key.partitionKey}/${key.rowKey}`;
+      const group = byShard.get(id) ?? { key, states: [] };
+      group.states.push(s);
+      byShard.set(id, group);
     }
-    const batches: { partitionKey: string; list: VmScheduleState[] }[] = [];
-    for (const [partitionKey, list] of byPartition) for (let i = 0; i < list.length; i += BATCH) batches.push({ partitionKey, list: list.slice(i, i + BATCH) });
-    // Transactions of different partitions (and of one) are independent: a few at a time.
-    await mapWithConcurrency(batches, 8, async ({ partitionKey, list }) => {
-      {
-        const actions: TransactionAction[] = list.map((s) => ["upsert", {
-          partitionKey, rowKey: vmRowKey(s.vmKey)!, vmKey: s.vmKey, vmId: s.vmId, subscriptionId: s.subscriptionId, schedule: s.schedule, stored: s.stored,
-          decidedAt: s.decidedAt, action: s.action, reason: s.reason.slice(0, 2000), requestId: s.requestId,
-        }, "Replace"]);
-        await this.table.submitTransaction(actions);
+    await mapWithConcurrency([...byShard.values()], 8, async ({ key, states: changed }) => {
+      for (let attempt = 0; ; attempt++) {
+        const e = await entityOrUndefined<Record<string, unknown>>(this.table, key.partitionKey, key.rowKey);
+        const packed = e ? readPacked(e) : {};
+        for (const s of changed) packed[s.vmKey.toLowerCase()] = pack(s);
+        try {
+          if (e) await this.table.updateEntity(packedEntity(key, packed) as never, "Replace", { etag: e.etag });
+          else await this.table.createEntity(packedEntity(key, packed) as never);
+          return;
+        } catch (error) {
+          // Someone wrote the shard since it was read: read it again and merge once more.
+          if (attempt >= 4 || !storageAnswered(error, 409, 412)) throw error;
+        }
       }
     });
   }
@@ -113,11 +160,4 @@ export class TableScheduleStateStore implements ScheduleStateStore {
 
 function overrideOf(e: Record<string, unknown>): Override {
   return { state: e.state as Override["state"], until: tableDate(e.until), source: String(e.source ?? "") };
-}
-
-function fromEntity(e: Record<string, unknown>): VmScheduleState {
-  return {
-    vmKey: String(e.vmKey), vmId: String(e.vmId), subscriptionId: String(e.subscriptionId), schedule: String(e.schedule), stored: e.stored as VmScheduleState["stored"],
-    decidedAt: tableDate(e.decidedAt), action: e.action as VmScheduleState["action"], reason: String(e.reason ?? ""), requestId: e.requestId as string | undefined,
-  };
 }
