@@ -79,6 +79,8 @@ param autoUpdateMode string = 'notify'
 
 @description('The release feed (GitHub releases API shape). Empty: no self-update check at all.')
 param releaseFeedUrl string = ''
+@description('Self-update: the Ed25519 public key (base64) release packages are signed with; needed for autoUpdateMode apply.')
+param releaseSignatureVerifier string = ''
 
 @description('Optional Teams or Slack incoming-webhook URL that gets one message per request ending Failed or PartiallySucceeded.')
 @secure()
@@ -172,6 +174,7 @@ module app 'app/function-app.bicep' = {
     autoStopActionGroupId: autoStopActionGroupId
     autoUpdateMode: autoUpdateMode
     releaseFeedUrl: releaseFeedUrl
+    releaseSignatureVerifier: releaseSignatureVerifier
     notifyWebhookUrl: notifyWebhookUrl
   }
 }

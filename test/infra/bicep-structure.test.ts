@@ -83,6 +83,8 @@ describe("Bicep: app settings", () => {
     APP_RESOURCE_ID: "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg-app/providers/Microsoft.Web/sites/func-abc123",
     AUTO_UPDATE_MODE: "notify",
     RELEASE_FEED_URL: "",
+    AUTO_UPDATE_SIGNING_KEY: "", // a parameter, empty by default (needed only for apply)
+    DEPLOYMENT_STORAGE_CONTAINER_URL: "https://st.blob.core.windows.net/app-package-func-abc123",
     NOTIFY_WEBHOOK_URL: "", // a @secure() parameter, empty by default
   };
   const sample = (name: string, value: unknown): string =>
