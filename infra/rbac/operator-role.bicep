@@ -27,6 +27,12 @@ var autoStopActions = [
   'Microsoft.Insights/metricAlerts/write'
   'Microsoft.Insights/metricAlerts/delete'
   'Microsoft.Insights/actionGroups/read'
+  // AutoStopVM confirms an alert really fired (Alerts_GetById) before it stops anything
+  'Microsoft.AlertsManagement/alerts/read'
+]
+// Tag schedules: the ScheduleEvaluator reads resource groups' tags (a group's startstop-schedule tag applies to its VMs).
+var scheduleTagActions = [
+  'Microsoft.Resources/subscriptions/resourceGroups/read'
 ]
 
 resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
@@ -37,7 +43,7 @@ resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
     type: 'CustomRole'
     permissions: [
       {
-        actions: concat(schedulingActions, platformEventActions, autoStopActions)
+        actions: concat(schedulingActions, platformEventActions, autoStopActions, scheduleTagActions)
         notActions: []
         dataActions: []
         notDataActions: []

@@ -68,6 +68,16 @@ export class ArmComputeGateway implements ComputeGateway, ScopeProbe {
     });
   }
 
+  /** Every VM of a subscription with its tags and power state, in one paged statusOnly list (the schedule evaluator's inventory). */
+  async listVmsWithStatus(subscriptionId: string): Promise<VmInfo[]> {
+    return this.callArm(async () => collect(this.client(subscriptionId).virtualMachines.listAll({ statusOnly: "true" }), toVmInfo));
+  }
+
+  /** The VMs of one resource group with tags and power states (`$expand=instanceView`), for a resource-group scope. */
+  async listVmsInResourceGroupWithStatus(subscriptionId: string, resourceGroup: string): Promise<VmInfo[]> {
+    return this.callArm(async () => collect(this.client(subscriptionId).virtualMachines.list(resourceGroup, { expand: "instanceView" }), toVmInfo));
+  }
+
   async getVmStatus(ref: VmRef): Promise<ObservedVmStatus | undefined> {
     return this.callArmOrNotFound(async () => {
       const view = await this.client(ref.subscriptionId).virtualMachines.instanceView(ref.resourceGroup, ref.name);

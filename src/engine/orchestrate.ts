@@ -70,8 +70,13 @@ async function expandAndRecord(deps: EngineDeps, record: RequestRecord, attempt:
   const changes: Partial<RequestRecord> = {
     stage: "expanded", state: "Running", vmCount: rows.length, scopeErrors: expansion.scopeErrors, sequence,
   };
-  // If a duplicate delivery got there first, carry on from what it recorded.
-  return (await deps.store.updateRequest(record, changes)) ?? (await deps.store.getRequest(record.requestId));
+  const updated = await deps.store.updateRequest(record, changes);
+  if (updated) return updated;
+  // If a duplicate delivery got there first, carry on from what it recorded; if only the watchdog's lease changed the
+  // row meanwhile (still accepted), record the expansion on the row as it is now.
+  const current = await deps.store.getRequest(record.requestId);
+  if (current?.stage !== "accepted") return current;
+  return (await deps.store.updateRequest(current, changes)) ?? (await deps.store.getRequest(record.requestId));
 }
 
 /** Per-VM reads one expansion attempt may make: ARM's read burst (250), less a margin for the sweeps' reads. */

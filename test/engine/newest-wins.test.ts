@@ -139,6 +139,17 @@ describe("newest wins (in-memory twins)", () => {
     expect(orchestration.sent).toHaveLength(1);
   });
 
+  it("a slow orchestration whose request row the watchdog leased meanwhile still records its expansion and releases the work", async () => {
+    fleet("deallocated");
+    await submit("start-1850", "start", "2026-11-23T18:50:00Z");
+    // While this (slow) orchestration claims its VMs, the watchdog sees the request stalled and takes its lease.
+    desired.afterNextClaim = async () => void (await watchRequests(deps));
+    await orchestrate(deps, { requestId: "start-1850" });
+    expect((await store.getRequest("start-1850"))!.stage).toBe("released");
+    await deliverActs();
+    expect(calls("start")).toHaveLength(20);
+  });
+
   it("a request whose orchestration message was lost is re-sent once per stall period, even by two watchdogs ticking together", async () => {
     fleet("deallocated");
     await submit("start-1850", "start", "2026-11-23T18:50:00Z"); // its message was lost; 11.5 minutes ago

@@ -19,6 +19,8 @@ import { bearerToken, principalOf } from "./principal";
 import { isInsightsRoute, isWebRoute, parseArmRoute, type Route } from "./route-table";
 import { serveInsights } from "./insights-routes";
 import { authorizationFailedBody, requiredAction } from "./rbac";
+import { isResourcesRoute } from "./resource-routes";
+import { serveResources } from "./resource-tags";
 
 export interface ArmRequest {
   method: string;
@@ -97,7 +99,7 @@ function serve(sim: ArmSimulator, req: ArmRequest, route: Route, fields: LogFiel
 
   // 1b. authorization (403), before throttling and lookup: ARM refuses a scope it cannot confirm access to
   const need = requiredAction(req.method, req.path);
-  if (need && !sim.rbac.allows(fields.principal, need)) {
+  if (need && route.op !== "alertGet" && !sim.rbac.allows(fields.principal, need)) {
     return { status: 403, headers, body: authorizationFailedBody(fields.principal, need) };
   }
 
@@ -229,9 +231,16 @@ function serve(sim: ArmSimulator, req: ArmRequest, route: Route, fields: LogFiel
 
   // 6. the operation
   if (isInsightsRoute(route)) return serveInsights(sim, route, req.body ?? "", headers);
+  if (route.op === "alertGet") {
+    return sim.alertsManagement.serve(req.path, new URLSearchParams(req.query), (action, scope) => sim.rbac.allows(fields.principal ?? "", { action, scope }), fields.principal ?? "unknown", headers);
+  }
   if (isWebRoute(route)) return sim.webSites.serve(route, req.body ?? "", sim.now(), fields.principal ?? "unknown", headers);
   const now = sim.now();
   const query = new URLSearchParams(req.query);
+  if (isResourcesRoute(route)) {
+    const skip = Math.max(0, Number.parseInt(query.get("$skiptoken") ?? "0", 10) || 0);
+    return serveResources(sim, route, req.body ?? "", sim.pageSize, headers, skip, (next) => nextLink(req, next));
+  }
   switch (route.op) {
     case "list": {
       const all = rgVms ?? sub.vms;

@@ -58,6 +58,8 @@ export interface FleetSpec {
     resourceGroups?: Array<{
       name: string;
       location: string;
+      /** The resource group's own tags. */
+      tags?: Record<string, string>;
       vms?: FleetVmSpec[];
       generate?: FleetGenerateSpec[];
     }>;
