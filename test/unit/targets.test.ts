@@ -57,6 +57,9 @@ describe("stop modes per VM", () => {
     const fallback = chooseStopMode("hibernate", { tags: {}, hibernationEnabled: false });
     expect(fallback).toMatchObject({ mode: "deallocate", fallback: { code: HIBERNATE_UNAVAILABLE, message: expect.stringContaining("hibernationEnabled") } });
     expect(chooseStopMode("deallocate", { tags: { "startstop-stopmode": "hibernate" } }).fallback?.code).toBe(HIBERNATE_UNAVAILABLE);
+    // A stopped (powered-off) VM has no running guest to hibernate: deallocated, saying why.
+    expect(chooseStopMode("hibernate", { tags: {}, hibernationEnabled: true, powerState: "stopped" })).toMatchObject({ mode: "deallocate", fallback: { message: expect.stringContaining("stopped") } });
+    expect(chooseStopMode("hibernate", { tags: {}, hibernationEnabled: true, powerState: "running" }).mode).toBe("hibernate");
   });
   it("falls back after a refusal about the VM or a failed hibernate, and retries a refusal about the moment", () => {
     expect(hibernateFallback({ status: 409, code: "OperationNotAllowed", message: "Hibernation is not enabled" })).toMatchObject({ then: "deallocate", message: expect.stringContaining("Hibernation is not enabled") });
