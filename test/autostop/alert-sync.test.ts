@@ -276,11 +276,13 @@ describe("AutoStopVM", () => {
     expect(await stop(fired("dev-3"))).toMatchObject({ code: "rule-not-our-action-group" });
     await alerts.put(rule);
     const configuration = (await store.getConfiguration("default"))!;
-    await store.saveConfiguration({ ...configuration, enabled: false });
+    // Each edit is a read-modify-write of the stored row (saves are etag-checked), from the original settings.
+    const save = async (c: typeof configuration) => expect(await store.saveConfiguration({ ...c, etag: (await store.getConfiguration("default"))!.etag })).toBe(true);
+    await save({ ...configuration, enabled: false });
     expect(await stop(fired("dev-3"))).toMatchObject({ code: "configuration-disabled" });
-    await store.saveConfiguration({ ...configuration, scopes: { ...configuration.scopes, resourceGroups: configuration.scopes.resourceGroups.filter((g) => g.resourceGroup !== "rg-dev") } });
+    await save({ ...configuration, scopes: { ...configuration.scopes, resourceGroups: configuration.scopes.resourceGroups.filter((g) => g.resourceGroup !== "rg-dev") } });
     expect(await stop(fired("dev-3"))).toMatchObject({ code: "vm-out-of-scope" });
-    await store.saveConfiguration({ ...configuration, scopes: { ...configuration.scopes, exclusions: [{ kind: "name", name: "dev-3" }] } });
+    await save({ ...configuration, scopes: { ...configuration.scopes, exclusions: [{ kind: "name", name: "dev-3" }] } });
     expect(await stop(fired("dev-3"))).toMatchObject({ code: "vm-excluded" });
     await alerts.put({ ...rule, tags: { ...rule.tags, "startstop-autostop": "gone" }, name });
     expect(await stop(fired("dev-3"))).toMatchObject({ code: "rule-watches-another-vm" }); // the name is per configuration
