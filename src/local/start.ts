@@ -10,6 +10,7 @@ import { readFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { startAzurite, isPortOpen } from "./azurite";
 import { startArmSimulator } from "./arm-simulator";
+import { startRetailPrices, RETAIL_PRICES_PATH } from "./retail-prices";
 import { chooseFunctionKey } from "./functionKey";
 import { ACTION_GROUPS_APP_ID, SECURE_WEBHOOK_ROLE, startEntraSimulator } from "./entra-simulator";
 
@@ -61,6 +62,9 @@ async function main(): Promise<void> {
       ARM_ENDPOINT: sim.url, ARM_CA_CERT_PATH: caPath, VERIFY_INTERVAL_SECONDS: process.env.VERIFY_INTERVAL_SECONDS ?? "3",
       AUTOSTOP_ACTION_GROUP_ID: actionGroupId, AUTOSTOP_MANAGED_BY: "startstop-local",
     });
+    const prices = await startRetailPrices();
+    stops.push(() => prices.close());
+    env.RETAIL_PRICES_URL = `${prices.url}${RETAIL_PRICES_PATH}`;
     console.log(`ARM simulator: ${sim.url} (demo fleet: local/demo-fleet.json, time x${TIME_SCALE}); control API ${sim.url}/_sim/vms`);
   } else {
     console.log("Managing real Azure VMs through https://management.azure.com with DefaultAzureCredential.");

@@ -15,6 +15,7 @@ import { eventually, EVENTUALLY_TIMEOUT_MS, type EventuallyOptions } from "./eve
 import { requestJson, type JsonResponse } from "./httpsJson";
 import { startArmSimulator, type ControlVm, type RequestLogEntry } from "./arm-simulator";
 import { startTelemetryCollector, type RunningTelemetryCollector } from "./telemetry-collector";
+import { startRetailPrices, RETAIL_PRICES_PATH, type RunningRetailPrices } from "./retail-prices";
 import { principalOf } from "./arm-simulator/principal";
 import { SIMULATOR_TOKEN } from "../adapters/credentials";
 import { ACTION_GROUPS_APP_ID, SECURE_WEBHOOK_ROLE, startEntraSimulator, type RunningEntraSimulator } from "./entra-simulator";
@@ -53,6 +54,8 @@ export interface WorldOptions {
   storageFaults?: boolean;
   /** Sends the app's telemetry through the real Azure Monitor exporter to a local ingestion endpoint (`world.telemetry`). */
   telemetryCollector?: boolean;
+  /** Folder of the function app the hosts load (host.json, package.json "main"); default the repository. */
+  appDir?: string;
 }
 
 /** Per function: invocations counted from the hosts' `Executed '<fn>' (...)` lines (not capped like hostLogs). */
@@ -78,6 +81,8 @@ export class World {
   telemetry: RunningTelemetryCollector | undefined;
   /** The local Entra ID token issuer (src/local/entra-simulator/): tokens for machine callers, its JWKS. */
   entra!: RunningEntraSimulator;
+  /** The local Azure Retail Prices API the app prices savings from (src/local/retail-prices.ts). */
+  prices!: RunningRetailPrices;
 
   private constructor(
     readonly azurite: RunningAzurite,
@@ -85,6 +90,7 @@ export class World {
     readonly caPath: string,
     hostPort: number,
     private readonly settings: Record<string, string>,
+    private readonly appDir: string = REPO_ROOT,
   ) {
     this.hostPort = hostPort;
   }
@@ -137,6 +143,8 @@ export class World {
       writeFileSync(collectorCa, collector.caCertPem);
       settings.NODE_EXTRA_CA_CERTS = collectorCa;
     }
+    const prices = await startRetailPrices();
+    settings.RETAIL_PRICES_URL ??= `${prices.url}${RETAIL_PRICES_PATH}`;
     const hostPort = await findFreePort();
     // Entra ID for the machine callers: the app checks their tokens against this issuer, as Bicep configures it.
     const entra = await startEntraSimulator({ now: () => simulator.simulator.clock.now() });
@@ -159,10 +167,11 @@ export class World {
     settings.AUTOSTOP_MANAGED_BY ??= "startstop-world";
     // The function app itself (self-update deploys to it).
     settings.APP_RESOURCE_ID ??= simulator.simulator.deployFunctionApp(APP_SUBSCRIPTION, "rg-startstop", "func-world");
-    const world = new World(azurite, simulator, caPath, hostPort, settings);
+    const world = new World(azurite, simulator, caPath, hostPort, settings, options.appDir);
     world.storageProxy = storageProxy;
     world.telemetry = collector;
     world.entra = entra;
+    world.prices = prices;
     for (let i = 0; i < (options.hosts ?? 1); i++) await world.startHost();
     return world;
   }
@@ -202,7 +211,7 @@ export class World {
   /** Starts one more host process; the first one serves HTTP on hostPort, others only poll queues. */
   async startHost(): Promise<void> {
     const port = this.hostProcesses.filter((p) => p.exitCode === null && !p.killed).length === 0 ? this.hostPort : await findFreePort();
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, "dist/src/local/host/main.js"), "--app-dir", REPO_ROOT, "--port", String(port)], {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, "dist/src/local/host/main.js"), "--app-dir", this.appDir, "--port", String(port)], {
       env: { ...process.env, ...this.settings },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -263,6 +272,11 @@ export class World {
     const service = QueueServiceClient.fromConnectionString(this.azurite.connectionString);
     for (const name of queues) await service.getQueueClient(name).clearMessages();
     for (let i = 0; i < hosts; i++) await this.startHost();
+  }
+
+  /** An app setting the hosts were started with, so a test can derive its bounds from what the app was told. */
+  setting(name: string): string | undefined {
+    return this.settings[name];
   }
 
   hostLogs(): string[] {
@@ -340,6 +354,7 @@ export class World {
     await this.storageProxy?.close();
     await this.telemetry?.close();
     await this.entra?.close();
+    await this.prices?.close();
     await this.simulator.close();
     await this.azurite.stop();
   }

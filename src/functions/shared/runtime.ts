@@ -39,6 +39,7 @@ import { usableReleases } from "../../autoUpdate/release";
 import type { RequestFinishedListener } from "../../engine/ports";
 import { StorageHealth } from "../../adapters/storageHealth";
 import { HEARTBEAT_TABLE, TableHeartbeatStore } from "../../adapters/tableHeartbeatStore";
+import { SCHEDULES_TABLE, TableScheduleStore } from "../../adapters/tableScheduleStore";
 
 export const config: AppConfig = loadConfig();
 /** The app's one clock: the only reader of the local world's time compression (see Clock in src/engine/ports.ts). */
@@ -257,4 +258,12 @@ export function callers(): { settings: NonNullable<AppConfig["callers"]>; keys: 
   if (!c) return undefined;
   callerKeys ??= remoteSigningKeys(c.jwksUrl);
   return { settings: c, keys: callerKeys, now: () => clock.now() };
+}
+
+let scheduleStoreInstance: TableScheduleStore | undefined;
+
+/** Named schedules (`schedulestoretable`): the schedules API and the ScheduleEvaluator read them. */
+export function scheduleStore(): TableScheduleStore {
+  scheduleStoreInstance ??= new TableScheduleStore(tableClient(config.storage, SCHEDULES_TABLE));
+  return scheduleStoreInstance;
 }
