@@ -6,6 +6,7 @@ import type { FleetSpec } from "./fleet";
 import type { FaultRuleInput } from "./faults";
 import type { LimitsInput } from "./buckets";
 import type { RoleAssignmentInput } from "./rbac";
+import { setTagsAtScope } from "./resource-tags";
 
 export interface ControlRequest {
   method: string;
@@ -50,6 +51,12 @@ function route(sim: ArmSimulator, req: ControlRequest): SimResponse {
         const vm = sim.vmById(id.startsWith("/") ? id : `/${id}`);
         return vm ? ok(sim.controlView(vm)) : fail(404, "ResourceNotFound", `No simulated VM '${id}'.`);
       }
+    case "tags":
+      // PUT /_sim/tags?scope=<resource group or VM id>  {"tags": {...}}: replaces the scope's tags.
+      if (m !== "PUT" || segs.length !== 1) break;
+      return setTagsAtScope(sim, q.get("scope") ?? "", json<{ tags?: Record<string, string> }>().tags ?? {})
+        ? { status: 204 }
+        : fail(404, "ResourceNotFound", `No simulated resource group or VM '${q.get("scope") ?? ""}'.`);
     case "fleet":
       if (m !== "POST" || segs.length !== 1) break;
       {

@@ -5,6 +5,7 @@
  */
 import { armErrorBody } from "./errors";
 import { parseArmRoute } from "./route-table";
+import { isResourcesRoute, resourcesAction } from "./resource-routes";
 
 export interface RoleAssignmentInput {
   principal: string;
@@ -39,6 +40,7 @@ const INSIGHTS_VERBS: Record<string, string> = {
 export function requiredAction(method: string, path: string): RequiredAction | undefined {
   const route = parseArmRoute(method.toUpperCase(), path);
   const sub = `/subscriptions/${route.sub}`;
+  if (isResourcesRoute(route)) return resourcesAction(route);
   switch (route.op) {
     case "unknown":
       return undefined;

@@ -1,5 +1,6 @@
 /** Which simulated ARM route a method + path addresses (shared by the request pipeline and RBAC). */
 import type { ActionKind } from "./operations";
+import { parseResourcesRoute, type ResourcesRoute } from "./resource-routes";
 
 export type Route =
   | { op: "list"; sub: string; rg?: string }
@@ -11,6 +12,7 @@ export type Route =
   | { op: "alertGet"; sub: string }
   | InsightsRoute
   | WebRoute
+  | ResourcesRoute
   | { op: "unknown"; sub?: string; badMethod?: boolean };
 
 /** Microsoft.Insights resources: metric alerts (by resource group, or listed by subscription) and action groups. */
@@ -65,6 +67,8 @@ export function parseArmRoute(method: string, path: string): Route {
   const isGet = method === "GET";
   const want = (route: Route, needGet: boolean): Route => (needGet === isGet ? route : { op: "unknown", sub, badMethod: true });
   const computeAt = (i: number) => low[i] === "providers" && low[i + 1] === "microsoft.compute";
+  const resources = parseResourcesRoute(method, segs, low);
+  if (resources) return resources;
   if (low.length === 7 && low[2] === "providers" && low[3] === "microsoft.insights" && low[4] === "eventtypes" && low[5] === "management" && low[6] === "values") {
     return want({ op: "activityLog", sub }, true);
   }

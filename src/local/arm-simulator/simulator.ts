@@ -35,6 +35,8 @@ export interface ResourceGroupEntry {
   name: string;
   location: string;
   vms: SimVm[];
+  /** The group's own tags (Microsoft.Resources; resource-tags.ts). */
+  tags?: Record<string, string>;
 }
 
 export interface SubscriptionEntry {
@@ -54,6 +56,9 @@ export interface ControlVm {
   tags: Record<string, string>;
   powerState: PowerState;
   provisioningState: string;
+  /** The instance view says HibernationState/Hibernated. */
+  hibernated: boolean;
+  hibernationEnabled: boolean;
   history: Array<{ time: string; powerState: PowerState }>;
 }
 
@@ -125,7 +130,10 @@ export class ArmSimulator {
     // Subscriptions/groups listed without VMs still exist (so they answer empty lists, not 404).
     for (const sub of spec.subscriptions ?? []) {
       const s = this.ensureSubscription(sub.subscriptionId);
-      for (const rg of sub.resourceGroups ?? []) this.ensureGroup(s, rg.name, rg.location);
+      for (const rg of sub.resourceGroups ?? []) {
+        const group = this.ensureGroup(s, rg.name, rg.location);
+        if (rg.tags) group.tags = { ...rg.tags };
+      }
     }
     return { vms: this.vms.size };
   }
@@ -346,6 +354,8 @@ export class ArmSimulator {
       tags: vm.tags,
       powerState: powerStateOf(vm, now),
       provisioningState: provisioningStateOf(vm, now),
+      hibernated: powerStateOf(vm, now) === "deallocated" && vm.hibernated === true,
+      hibernationEnabled: vm.hibernationEnabled,
       history: vm.history.map((h) => ({ time: new Date(h.time).toISOString(), powerState: h.powerState })),
     };
   }
