@@ -16,7 +16,6 @@ import { submitRequest } from "../engine/submitRequest";
 import { invalidFields, json, problem, readJsonBody } from "./shared/http";
 import { config, engine, scheduleStateStore } from "./shared/runtime";
 import { overrideView } from "../schedules/overrideApi";
-import { withCaller } from "./shared/callerGate";
 
 const MAX_IDEMPOTENCY_KEY = 255;
 
@@ -157,5 +156,3 @@ function scaleSetsOf(rows: { scaleSetId?: string; vm: { name: string; plan: stri
 }
 
 app.http("Scheduled", { methods: ["POST"], authLevel: "function", route: "Scheduled", handler: scheduled });
-// The Logic Apps' door: their managed identity's Entra token instead of a key (src/trust/, docs/security.md).
-app.http("ScheduledByIdentity", { methods: ["POST"], authLevel: "anonymous", route: "identity/Scheduled", handler: withCaller("operator", scheduled) });
