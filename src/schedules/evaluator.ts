@@ -224,8 +224,11 @@ export class ScheduleEvaluator {
     phase("decide");
     const minute = now.toISOString().slice(0, 16);
     await Promise.all([...groups.values()].map(async (g) => {
+      // The schedule's stopMode (a VM's startstop-stopmode tag still overrides it in the engine).
+      const stopMode = g.action === "stop" ? schedules.get(g.schedule)!.stopMode : undefined;
       const request: ScheduledRequest = {
         action: g.action, sequenced: false, whatIf: false, continueOnError: true, sequenceDelaySeconds: 0,
+        ...(stopMode && stopMode !== "deallocate" ? { stopMode } : {}),
         scopes: { subscriptions: [], resourceGroups: [], vms: g.vms.map((v) => v.ref), exclusions: [] },
       };
       try {

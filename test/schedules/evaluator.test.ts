@@ -80,6 +80,15 @@ describe("ScheduleEvaluator.tick", () => {
     expect((await evaluator.tick(new Date("2026-03-02T21:00:00Z"))).requests.map((r) => [r.action, r.vms])).toEqual([["stop", 1]]);
   });
 
+  it("a schedule's stopMode goes with its stop requests", async () => {
+    const { schedules, inventory, submitted, evaluator } = await setup();
+    await putSchedule(schedules, "sleepy", { timezone: "UTC", stopMode: "hibernate", periods: [{ beginTime: "08:00", endTime: "19:00" }] }, new Date());
+    inventory.add(S1, "rg-a", "h1", { "startstop-schedule": "sleepy" }, "running");
+    await evaluator.tick(new Date("2026-03-02T12:00:00Z"));
+    await evaluator.tick(new Date("2026-03-02T19:00:00Z"));
+    expect(submitted.map((s) => [s.request.action, s.request.stopMode])).toEqual([["stop", "hibernate"]]);
+  });
+
   it("bad overrides are refused naming the field", async () => {
     const { states } = await setup();
     const now = new Date("2026-03-02T12:00:00Z");
