@@ -50,6 +50,8 @@ export interface AppConfig {
   evictions: { schedule: string; restartEvicted: boolean; restartDeadlineMinutes: number };
   /** AutoStop: the action group its alerts notify, the managed-by tag, the re-sync timer and a run's deadline. */
   autoStop: { actionGroupId?: string; managedBy: string; syncSchedule: string; runDeadlineMinutes: number };
+  /** Savings (src/savings/): the Retail Prices API, the default currency, sizes covered by reservations, the schedule tag. */
+  savings: { pricesUrl: string; currency: string; reservedSizes: string[]; scheduleTag: string; lookbackDays: number };
 }
 
 export class ConfigError extends Error {
@@ -177,10 +179,32 @@ export function loadConfig(env: Env = process.env): AppConfig {
       syncSchedule: ncrontab("AUTOSTOP_SYNC_SCHEDULE", "0 20 * * * *"),
       runDeadlineMinutes: int("AUTOSTOP_RUN_DEADLINE_MINUTES", 60, 5, 1440),
     },
+    savings: readSavings(env, problems, int("SAVINGS_LOOKBACK_DAYS", 35, 1, 400)),
   };
   problems.push(...callWindowProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * RETAIL_PRICES_URL (default Azure's), SAVINGS_CURRENCY (ISO 4217, default USD), SAVINGS_RESERVED_SIZES (comma-separated
+ * `Standard_D2s_v5` or `westeurope/Standard_D2s_v5`: sizes a reservation or savings plan covers), SAVINGS_SCHEDULE_TAG.
+ */
+function readSavings(env: Env, problems: string[], lookbackDays: number): AppConfig["savings"] {
+  const pricesUrl = env.RETAIL_PRICES_URL?.trim() || "https://prices.azure.com/api/retail/prices";
+  try {
+    const url = new URL(pricesUrl);
+    if (url.protocol !== "https:" && !isLoopbackHost(url.hostname)) problems.push(`RETAIL_PRICES_URL must be an https URL (got "${pricesUrl}")`);
+  } catch {
+    problems.push(`RETAIL_PRICES_URL must be a URL such as https://prices.azure.com/api/retail/prices (got "${pricesUrl}")`);
+  }
+  const currency = env.SAVINGS_CURRENCY?.trim() || "USD";
+  if (!/^[A-Z]{3}$/.test(currency)) problems.push(`SAVINGS_CURRENCY must be an ISO 4217 code in capitals such as EUR (got "${currency}")`);
+  const reservedSizes = (env.SAVINGS_RESERVED_SIZES ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+  for (const entry of reservedSizes) {
+    if (!/^([a-z0-9]+\/)?[A-Za-z0-9_]+$/.test(entry)) problems.push(`SAVINGS_RESERVED_SIZES entries must be a size such as Standard_D2s_v5 or region/size such as westeurope/Standard_D2s_v5 (got "${entry}")`);
+  }
+  return { pricesUrl, currency, reservedSizes: reservedSizes.map((x) => x.toLowerCase()), scheduleTag: env.SAVINGS_SCHEDULE_TAG?.trim() || "startstop-schedule", lookbackDays };
 }
 
 /**

@@ -120,6 +120,7 @@ function toVmInfo(vm: VirtualMachine): VmInfo | undefined {
     osType: vm.storageProfile?.osDisk?.osType,
     priority: vm.priority,
     powerState: powerStateFromStatusCodes((vm.instanceView?.statuses ?? []).map((s) => s.code)),
+    size: vm.hardwareProfile?.vmSize,
   };
 }
 

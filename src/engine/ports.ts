@@ -22,6 +22,8 @@ export interface VmInfo {
   osType?: string;
   priority?: string;
   powerState?: PowerState;
+  /** `hardwareProfile.vmSize` (what savings are priced by). */
+  size?: string;
 }
 
 /** A per-VM read already made by an earlier attempt of an expansion (kept on the request, so a retry resumes). */

@@ -37,6 +37,12 @@ import { usableReleases } from "../../autoUpdate/release";
 import type { RequestFinishedListener } from "../../engine/ports";
 import { StorageHealth } from "../../adapters/storageHealth";
 import { HEARTBEAT_TABLE, TableHeartbeatStore } from "../../adapters/tableHeartbeatStore";
+import { SAVINGS_HISTORY_TABLE, TableSavingsHistoryStore } from "../../adapters/tableSavingsHistoryStore";
+import { SAVINGS_PRICES_TABLE, TablePriceCache } from "../../adapters/tablePriceCache";
+import { HttpRetailPrices } from "../../adapters/retailPrices";
+import { SavingsHistoryRecorder } from "../../savings/recordHistory";
+import { ActivityLogStartLookup } from "../../savings/startLookup";
+import type { SavingsDeps } from "../../savings/savingsService";
 
 export const config: AppConfig = loadConfig();
 /** The app's one clock: the only reader of the local world's time compression (see Clock in src/engine/ports.ts). */
@@ -188,6 +194,8 @@ export function evictionStore(): TableEvictionStore {
 /** Who hears of a finished request: always the RequestFinished event; the failure notice when a webhook is set. */
 function finishedListeners(c: AppConfig): RequestFinishedListener[] {
   const listeners: RequestFinishedListener[] = [new RequestFinishedEvent(telemetry(), c.operations.appBaseUrl)];
+  // The savings history: each finished start/stop run's verified stops and starts (src/savings/recordHistory.ts).
+  listeners.push({ requestFinished: (finished) => new SavingsHistoryRecorder(engine().store, savingsHistory()).requestFinished(finished) });
   if (c.operations.notifyWebhookUrl) {
     listeners.push(new FailureNotifier(new HttpWebhookPoster(), clock, {
       webhookUrl: c.operations.notifyWebhookUrl, appBaseUrl: c.operations.appBaseUrl, attempts: 3, firstRetrySeconds: clock.appSeconds(2),
@@ -244,4 +252,28 @@ export function autoUpdate(): AutoUpdateDeps | undefined {
     settings: { mode: c.mode, runningVersion: runningVersion(), verifyMinutes: c.verifyMinutes },
   };
   return autoUpdateDeps;
+}
+
+let savingsHistoryStore: TableSavingsHistoryStore | undefined;
+
+function savingsHistory(): TableSavingsHistoryStore {
+  savingsHistoryStore ??= new TableSavingsHistoryStore(tableClient(config.storage, SAVINGS_HISTORY_TABLE));
+  return savingsHistoryStore;
+}
+
+let savingsDeps: SavingsDeps | undefined;
+
+/** What GET /api/savings needs: the history, the prices (API + cache), the VM lists and the Activity Log. */
+export function savings(): SavingsDeps {
+  const e = engine();
+  savingsDeps ??= {
+    history: savingsHistory(),
+    prices: new HttpRetailPrices(config.savings.pricesUrl),
+    priceCache: new TablePriceCache(tableClient(config.storage, SAVINGS_PRICES_TABLE)),
+    compute: e.compute,
+    starts: new ActivityLogStartLookup(new ArmPlatformEventsGateway(armSettings(config))),
+    now: () => e.clock.now(),
+    settings: { reservedSizes: new Set(config.savings.reservedSizes), scheduleTag: config.savings.scheduleTag, lookbackDays: config.savings.lookbackDays, priceMaxAgeHours: 24, maxStartLookups: 100 },
+  };
+  return savingsDeps;
 }
