@@ -47,42 +47,62 @@ const DAY_MS = 86_400_000;
 export async function savingsReport(deps: SavingsDeps, query: SavingsQuery): Promise<SavingsAnswer> {
   const { settings } = deps;
   const now = deps.now();
-  const { events, storageReads } = await deps.history.read(new Date(query.from.getTime() - settings.lookbackDays * DAY_MS), query.to);
-  const all = stoppedIntervals(events);
+  // The VMs of each subscription are listed (size, OS, priority, tags; power states) while the history is still read.
+  const listings = new Map<string, Promise<VmInfo[] | Error>>();
+  // Two subscriptions at a time: a list of thousands of VMs is big in memory while it is read (and it overlaps the history read).
+  let slots = 2;
+  const waiting: Array<() => void> = [];
+  const slot = async () => {
+    if (slots > 0) slots--;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+  };
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else slots++;
+  };
+  const listSubscription = (sub: string) => {
+    if (listings.has(sub)) return;
+    // Once more after a failure: a list is a read, safe to repeat, and a dropped idle connection should not unprice a subscription.
+    const lists = async () => {
+      const [vms, statuses] = await Promise.all([deps.compute.listVmsInSubscription(sub), deps.compute.listVmStatuses(sub)]);
+      return vms.map((vm) => ({ ...vm, powerState: statuses.get(vm.key)?.powerState ?? vm.powerState }));
+    };
+    const listed = slot().then(() => lists().catch(lists)).finally(release);
+    listings.set(sub, listed.catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))));
+  };
+  const { history, storageReads } = await deps.history.read(new Date(query.from.getTime() - settings.lookbackDays * DAY_MS), query.to, (sub) => listSubscription(sub.toLowerCase()));
+  const all = stoppedIntervals(history);
   // Only intervals that reach into the window matter.
   const intervals = new Map<string, SettledInterval[]>();
   for (const [key, list] of all) {
     const inWindow = list.filter((i) => i.start < query.to.getTime() && (i.end ?? Infinity) > query.from.getTime());
     if (inWindow.length > 0) intervals.set(key, inWindow);
   }
-
-  // What each VM is now: size, OS, priority and tags from one paged list per subscription, power states from another.
-  const bySubscription = new Map<string, Set<string>>();
+  const wanted = new Set<string>();
   for (const key of intervals.keys()) {
     const ref = parseVmId(key);
-    if (!ref) continue;
-    const sub = ref.subscriptionId.toLowerCase();
-    (bySubscription.get(sub) ?? bySubscription.set(sub, new Set()).get(sub)!).add(key);
+    if (ref) wanted.add(ref.subscriptionId.toLowerCase());
   }
+  for (const sub of wanted) listSubscription(sub);
   const vms = new Map<string, VmFacts & { powerState?: string }>();
   const unlisted = new Map<string, string>();
-  await mapWithConcurrency([...bySubscription], 4, async ([sub, keys]) => {
-    let list: VmInfo[];
-    let statuses: Awaited<ReturnType<ComputeGateway["listVmStatuses"]>>;
-    try {
-      [list, statuses] = await Promise.all([deps.compute.listVmsInSubscription(sub), deps.compute.listVmStatuses(sub)]);
-    } catch (error) {
-      unlisted.set(sub, `the VMs of subscription ${sub} could not be listed: ${(error as Error).message.slice(0, 200)}`);
-      return;
+  for (const sub of wanted) {
+    const list = await listings.get(sub)!;
+    if (list instanceof Error) {
+      unlisted.set(sub, `the VMs of subscription ${sub} could not be listed: ${list.message.slice(0, 200)}`);
+      continue;
     }
     for (const vm of list) {
-      if (!keys.has(vm.key)) continue;
+      if (!intervals.has(vm.key)) continue;
       vms.set(vm.key, {
         id: vm.id, name: vm.ref.name, subscriptionId: vm.ref.subscriptionId, resourceGroup: vm.ref.resourceGroup, location: vm.location,
-        size: vm.size, osType: vm.osType, priority: vm.priority, tags: vm.tags, powerState: statuses.get(vm.key)?.powerState ?? vm.powerState,
+        size: vm.size, osType: vm.osType, priority: vm.priority, tags: vm.tags, powerState: vm.powerState,
       });
     }
-  });
+  }
+  // Lists started for subscriptions with nothing in the window are not waited for, but must not fail unheard.
+  for (const [sub, p] of listings) if (!wanted.has(sub)) void p;
 
   // Settle the ends another cause made.
   let lookups = 0;
@@ -167,6 +187,6 @@ export async function savingsReport(deps: SavingsDeps, query: SavingsQuery): Pro
   return {
     ...report,
     prices: { apiCalls, cacheHits, stale, ...(note ? { note } : {}) },
-    cost: { historyStorageReads: storageReads, activityLogLookups: lookups, subscriptionsListed: bySubscription.size },
+    cost: { historyStorageReads: storageReads, activityLogLookups: lookups, subscriptionsListed: listings.size },
   };
 }

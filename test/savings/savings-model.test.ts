@@ -1,6 +1,6 @@
 /** The pure savings model: which events a run leaves, the stopped intervals, the rate rows, the money, the query. */
 import { describe, expect, it } from "vitest";
-import { decodeEvents, encodeEvents, historyEventsOf, stoppedIntervals, type HistoryEvent } from "../../src/savings/history";
+import { decodeEvents, encodeEvents, historyEventsOf, packEvents, stoppedIntervals, type HistoryEvent } from "../../src/savings/history";
 import { chooseRate, priceFilter } from "../../src/savings/rates";
 import { computeSavings, type VmFacts } from "../../src/savings/report";
 import { parseSavingsQuery } from "../../src/savings/savingsQuery";
@@ -54,12 +54,12 @@ describe("stopped intervals", () => {
   const ev = (name: string, kind: HistoryEvent["kind"], h: number, requestId = "r"): HistoryEvent => ({ vmKey: key(name), time: T0 + h * H, kind, requestId });
 
   it("run from our verified stop to the next start; a later stop while stopped changes nothing; a VM seen running ends with an unknown time", () => {
-    const m = stoppedIntervals([ev("a", "stopped", 1, "s1"), ev("a", "started", 5), ev("a", "stopped", 10, "s2"), ev("b", "stopped", 2), ev("b", "seenRunning", 8), ev("c", "started", 1), ev("d", "stopped", 3)]);
+    const m = stoppedIntervals(packEvents([ev("a", "stopped", 1, "s1"), ev("a", "started", 5), ev("a", "stopped", 10, "s2"), ev("b", "stopped", 2), ev("b", "seenRunning", 8), ev("c", "started", 1), ev("d", "stopped", 3)]));
     expect(m.get(key("a"))).toEqual([
-      { vmKey: key("a"), start: T0 + H, end: T0 + 5 * H, stopRequestId: "s1" },
-      { vmKey: key("a"), start: T0 + 10 * H, stopRequestId: "s2" },
+      { vmKey: key("a"), start: T0 + H, end: T0 + 5 * H },
+      { vmKey: key("a"), start: T0 + 10 * H },
     ]);
-    expect(m.get(key("b"))).toEqual([{ vmKey: key("b"), start: T0 + 2 * H, unknownEndBefore: T0 + 8 * H, stopRequestId: "r" }]);
+    expect(m.get(key("b"))).toEqual([{ vmKey: key("b"), start: T0 + 2 * H, unknownEndBefore: T0 + 8 * H }]);
     expect(m.has(key("c"))).toBe(false);
     expect(m.get(key("d"))![0]!.end).toBeUndefined();
   });
@@ -93,11 +93,11 @@ describe("the savings figure", () => {
 
   it("prices each VM's hours inside the window at its rate, groups them, splits them by week, zero where a reservation covers the size", () => {
     const intervals = new Map([
-      [key("a"), [{ vmKey: key("a"), start: T0 - 10 * H, end: T0 + 10 * H, stopRequestId: "s" }]], // 10 h inside
-      [key("b"), [{ vmKey: key("b"), start: T0 + 24 * 6 * H, stopRequestId: "s" }]], // open: Sunday 00:00 to the window's end (Tue 00:00) = 48 h
-      [key("r"), [{ vmKey: key("r"), start: T0, end: T0 + 5 * H, stopRequestId: "s" }]],
-      [key("gone"), [{ vmKey: key("gone"), start: T0, end: T0 + 2 * H, stopRequestId: "s" }]],
-      [key("u"), [{ vmKey: key("u"), start: T0, end: T0 + 3 * H, stopRequestId: "s", uncountedReason: "started by another cause" }]],
+      [key("a"), [{ vmKey: key("a"), start: T0 - 10 * H, end: T0 + 10 * H }]], // 10 h inside
+      [key("b"), [{ vmKey: key("b"), start: T0 + 24 * 6 * H }]], // open: Sunday 00:00 to the window's end (Tue 00:00) = 48 h
+      [key("r"), [{ vmKey: key("r"), start: T0, end: T0 + 5 * H }]],
+      [key("gone"), [{ vmKey: key("gone"), start: T0, end: T0 + 2 * H }]],
+      [key("u"), [{ vmKey: key("u"), start: T0, end: T0 + 3 * H, uncountedReason: "started by another cause" }]],
     ]);
     const vms = new Map([
       [key("a"), facts("a", { tags: { Team: "web" } })],

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { savingsReport, type SavingsDeps } from "../../src/savings/savingsService";
 import { fixtureRows } from "../../src/local/retail-prices";
 import type { CachedPrices, PriceCache } from "../../src/savings/ports";
-import type { HistoryEvent } from "../../src/savings/history";
+import { packEvents, type HistoryEvent } from "../../src/savings/history";
 import type { VmInfo } from "../../src/engine/ports";
 
 const SUB = "11111111-1111-4111-8111-111111111111";
@@ -18,7 +18,7 @@ function deps(now: { t: number }, api: { down: boolean; calls: number }): Saving
   const events: HistoryEvent[] = [{ vmKey: key, time: T0, kind: "stopped", requestId: "s1" }];
   const vm: VmInfo = { ref: { subscriptionId: SUB, resourceGroup: "rg-a", name: "vm-1" }, key, id, location: "westeurope", tags: {}, osType: "Linux", priority: "Regular", size: "Standard_D2s_v5" };
   return {
-    history: { append: async () => undefined, read: async () => ({ events, storageReads: 1 }) },
+    history: { append: async () => undefined, read: async () => ({ history: packEvents(events), events: events.length, storageReads: 1 }) },
     prices: {
       vmPrices: async (region, size) => {
         api.calls++;
