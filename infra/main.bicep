@@ -23,13 +23,14 @@ param timeZone string = 'UTC'
 @description('Local time (no offset) before which no schedule fires; enabling a Logic App then waits for its next slot instead of firing at once.')
 param scheduleStartTime string = '2026-01-01T00:00:00'
 
-@description('Key the Logic Apps send as x-functions-key. Generated per deployment unless given; rotate by redeploying with a new value.')
-@secure()
-param logicAppsFunctionKey string = newGuid()
+@description('Application ID URI of the app\'s Entra application registration (audience of the callers\' tokens). Empty: the app\'s own identity\'s client ID (enough for the Logic Apps; AutoStop\'s secure webhook needs the registration). docs/security.md')
+param callerAudience string = ''
 
-@description('Key in the URL the AutoStop action group calls (AutoStopVM). Generated per deployment unless given.')
-@secure()
-param autoStopWebhookFunctionKey string = newGuid()
+@description('Object ID of that application registration (the secure webhook\'s objectId). Empty: AutoStop\'s action group has no receiver yet.')
+param appRegistrationObjectId string = ''
+
+@description('Object ID of the "AzNS AAD Webhook" service principal in this tenant (Azure Monitor\'s secure webhook), allowed to call AutoStopVM.')
+param secureWebhookPrincipalId string = ''
 
 @description('What to do with a newer release: notify (default: the heartbeat and an AutoUpdate event say so), apply (deploy it, verified, rolled back if its heartbeat fails) or off.')
 @allowed([ 'notify', 'apply', 'off' ])
@@ -72,6 +73,15 @@ module identity 'core/identity.bicep' = {
   params: { name: 'id-${token}', location: location, tags: tags }
 }
 
+// The Logic Apps' own identity: its token opens the operator routes (/api/identity/...), and nothing else holds a key.
+module logicAppsIdentity 'core/identity.bicep' = {
+  name: 'identity-logic-apps'
+  scope: rg
+  params: { name: 'id-logic-${token}', location: location, tags: tags }
+}
+
+var audience = !empty(callerAudience) ? callerAudience : identity.outputs.clientId
+
 module storage 'core/storage.bicep' = {
   name: 'storage'
   scope: rg
@@ -112,8 +122,9 @@ module app 'app/function-app.bicep' = {
     deploymentContainerName: deploymentContainerName
     appInsightsConnectionString: telemetry.outputs.connectionString
     targetScopes: join(scopes, ',')
-    logicAppsFunctionKey: logicAppsFunctionKey
-    autoStopWebhookFunctionKey: autoStopWebhookFunctionKey
+    callerAudience: audience
+    operatorCallerObjectIds: logicAppsIdentity.outputs.principalId
+    autoStopCallerObjectIds: secureWebhookPrincipalId
     autoStopActionGroupId: autoStopActionGroupId
     autoUpdateMode: autoUpdateMode
     releaseFeedUrl: releaseFeedUrl
@@ -127,7 +138,7 @@ var autoStopActionGroupId = '${rg.id}/providers/Microsoft.Insights/actionGroups/
 module autoStopActionGroup 'monitoring/autostop-action-group.bicep' = {
   name: 'autostop-action-group'
   scope: rg
-  params: { tags: tags, functionBaseUrl: app.outputs.baseUrl, webhookFunctionKey: autoStopWebhookFunctionKey }
+  params: { tags: tags, functionBaseUrl: app.outputs.baseUrl, appRegistrationObjectId: appRegistrationObjectId, appIdentifierUri: audience }
 }
 
 module operatorRole 'rbac/operator-role.bicep' = {
@@ -181,7 +192,8 @@ module logicApps 'schedules/logic-app.bicep' = [for s in schedules: {
     statusRoute: s.statusRoute
     idField: s.idField
     requestBody: union(s.body, { RequestScopes: requestScopes })
-    functionKey: logicAppsFunctionKey
+    callerIdentityId: logicAppsIdentity.outputs.id
+    callerAudience: audience
   }
 }]
 

@@ -40,6 +40,11 @@ export interface AppConfig {
   localTime?: { scale: number; simAnchorMs: number; realAnchorMs: number };
   /** Platform events: how POST /api/events checks a VM agent's managed-identity token (off without an audience). */
   platformEvents?: { audience: string; issuer: string; jwksUrl: string };
+  /**
+   * Machine callers (src/trust/): Entra ID tokens for CALLER_TOKEN_AUDIENCE from the tenant's issuer, allowed by object
+   * ID per role (the Logic Apps' identity as operator, Azure Monitor's secure webhook for AutoStopVM). Off without an audience.
+   */
+  callers?: { issuers: string[]; audience: string; jwksUrl: string; allowed: { operator: string[]; alerts: string[] } };
   /** Application Insights, when the deployment set it: telemetry goes there through the OpenTelemetry distro. */
   applicationInsights?: { connectionString: string; useEntraId: boolean; clientId?: string };
   /** Operations: the heartbeat's schedule, the scopes it checks, and the optional failure-notice webhook (a secret). */
@@ -159,6 +164,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     watchdogSchedule: ncrontab("WATCHDOG_SCHEDULE", "0 */2 * * * *"),
     localTime,
     platformEvents: readPlatformEvents(env, problems),
+    callers: readCallers(env, problems),
     applicationInsights: readApplicationInsights(env),
     operations: {
       heartbeatSchedule: ncrontab("HEARTBEAT_SCHEDULE", "0 */5 * * * *"),
@@ -255,6 +261,37 @@ function readPlatformEvents(env: Env, problems: string[]): AppConfig["platformEv
     problems.push(`EVENTS_JWKS_URL must be a URL (got "${jwksUrl}")`);
   }
   return { audience, issuer, jwksUrl };
+}
+
+/**
+ * CALLER_TOKEN_AUDIENCE (the app's Entra application ID URI or client ID) turns on token callers. Issuer and keys
+ * default to the tenant's Entra ID (both its v1 and v2 issuers); OPERATOR_CALLER_OBJECT_IDS and
+ * AUTOSTOP_CALLER_OBJECT_IDS list, comma-separated, the object IDs allowed per role.
+ */
+function readCallers(env: Env, problems: string[]): AppConfig["callers"] {
+  const audience = env.CALLER_TOKEN_AUDIENCE?.trim();
+  if (!audience) return undefined;
+  const tenant = env.AZURE_TENANT_ID?.trim();
+  const given = (env.CALLER_TOKEN_ISSUER ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+  const issuers = given.length > 0 ? given : tenant ? [`https://sts.windows.net/${tenant}/`, `https://login.microsoftonline.com/${tenant}/v2.0`] : [];
+  const jwksUrl = env.CALLER_JWKS_URL?.trim() || (tenant ? `https://login.microsoftonline.com/${tenant}/discovery/v2.0/keys` : "");
+  if (issuers.length === 0 || !jwksUrl) {
+    problems.push("CALLER_TOKEN_AUDIENCE is set, so the app needs AZURE_TENANT_ID (or CALLER_TOKEN_ISSUER and CALLER_JWKS_URL) to check callers' tokens");
+    return undefined;
+  }
+  try {
+    const url = new URL(jwksUrl);
+    if (url.protocol !== "https:" && !isLoopbackHost(url.hostname)) problems.push(`CALLER_JWKS_URL must be an https URL (got "${jwksUrl}")`);
+  } catch {
+    problems.push(`CALLER_JWKS_URL must be a URL (got "${jwksUrl}")`);
+  }
+  const ids = (name: string): string[] => {
+    const list = (env[name] ?? "").split(",").map((x) => x.trim().toLowerCase()).filter(Boolean);
+    const bad = list.filter((x) => !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(x));
+    if (bad.length > 0) problems.push(`${name} must be comma-separated object IDs (GUIDs); not one: "${bad[0]}"`);
+    return list.filter((x) => !bad.includes(x));
+  };
+  return { issuers, audience, jwksUrl, allowed: { operator: ids("OPERATOR_CALLER_OBJECT_IDS"), alerts: ids("AUTOSTOP_CALLER_OBJECT_IDS") } };
 }
 
 /**

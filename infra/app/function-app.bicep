@@ -12,12 +12,12 @@ param deploymentContainerName string
 param appInsightsConnectionString string
 @description('Comma-separated target scopes (subscription and resource-group IDs) the app may act on.')
 param targetScopes string
-@description('Key the Logic Apps send as x-functions-key: a named function key whose value the deployment sets, so nothing reads keys back.')
-@secure()
-param logicAppsFunctionKey string
-@description('Key in the URL of the AutoStop action group\'s webhook (AutoStopVM): a second named key, rotated on its own.')
-@secure()
-param autoStopWebhookFunctionKey string
+@description('Audience machine callers request Entra tokens for (the app\'s application ID URI or client ID): CALLER_TOKEN_AUDIENCE.')
+param callerAudience string
+@description('Object IDs allowed as operators on the token routes (the Logic Apps\' identity), comma-separated.')
+param operatorCallerObjectIds string
+@description('Object ID of Azure Monitor\'s secure-webhook service principal in this tenant (may call AutoStopVM); empty = none.')
+param autoStopCallerObjectIds string = ''
 @description('Resource id of the action group AutoStop\'s alerts notify (deployed beside the app).')
 param autoStopActionGroupId string
 @description('Self-update: notify, apply or off (AUTO_UPDATE_MODE).')
@@ -66,6 +66,11 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         // AutoStop: the action group its alerts notify, and the tag value marking the alerts this deployment manages
         { name: 'AUTOSTOP_ACTION_GROUP_ID', value: autoStopActionGroupId }
         { name: 'AUTOSTOP_MANAGED_BY', value: appName }
+        // Machine callers prove themselves with Entra ID tokens (src/trust/); no key is written anywhere
+        { name: 'AZURE_TENANT_ID', value: tenant().tenantId }
+        { name: 'CALLER_TOKEN_AUDIENCE', value: callerAudience }
+        { name: 'OPERATOR_CALLER_OBJECT_IDS', value: operatorCallerObjectIds }
+        { name: 'AUTOSTOP_CALLER_OBJECT_IDS', value: autoStopCallerObjectIds }
         // Operations: status URLs in notices and events, self-update, and the optional failure-notice webhook
         { name: 'APP_BASE_URL', value: 'https://${appName}.azurewebsites.net' }
         { name: 'APP_RESOURCE_ID', value: resourceId('Microsoft.Web/sites', appName) }
@@ -96,23 +101,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
-// A named host-level function key whose value this deployment chooses, so Logic Apps get it without reading keys back.
-resource logicAppsKey 'Microsoft.Web/sites/host/functionKeys@2024-04-01' = {
-  name: '${site.name}/default/logicapps'
-  properties: {
-    name: 'logicapps'
-    value: logicAppsFunctionKey
-  }
-}
-
-// The AutoStop action group's webhook key: AutoStopVM is called with it in ?code= (action groups cannot send headers).
-resource autoStopWebhookKey 'Microsoft.Web/sites/host/functionKeys@2024-04-01' = {
-  name: '${site.name}/default/autostopwebhook'
-  properties: {
-    name: 'autostopwebhook'
-    value: autoStopWebhookFunctionKey
-  }
-}
+// No keys are created here: machine callers use Entra tokens, and people with curl use a function's own key
+// (Microsoft.Web/sites/functions/keys, e.g. Scheduled's "default"), created by the host once the code is deployed.
 
 output name string = site.name
 output id string = site.id

@@ -1,4 +1,5 @@
 // One v2-named Logic App: on its recurrence it posts a request to the app, then polls until the request is final.
+// It proves itself with its managed identity's Entra token (the app's token door, /api/identity/...): no key anywhere.
 param name string
 param location string
 param tags object = {}
@@ -20,19 +21,24 @@ param statusRoute string = 'requests'
 @description('Field of the 202 answer holding that id.')
 param idField string = 'requestId'
 param requestBody object
-@secure()
-param functionKey string
+@description('Resource id of the user-assigned identity the workflow calls the app with (listed in OPERATOR_CALLER_OBJECT_IDS).')
+param callerIdentityId string
+@description('Audience of that token: the app\'s Entra application (CALLER_TOKEN_AUDIENCE).')
+param callerAudience string
 @description('Longest a run waits for the request to reach a final state.')
 param pollTimeout string = 'PT3H'
 
-var keyHeader = { 'x-functions-key': functionKey }
-// The key travels in the inputs: keep inputs out of the run history.
-var hideInputs = { secureData: { properties: [ 'inputs' ] } }
+// https://learn.microsoft.com/azure/logic-apps/authenticate-with-managed-identity
+var callerAuthentication = { type: 'ManagedServiceIdentity', identity: callerIdentityId, audience: callerAudience }
 
 resource workflow 'Microsoft.Logic/workflows@2019-05-01' = {
   name: name
   location: location
   tags: union(tags, { description: description })
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${callerIdentityId}': {} }
+  }
   properties: {
     state: state
     definition: {
@@ -55,12 +61,12 @@ resource workflow 'Microsoft.Logic/workflows@2019-05-01' = {
           type: 'Http'
           inputs: {
             method: 'POST'
-            uri: '${functionBaseUrl}/api/${route}'
-            headers: union(keyHeader, { 'Content-Type': 'application/json' })
+            uri: '${functionBaseUrl}/api/identity/${route}'
+            headers: { 'Content-Type': 'application/json' }
             body: requestBody
+            authentication: callerAuthentication
             retryPolicy: { type: 'exponential', count: 4, interval: 'PT30S' }
           }
-          runtimeConfiguration: hideInputs
         }
         Initialize_state: {
           type: 'InitializeVariable'
@@ -79,11 +85,10 @@ resource workflow 'Microsoft.Logic/workflows@2019-05-01' = {
               runAfter: { Wait: [ 'Succeeded' ] }
               inputs: {
                 method: 'GET'
-                uri: '${functionBaseUrl}/api/${statusRoute}/@{body(\'Post_request\')?[\'${idField}\']}?top=1'
-                headers: keyHeader
+                uri: '${functionBaseUrl}/api/identity/${statusRoute}/@{body(\'Post_request\')?[\'${idField}\']}?top=1'
+                authentication: callerAuthentication
                 retryPolicy: { type: 'exponential', count: 4, interval: 'PT15S' }
               }
-              runtimeConfiguration: hideInputs
             }
             Set_state: {
               type: 'SetVariable'

@@ -36,12 +36,20 @@ export class TableAutoStopStore implements AutoStopStore {
     return out;
   }
 
-  async saveConfiguration(c: AutoStopConfiguration): Promise<void> {
+  async saveConfiguration(c: AutoStopConfiguration): Promise<boolean> {
     await this.configurationsReady();
-    await this.configurations.upsertEntity({
+    const entity = {
       partitionKey: CONFIGURATION_PARTITION, rowKey: c.name, enabled: c.enabled, scopes: JSON.stringify(c.scopes),
       condition: JSON.stringify(c.condition), alertResourceGroups: JSON.stringify(c.alertResourceGroups), updatedAt: c.updatedAt,
-    }, "Replace");
+    };
+    try {
+      if (c.etag) await this.configurations.updateEntity(entity, "Replace", { etag: c.etag });
+      else await this.configurations.createEntity(entity);
+      return true;
+    } catch (error) {
+      if (storageAnswered(error, 409, 412)) return false;
+      throw error;
+    }
   }
 
   async createRun(run: AutoStopRun): Promise<boolean> {
@@ -92,7 +100,7 @@ export class TableAutoStopStore implements AutoStopStore {
 function configurationFrom(e: Entity): AutoStopConfiguration {
   return {
     name: e.rowKey, enabled: e.enabled === true, scopes: JSON.parse(String(e.scopes)), condition: JSON.parse(String(e.condition)),
-    alertResourceGroups: JSON.parse(String(e.alertResourceGroups ?? "[]")), updatedAt: tableDate(e.updatedAt),
+    alertResourceGroups: JSON.parse(String(e.alertResourceGroups ?? "[]")), updatedAt: tableDate(e.updatedAt), etag: e.etag,
   };
 }
 

@@ -8,6 +8,7 @@
 import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
 import type { PacingBudget, TokenBucketLimit } from "../domain/pacing";
 import { ledgerLimits, reserveFrom, type BucketState, type BudgetDemand, type BudgetGrant, type BudgetLedger, type InFlight } from "../budget/budgetLedger";
+import type { RequestShares } from "../budget/fairShare";
 import { createdOnFirstUse, storageAnswered } from "./storageClients";
 
 export const BUDGET_TABLE = "budgetledgerstoretable";
@@ -32,9 +33,9 @@ export class TableBudgetLedger implements BudgetLedger {
       const query = this.table.listEntities<BucketEntity>({
         queryOptions: { filter: odata`PartitionKey eq ${partition} and (RowKey eq ${computeRow} or RowKey eq ${WRITES_ROW})` },
       });
-      for await (const e of query) stored.set(e.rowKey!, { tokens: Number(e.tokens), at: Number(e.at), inFlight: inFlightOf(e.inFlight), etag: e.etag });
-      const { result, compute, writes } = reserveFrom({ compute: stored.get(computeRow), writes: stored.get(WRITES_ROW) }, this.limits, demand, nowMs);
-      if (result.granted === 0) return result;
+      for await (const e of query) stored.set(e.rowKey!, { tokens: Number(e.tokens), at: Number(e.at), inFlight: inFlightOf(e.inFlight), shares: sharesOf(e.shares), etag: e.etag });
+      const { result, compute, writes, changed } = reserveFrom({ compute: stored.get(computeRow), writes: stored.get(WRITES_ROW) }, this.limits, demand, nowMs);
+      if (!changed) return result;
       const actions: TransactionAction[] = [
         write(partition, computeRow, compute, stored.get(computeRow)?.etag),
         write(partition, WRITES_ROW, writes, stored.get(WRITES_ROW)?.etag),
@@ -56,6 +57,8 @@ interface BucketEntity {
   at: number;
   /** JSON `[[tokens, untilMs], …]`: the grants still in flight (a few entries: one per second of the call window). */
   inFlight?: string;
+  /** JSON `{requestId: [served, waiting, seenAtMs]}`: Compute rows only, the requests drawing from it lately (fairShare.ts). */
+  shares?: string;
 }
 
 function inFlightOf(stored: string | undefined): InFlight[] {
@@ -63,7 +66,15 @@ function inFlightOf(stored: string | undefined): InFlight[] {
   return (JSON.parse(stored) as [number, number][]).map(([tokens, until]) => ({ tokens, until }));
 }
 
+function sharesOf(stored: string | undefined): RequestShares | undefined {
+  if (!stored) return undefined;
+  const shares: RequestShares = {};
+  for (const [id, [served, waiting, seenAt]] of Object.entries(JSON.parse(stored) as Record<string, [number, number, number]>)) shares[id] = { served, waiting, seenAt };
+  return shares;
+}
+
 function write(partitionKey: string, rowKey: string, state: BucketState, etag: string | undefined): TransactionAction {
-  const entity = { partitionKey, rowKey, tokens: state.tokens, at: state.at, inFlight: JSON.stringify(state.inFlight.map((f) => [f.tokens, f.until])) };
+  const shares = state.shares ? { shares: JSON.stringify(Object.fromEntries(Object.entries(state.shares).map(([id, s]) => [id, [s.served, s.waiting, s.seenAt]]))) } : {};
+  const entity = { partitionKey, rowKey, tokens: state.tokens, at: state.at, inFlight: JSON.stringify(state.inFlight.map((f) => [f.tokens, f.until])), ...shares };
   return etag ? ["update", entity, "Replace", { etag }] : ["create", entity];
 }

@@ -6,7 +6,7 @@
  */
 import { createdOnFirstUse, entityOrUndefined, storageAnswered, tableDate } from "./storageClients";
 import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
-import type { DesiredState, DesiredStateStore } from "../engine/ports";
+import type { ClaimResult, DesiredState, DesiredStateStore } from "../engine/ports";
 import { mapWithConcurrency } from "../engine/concurrency";
 import { vmRowKey } from "./tableRequestStore";
 
@@ -24,16 +24,19 @@ export class TableDesiredStateStore implements DesiredStateStore {
     this.created = createdOnFirstUse(table);
   }
 
-  async claim(entries: DesiredState[]): Promise<DesiredState[]> {
+  async claim(entries: DesiredState[]): Promise<ClaimResult> {
     await this.created();
     const replaced: DesiredState[] = [];
+    const keptByNewer: DesiredState[] = [];
     const bySubscription = new Map<string, DesiredState[]>();
     for (const e of entries) bySubscription.set(e.subscriptionId.toLowerCase(), [...(bySubscription.get(e.subscriptionId.toLowerCase()) ?? []), e]);
     for (const [subscriptionId, wanted] of bySubscription) {
       const existing = await this.partition(subscriptionId);
       const toWrite = wanted.filter((e) => {
         const held = existing.get(e.vmKey);
-        return !held || held.requestId === e.requestId || held.requestCreatedAt.getTime() <= e.requestCreatedAt.getTime();
+        const mine = !held || held.requestId === e.requestId || held.requestCreatedAt.getTime() <= e.requestCreatedAt.getTime();
+        if (!mine) keptByNewer.push(withoutEtag(held));
+        return mine;
       });
       for (let i = 0; i < toWrite.length; i += BATCH) {
         const batch = toWrite.slice(i, i + BATCH);
@@ -45,17 +48,20 @@ export class TableDesiredStateStore implements DesiredStateStore {
           await this.table.submitTransaction(actions);
           for (const e of batch) {
             const held = existing.get(e.vmKey);
-            if (held) replaced.push(held);
+            if (held) replaced.push(withoutEtag(held));
           }
         } catch (error) {
           if (!storageAnswered(error, 409, 412)) throw error;
           // Somebody claimed some of these meanwhile: one by one, each against what is there now.
           const results = await mapWithConcurrency(batch, 8, (e) => this.claimOne(e));
-          for (const r of results) if (r) replaced.push(r);
+          for (const r of results) {
+            if (r.kind === "replaced") replaced.push(r.held);
+            if (r.kind === "keptByNewer") keptByNewer.push(r.held);
+          }
         }
       }
     }
-    return replaced;
+    return { replaced, keptByNewer };
   }
 
   async get(vmKey: string): Promise<DesiredState | undefined> {
@@ -72,15 +78,15 @@ export class TableDesiredStateStore implements DesiredStateStore {
     return out;
   }
 
-  /** Returns the entry it replaced, if any. */
-  private async claimOne(entry: DesiredState): Promise<DesiredState | undefined> {
+  /** What claiming one entry did: replaced a holder, took a free VM, or found a newer holder. */
+  private async claimOne(entry: DesiredState): Promise<{ kind: "replaced" | "keptByNewer"; held: DesiredState } | { kind: "new" }> {
     for (let tries = 0; tries < 5; tries++) {
       const held = (await this.get(entry.vmKey)) as Stored | undefined;
-      if (held && held.requestId !== entry.requestId && held.requestCreatedAt.getTime() > entry.requestCreatedAt.getTime()) return undefined;
+      if (held && held.requestId !== entry.requestId && held.requestCreatedAt.getTime() > entry.requestCreatedAt.getTime()) return { kind: "keptByNewer", held: withoutEtag(held) };
       try {
         if (held?.etag) await this.table.updateEntity(toEntity(entry), "Replace", { etag: held.etag });
         else await this.table.createEntity(toEntity(entry));
-        return held;
+        return held ? { kind: "replaced", held: withoutEtag(held) } : { kind: "new" };
       } catch (error) {
         if (!storageAnswered(error, 409, 412)) throw error;
       }
@@ -96,6 +102,11 @@ export class TableDesiredStateStore implements DesiredStateStore {
     }
     return out;
   }
+}
+
+function withoutEtag(s: Stored): DesiredState {
+  const { etag: _etag, ...state } = s;
+  return state;
 }
 
 function toEntity(e: DesiredState) {

@@ -307,6 +307,7 @@ function requestToEntity(r: RequestRecord): Entity {
   const entity: Entity = {
     partitionKey: r.requestId, rowKey: REQUEST_ROW, action: r.action, stage: r.stage, state: r.state,
     createdAt: r.createdAt, deadline: r.deadline, completedAt: r.completedAt, vmCount: r.vmCount, message: r.message,
+    orchestrationLeaseUntil: r.orchestrationLeaseUntil,
   };
   putChunks(entity, "request", JSON.stringify(r.request));
   putChunks(entity, "scopeErrors", JSON.stringify(r.scopeErrors));
@@ -328,6 +329,7 @@ function requestFromEntity(e: Record<string, unknown> & { etag?: string }): Requ
     scopeErrors: JSON.parse(readChunks(e, "scopeErrors") || "[]"),
     sequence: readSequence(readChunks(e, "sequence")),
     message: str(e.message),
+    orchestrationLeaseUntil: date(e.orchestrationLeaseUntil),
     etag: e.etag,
   };
 }

@@ -16,6 +16,8 @@ export interface AutoStopConfiguration {
    */
   alertResourceGroups: string[];
   updatedAt: Date;
+  /** The row's etag as read; saving with it fails when someone else saved in between (read-modify-write is checked). */
+  etag?: string;
 }
 
 export type AutoStopRunState = "Accepted" | "Running" | "Succeeded" | "PartiallySucceeded" | "Failed";
@@ -50,7 +52,11 @@ export interface AlertOutcome {
 export interface AutoStopStore {
   getConfiguration(name: string): Promise<AutoStopConfiguration | undefined>;
   listConfigurations(): Promise<AutoStopConfiguration[]>;
-  saveConfiguration(configuration: AutoStopConfiguration): Promise<void>;
+  /**
+   * Etag-checked: replaces the row read (its `etag`), or creates it when there is no etag. False when someone else
+   * saved it in between (or created it first); use updateConfiguration (src/autostop/configurationUpdate.ts) to retry.
+   */
+  saveConfiguration(configuration: AutoStopConfiguration): Promise<boolean>;
   /** False when a run with this id exists already. */
   createRun(run: AutoStopRun): Promise<boolean>;
   getRun(runId: string): Promise<AutoStopRun | undefined>;

@@ -3,6 +3,7 @@
  * until they match, each write paced to ARM's write bucket and retried while transient. A run is idempotent: a
  * redelivered message lists again and finds nothing left to do, so a crash never leaves a half-done sync behind.
  */
+import { updateConfiguration } from "./configurationUpdate";
 import { randomUUID } from "node:crypto";
 import { isArmRequestError, type ArmFailure } from "../domain/armError";
 import { decideRetry } from "../domain/retryPolicy";
@@ -189,11 +190,12 @@ async function withRetries<T>(deps: AutoStopDeps, run: Pick<AutoStopRun, "runId"
 }
 
 async function rememberGroups(deps: AutoStopDeps, name: string, groups: string[], replace = false): Promise<void> {
-  const current = await deps.store.getConfiguration(name);
-  if (!current) return;
-  const next = [...new Set(replace ? groups : [...current.alertResourceGroups, ...groups])].sort();
-  if (JSON.stringify(next) === JSON.stringify([...current.alertResourceGroups].sort())) return;
-  await deps.store.saveConfiguration({ ...current, alertResourceGroups: next });
+  await updateConfiguration(deps.store, name, (current) => {
+    if (!current) return undefined;
+    const next = [...new Set(replace ? groups : [...current.alertResourceGroups, ...groups])].sort();
+    if (JSON.stringify(next) === JSON.stringify([...current.alertResourceGroups].sort())) return undefined;
+    return { ...current, alertResourceGroups: next };
+  });
 }
 
 function groupKey(ref: { subscriptionId: string; resourceGroup: string }): string {

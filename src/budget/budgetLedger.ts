@@ -12,10 +12,13 @@
  * leave; a call that could not leave by `callBy` must not be sent, and goes back to the ledger for a new grant.
  */
 import type { TokenBucketLimit } from "../domain/pacing";
+import { activeShares, heldBack, recordAsk, type RequestShares } from "./fairShare";
 
 /** The two buckets one group of calls spends: e.g. compute `westeurope|UpdateVM` and ARM `writes`, in one subscription. */
 export interface BudgetDemand {
   subscriptionId: string;
+  /** The request the calls belong to: the bucket is shared fairly between requests (see fairShare.ts). */
+  requestId: string;
   computeKey: string;
   /** How many calls the caller would like to make now. */
   want: number;
@@ -48,6 +51,8 @@ export interface BucketState {
   at: number;
   /** Grants whose calls may not have reached Azure yet; they lower the bucket's ceiling until they expire. */
   inFlight: InFlight[];
+  /** Compute's buckets only: what each request drawing from it was granted while active (see fairShare.ts). */
+  shares?: RequestShares;
 }
 
 /**
@@ -67,16 +72,20 @@ export function refilled(state: BucketState | undefined, limit: TokenBucketLimit
     inFlightTokens -= f.tokens;
   }
   // Spending lowers the tokens and the ceiling together, so the tokens never start above it; `min` keeps them under.
-  return { tokens, at: end, inFlight: pending.filter((p) => p.until > end) };
+  return { ...state, tokens, at: end, inFlight: pending.filter((p) => p.until > end) };
 }
 
-/** Pure: how many of `want` calls both buckets allow now, and the wait for the rest. */
-export function grant(compute: BucketState, writes: BucketState, limits: { compute: TokenBucketLimit; armWrites: TokenBucketLimit }, want: number): BudgetGrant {
-  const granted = Math.max(0, Math.min(want, Math.floor(compute.tokens), Math.floor(writes.tokens)));
+/**
+ * Pure: how many of `want` calls both buckets allow now, and the wait for the rest. `holdBack` Compute tokens are left
+ * for requests served less than this one (fairShare.ts).
+ */
+export function grant(compute: BucketState, writes: BucketState, limits: { compute: TokenBucketLimit; armWrites: TokenBucketLimit }, want: number, holdBack = 0): BudgetGrant {
+  const computeTokens = compute.tokens - holdBack;
+  const granted = Math.max(0, Math.min(want, Math.floor(computeTokens), Math.floor(writes.tokens)));
   const secondsPerToken = 1 / Math.min(limits.compute.refillPerSecond, limits.armWrites.refillPerSecond);
   if (granted === want) return { granted, waitSeconds: 0, secondsPerToken };
   const wait = (tokens: number, limit: TokenBucketLimit) => Math.max(0, (1 - (tokens - granted)) / limit.refillPerSecond);
-  return { granted, waitSeconds: Math.max(wait(compute.tokens, limits.compute), wait(writes.tokens, limits.armWrites), 0.05), secondsPerToken };
+  return { granted, waitSeconds: Math.max(wait(computeTokens, limits.compute), wait(writes.tokens, limits.armWrites), 0.05), secondsPerToken };
 }
 
 /**
@@ -90,21 +99,28 @@ export function spend(state: BucketState, count: number, untilMs: number): Bucke
   const same = inFlight.find((f) => f.until === until);
   if (same) same.tokens += count;
   else inFlight.push({ tokens: count, until });
-  return { tokens: state.tokens - count, at: state.at, inFlight };
+  return { ...state, tokens: state.tokens - count, inFlight };
 }
 
-/** The grant rules over both buckets, as every ledger applies them: refill, decide, spend. */
+/**
+ * The grant rules over both buckets, as every ledger applies them: refill, decide (fairly between requests), spend.
+ * `changed` says whether the buckets must be written back: always after a grant, and after a refusal only when the
+ * refused request must be (re-)registered as waiting.
+ */
 export function reserveFrom(
   stored: { compute?: BucketState; writes?: BucketState },
   limits: { compute: TokenBucketLimit; armWrites: TokenBucketLimit },
   demand: BudgetDemand,
   nowMs: number,
-): { result: BudgetGrant; compute: BucketState; writes: BucketState } {
-  const compute = refilled(stored.compute, limits.compute, nowMs);
+): { result: BudgetGrant; compute: BucketState; writes: BucketState; changed: boolean } {
+  const refilledCompute = refilled(stored.compute, limits.compute, nowMs);
   const writes = refilled(stored.writes, limits.armWrites, nowMs);
-  const result = grant(compute, writes, limits, demand.want);
+  const shares = activeShares(refilledCompute.shares, nowMs);
+  const result = grant(refilledCompute, writes, limits, demand.want, heldBack(shares, demand.requestId));
+  const asked = recordAsk(shares, demand.requestId, demand.want, result.granted, nowMs);
   const callBy = Math.max(demand.callByMs, nowMs);
-  return { result, compute: spend(compute, result.granted, callBy), writes: spend(writes, result.granted, callBy) };
+  const compute = { ...spend(refilledCompute, result.granted, callBy), shares: asked.shares };
+  return { result, compute, writes: spend(writes, result.granted, callBy), changed: asked.changed };
 }
 
 /** The share of Azure's documented buckets the ledger hands out (the rest absorbs retries and other callers). */

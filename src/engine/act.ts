@@ -10,6 +10,7 @@ import type { ActMessage, RequestRecord, VmRecord } from "./records";
 import { mapWithConcurrency } from "./concurrency";
 import { writeRows } from "./rowWrites";
 import { domainName, type Admission, type Outage } from "./backpressure";
+import { supersededAtCall } from "./desiredState";
 
 const VMS_IN_PARALLEL = 16;
 /** Reservations per subscription + region per message, at most (the later ones only for calls that missed their window). */
@@ -35,10 +36,14 @@ export async function actOnVms(deps: EngineDeps, message: ActMessage): Promise<v
   const claims = await writeRows(deps, request, wanted.map((row) => ({
     row, changes: { status: "Acting", actedAt: deps.clock.now(), attempt: row.attempt + 1, dueAt: undefined, note: waitedFor(row), heldBy: undefined },
   })));
-  const claimed = wanted.flatMap((before, i) => (claims[i] ? [{ before, claimed: claims[i]! }] : []));
+  const landed = wanted.flatMap((before, i) => (claims[i] ? [{ before, claimed: claims[i]! }] : []));
+  // Newest wins: a VM a newer request took over since this one was planned ends Superseded here, never called.
+  const superseded = await supersededAtCall(deps, request, landed.map((c) => c.claimed));
+  const claimed = landed.filter((c) => !superseded.has(c.claimed.key));
   const outcomes = await Promise.all([...bySubscriptionAndRegion(claimed).values()].map((group) => callWithinBudget(deps, request, group)));
   const writes = [
     ...decided.filter((d): d is Extract<Decision, { kind: "write" }> => d?.kind === "write").map((d) => d.write),
+    ...landed.filter((c) => superseded.has(c.claimed.key)).map((c) => ({ row: c.claimed, changes: superseded.get(c.claimed.key)! })),
     ...outcomes.flat(),
   ];
   await writeRows(deps, request, writes);
@@ -100,7 +105,7 @@ async function callWithinBudget(deps: EngineDeps, request: RequestRecord, group:
   for (let round = 0; late.length > 0 && round < MAX_RESERVATIONS; round++) {
     const now = deps.clock.now().getTime();
     const callByMs = now + deps.settings.budgetCallWindowSeconds * 1000;
-    grant = await deps.budget.reserve({ subscriptionId: first.subscriptionId, computeKey: `${first.location}|${operation}`, want: late.length, callByMs }, now);
+    grant = await deps.budget.reserve({ subscriptionId: first.subscriptionId, requestId: request.requestId, computeKey: `${first.location}|${operation}`, want: late.length, callByMs }, now);
     const results = await Promise.all(late.slice(0, grant.granted).map((c) => callInTime(deps, request, c, callByMs)));
     writes.push(...results.flatMap((r) => (r.kind === "done" && r.write ? [r.write] : [])));
     notGranted = [...notGranted, ...late.slice(grant.granted)];

@@ -11,12 +11,13 @@ import { describeInvalidTag, planGroups, readSequencePosition, sequenceTagFor } 
 import type { PacingBudget } from "../domain/pacing";
 import { expandScopes, type Expansion } from "./expandScopes";
 import { finalizeIfComplete } from "./finalize";
-import type { EngineDeps } from "./ports";
+import type { DesiredState, EngineDeps } from "./ports";
 import type { OrchestrationMessage, RequestRecord, SequenceState, SweepRecord, VmRecord } from "./records";
 import { sendActs } from "./actMessages";
 import { advanceSequence } from "./advanceSequence";
 import { schedulePending } from "./dueTimes";
-import { claimDesiredStates } from "./desiredState";
+import { claimDesiredStates, supersededBy } from "./desiredState";
+import { stalledAfterMs } from "./watchdog";
 
 export async function orchestrate(deps: EngineDeps, message: OrchestrationMessage): Promise<void> {
   let record = await deps.store.getRequest(message.requestId);
@@ -52,9 +53,10 @@ async function expandAndRecord(deps: EngineDeps, record: RequestRecord, attempt:
   }
   // Before any call is planned or released: the VMs this request names now want its state, and older requests
   // still working on them stop (their rows end Superseded). Claiming first also keeps the pacing plan's clock true.
-  await claimDesiredStates(deps, record, expansion.selected.map((vm) => ({ key: vm.key, subscriptionId: vm.ref.subscriptionId.toLowerCase() })));
+  // VMs a newer request already holds (this one expanded late) are planned Superseded: never called by this request.
+  const keptByNewer = await claimDesiredStates(deps, record, expansion.selected.map((vm) => ({ key: vm.key, subscriptionId: vm.ref.subscriptionId.toLowerCase() })));
   const now = deps.clock.now();
-  const { rows, sequence } = planRun(record, expansion, now, deps.settings.pacing);
+  const { rows, sequence } = planRun(record, expansion, now, deps.settings.pacing, keptByNewer);
   await deps.store.insertVmRows(rows);
   const openSubscriptions = new Set(rows.filter((r) => ["Held", "Pending", "Acting"].includes(r.status)).map((r) => r.subscriptionId));
   const sweeps: SweepRecord[] = [...openSubscriptions].map((subscriptionId) => ({
@@ -75,6 +77,9 @@ async function retryExpansion(deps: EngineDeps, record: RequestRecord, attempt: 
   const now = deps.clock.now();
   const decision = decideRetry(failure, attempt + 1, now, record.deadline, deps.settings.retry, deps.random);
   if (decision.retry) {
+    // The watchdog leaves a request alone while this retry is on its way (one chain, not one more per tick).
+    const leaseUntil = new Date(now.getTime() + decision.afterSeconds * 1000 + stalledAfterMs(deps));
+    await deps.store.updateRequest(record, { orchestrationLeaseUntil: leaseUntil });
     await deps.orchestrationQueue.send({ requestId: record.requestId, attempt: attempt + 1 }, decision.afterSeconds);
     return;
   }
@@ -87,9 +92,12 @@ async function retryExpansion(deps: EngineDeps, record: RequestRecord, attempt: 
 
 /**
  * Pure: the initial row for every VM the expansion found (selected, excluded or unreadable) and, for a
- * Sequenced run, its groups. VMs of later groups start Held; VMs already in the target state need no call.
+ * Sequenced run, its groups. VMs of later groups start Held; VMs already in the target state need no call; VMs a newer
+ * request holds (`keptByNewer`) start Superseded.
  */
-export function planRun(record: RequestRecord, expansion: Expansion, now: Date, budget: PacingBudget): { rows: VmRecord[]; sequence?: SequenceState } {
+export function planRun(
+  record: RequestRecord, expansion: Expansion, now: Date, budget: PacingBudget, keptByNewer: ReadonlyMap<string, DesiredState> = new Map(),
+): { rows: VmRecord[]; sequence?: SequenceState } {
   const { action } = record;
   const sequenced = record.request.sequenced;
   const tag = sequenceTagFor(action);
@@ -117,7 +125,10 @@ export function planRun(record: RequestRecord, expansion: Expansion, now: Date, 
   for (const { row, value } of grouped) row.group = values.indexOf(value);
   for (const row of rows) {
     if (row.status !== "Pending") continue;
-    if (hasReachedTarget(action, row.powerState)) {
+    const newer = keptByNewer.get(row.key);
+    if (newer) {
+      Object.assign(row, supersededBy(newer, now));
+    } else if (hasReachedTarget(action, row.powerState)) {
       Object.assign(row, { status: "AlreadyInState", finishedAt: now, note: `already in ${formatPowerState(row.powerState)}; no call made` });
     } else if (isInTransitionToTarget(action, row.powerState)) {
       Object.assign(row, { status: "Acting", actedAt: now, note: `already in ${formatPowerState(row.powerState)}; verifying without a call` });

@@ -106,12 +106,20 @@ export interface DesiredState {
   requestCreatedAt: Date;
 }
 
+/** What a claim did: the holders it replaced (to be superseded), and the newer holders that kept their VMs. */
+export interface ClaimResult {
+  replaced: DesiredState[];
+  /** VMs a newer request (later requestCreatedAt) already holds: the claiming request must not act on them. */
+  keptByNewer: DesiredState[];
+}
+
 export interface DesiredStateStore {
   /**
    * Records each entry unless a newer request (later requestCreatedAt) already holds that VM; returns what each entry
-   * replaced (the previous holder), so the caller can supersede it. Etag-checked: concurrent claims never lose a newer one.
+   * replaced (the previous holder), so the caller can supersede it, and which VMs a newer request kept.
+   * Etag-checked: concurrent claims never lose a newer one.
    */
-  claim(entries: DesiredState[]): Promise<DesiredState[]>;
+  claim(entries: DesiredState[]): Promise<ClaimResult>;
   get(vmKey: string): Promise<DesiredState | undefined>;
   /** Every VM whose desired state is this one (the eviction watcher reads the "running" ones). */
   listByDesired(desired: DesiredState["desired"]): Promise<DesiredState[]>;

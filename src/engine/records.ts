@@ -41,6 +41,12 @@ export interface RequestRecord {
   scopeErrors: ScopeError[];
   sequence?: SequenceState;
   message?: string;
+  /**
+   * Until when an orchestration message is known to be on its way (a paced expansion retry, or the watchdog's re-send):
+   * the watchdog re-sends only after it passed, and takes the lease with an etag-checked write first, so one stalled
+   * request has at most one orchestration chain however many ticks or instances look at it.
+   */
+  orchestrationLeaseUntil?: Date;
   etag?: string;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The watchdog: every run ends, whatever fails. A timer walks the index of unfinished requests and, for each:
  * - a request whose orchestration stalled (message poisoned or lost; still Accepted or Expanded well after it was
- *   made) gets its orchestration message again — orchestrating is idempotent by stage;
+ *   made) gets its orchestration message again — orchestrating is idempotent by stage — once per lease: not while a
+ *   paced retry or an earlier re-send is on its way (RequestRecord.orchestrationLeaseUntil);
  * - a subscription whose verification chain stopped (its sweep row has not changed for long: a verify message was
  *   poisoned or lost) gets the chain's next message again — the sweep protocol lets exactly one chain continue;
  * - a request past its deadline by more than the grace is ended: every open VM is judged at the deadline, with the
@@ -22,7 +23,7 @@ export interface WatchdogReport {
 }
 
 /** How long a sweep row may stay unchanged: far longer than any delay a healthy chain waits between sweeps. */
-function stalledAfterMs(deps: EngineDeps): number {
+export function stalledAfterMs(deps: EngineDeps): number {
   return Math.max(deps.settings.stallGraceSeconds, 10 * deps.settings.verifyIntervalSeconds) * 1000;
 }
 
@@ -44,7 +45,7 @@ export async function watchRequests(deps: EngineDeps): Promise<WatchdogReport> {
       await endAtDeadline(deps, record);
       report.endedAtDeadline.push(record.requestId);
     } else if (record.stage !== "released") {
-      if (now.getTime() - record.createdAt.getTime() > stalledAfterMs(deps)) {
+      if (now.getTime() - record.createdAt.getTime() > stalledAfterMs(deps) && (await leaseOrchestration(deps, record, now))) {
         await deps.orchestrationQueue.send({ requestId: record.requestId });
         report.reorchestrated.push(record.requestId);
       }
@@ -60,6 +61,15 @@ export async function watchRequests(deps: EngineDeps): Promise<WatchdogReport> {
     deps.log(`Watchdog: ${JSON.stringify(report)}`);
   }
   return report;
+}
+
+/**
+ * Takes the request's orchestration lease for one stall period, unless a message is known to be on its way (an earlier
+ * lease, or a paced expansion retry, still holds). Etag-checked: of two watchdogs looking at once, one sends.
+ */
+async function leaseOrchestration(deps: EngineDeps, record: RequestRecord, now: Date): Promise<boolean> {
+  if (record.orchestrationLeaseUntil && now.getTime() < record.orchestrationLeaseUntil.getTime()) return false;
+  return (await deps.store.updateRequest(record, { orchestrationLeaseUntil: new Date(now.getTime() + stalledAfterMs(deps)) })) !== undefined;
 }
 
 /** The run's work stopped and its deadline is long past: judge every open VM now, close its sweeps, finish it. */

@@ -7,8 +7,10 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { parseAutoStopRequest } from "../autostop/autoStopRequest";
 import { planSync, startSync } from "../autostop/syncAlerts";
 import type { AutoStopConfiguration } from "../autostop/autoStopStore";
+import { updateConfiguration } from "../autostop/configurationUpdate";
 import { invalidFields, json, problem, readJsonBody } from "./shared/http";
 import { autoStop, config } from "./shared/runtime";
+import { withCaller } from "./shared/callerGate";
 
 export async function autoStopHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const read = await readJsonBody(request, config.maxRequestBodyBytes);
@@ -20,14 +22,14 @@ export async function autoStopHandler(request: HttpRequest, context: InvocationC
   if (body.enabled && !deps.settings.actionGroupId) {
     return problem(503, "AutoStop is not set up", "The setting AUTOSTOP_ACTION_GROUP_ID (the action group whose webhook calls AutoStopVM) is empty; `azd up` sets it.");
   }
-  const previous = await deps.store.getConfiguration(body.name);
-  const configuration: AutoStopConfiguration = {
+  const posted = (previous: AutoStopConfiguration | undefined): AutoStopConfiguration => ({
     name: body.name, enabled: body.enabled, scopes: body.scopes, condition: body.condition,
     alertResourceGroups: previous?.alertResourceGroups ?? [], updatedAt: deps.clock.now(),
-  };
-  if (body.whatIf) return whatIf(configuration);
+  });
+  if (body.whatIf) return whatIf(posted(await deps.store.getConfiguration(body.name)));
 
-  await deps.store.saveConfiguration(configuration);
+  // Etag-checked: a sync run remembering a resource group at the same moment is never lost.
+  const configuration = (await updateConfiguration(deps.store, body.name, posted))!;
   const run = await startSync(deps, configuration, "request");
   const statusUrl = `${new URL(request.url).origin}/api/autostop/runs/${run.runId}`;
   context.log(`AutoStop configuration "${body.name}" ${body.enabled ? "saved" : "switched off"}; sync run ${run.runId}`);
@@ -70,3 +72,5 @@ async function whatIf(configuration: AutoStopConfiguration): Promise<HttpRespons
 
 
 app.http("AutoStop", { methods: ["POST"], authLevel: "function", route: "AutoStop", handler: autoStopHandler });
+// The Logic App's door: its managed identity's Entra token instead of a key (src/trust/, docs/security.md).
+app.http("AutoStopByIdentity", { methods: ["POST"], authLevel: "anonymous", route: "identity/AutoStop", handler: withCaller("operator", autoStopHandler) });

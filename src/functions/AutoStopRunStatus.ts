@@ -2,6 +2,7 @@
 import { app, type HttpRequest, type HttpResponseInit } from "@azure/functions";
 import { json, problem } from "./shared/http";
 import { autoStop } from "./shared/runtime";
+import { withCaller } from "./shared/callerGate";
 
 const ORDER = ["Failed", "Created", "Updated", "Deleted", "Excluded", "Unchanged"];
 
@@ -26,3 +27,4 @@ export async function autoStopRunStatus(request: HttpRequest): Promise<HttpRespo
 }
 
 app.http("AutoStopRunStatus", { methods: ["GET"], authLevel: "function", route: "autostop/runs/{runId}", handler: autoStopRunStatus });
+app.http("AutoStopRunStatusByIdentity", { methods: ["GET"], authLevel: "anonymous", route: "identity/autostop/runs/{runId}", handler: withCaller("operator", autoStopRunStatus) });

@@ -9,6 +9,7 @@ import { stopOnAlert } from "../autostop/stopOnAlert";
 import { isArmRequestError } from "../domain/armError";
 import { invalidFields, json, problem, readJsonBody } from "./shared/http";
 import { autoStop, config, engine } from "./shared/runtime";
+import { withCaller } from "./shared/callerGate";
 
 export async function autoStopVm(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const read = await readJsonBody(request, config.maxRequestBodyBytes);
@@ -41,4 +42,5 @@ export async function autoStopVm(request: HttpRequest, context: InvocationContex
   }
 }
 
-app.http("AutoStopVM", { methods: ["POST"], authLevel: "function", route: "AutoStopVM", handler: autoStopVm });
+// Azure Monitor's secure webhook: the action group's Entra token, no key (src/trust/, docs/security.md).
+app.http("AutoStopVM", { methods: ["POST"], authLevel: "anonymous", route: "AutoStopVM", handler: withCaller("alerts", autoStopVm) });

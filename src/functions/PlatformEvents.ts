@@ -13,10 +13,11 @@ const MAX_BODY_BYTES = 64 * 1024;
 export async function reportPlatformEvent(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const deps = platformEvents();
   if (!deps) return problem(404, "Event reports are not enabled", "Set EVENTS_TOKEN_AUDIENCE (and AZURE_TENANT_ID) to accept reports from the scheduled-events agent.");
-  const authorization = request.headers.get("authorization");
-  let check = checkVmToken(authorization, { ...deps.settings, keys: await deps.keys.get(), now: deps.clock.now() });
-  if (!check.ok && check.unknownKeyId) check = checkVmToken(authorization, { ...deps.settings, keys: await deps.keys.get(check.unknownKeyId), now: deps.clock.now() });
-  if (!check.ok) return problem(check.status, check.status === 401 ? "Not authenticated" : "Forbidden", check.reason, undefined, check.status === 401 ? { "www-authenticate": "Bearer" } : undefined);
+  const check = await checkVmToken(request.headers.get("authorization"), deps.settings, deps.keys, () => deps.clock.now());
+  if (!check.ok) {
+    const headers: Record<string, string> | undefined = check.status === 401 ? { "www-authenticate": "Bearer" } : check.status === 503 ? { "retry-after": "30" } : undefined;
+    return problem(check.status, check.status === 401 ? "Not authenticated" : check.status === 503 ? "Cannot check the token now" : "Forbidden", check.reason, undefined, headers);
+  }
 
   const body = await readJsonBody(request, MAX_BODY_BYTES);
   if (!body.ok) return body.response;

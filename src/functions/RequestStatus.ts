@@ -4,6 +4,7 @@ import { isGuid } from "../domain/resourceId";
 import { readStatus, STATUS_FILTERS, type StatusFilter } from "../engine/status";
 import { invalidFields, json, problem } from "./shared/http";
 import { engine } from "./shared/runtime";
+import { withCaller } from "./shared/callerGate";
 
 const MAX_PAGE = 1000;
 
@@ -37,3 +38,4 @@ export async function requestStatus(request: HttpRequest): Promise<HttpResponseI
 }
 
 app.http("RequestStatus", { methods: ["GET"], authLevel: "function", route: "requests/{requestId}", handler: requestStatus });
+app.http("RequestStatusByIdentity", { methods: ["GET"], authLevel: "anonymous", route: "identity/requests/{requestId}", handler: withCaller("operator", requestStatus) });

@@ -12,6 +12,7 @@ import { planRun } from "../engine/orchestrate";
 import { submitRequest } from "../engine/submitRequest";
 import { invalidFields, json, problem, readJsonBody } from "./shared/http";
 import { config, engine } from "./shared/runtime";
+import { withCaller } from "./shared/callerGate";
 
 const MAX_IDEMPOTENCY_KEY = 255;
 
@@ -119,3 +120,5 @@ async function whatIf(request: ScheduledRequest, context: InvocationContext): Pr
 }
 
 app.http("Scheduled", { methods: ["POST"], authLevel: "function", route: "Scheduled", handler: scheduled });
+// The Logic Apps' door: their managed identity's Entra token instead of a key (src/trust/, docs/security.md).
+app.http("ScheduledByIdentity", { methods: ["POST"], authLevel: "anonymous", route: "identity/Scheduled", handler: withCaller("operator", scheduled) });

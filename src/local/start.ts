@@ -12,6 +12,7 @@ import { startAzurite, isPortOpen } from "./azurite";
 import { startArmSimulator } from "./arm-simulator";
 import { startRetailPrices, RETAIL_PRICES_PATH } from "./retail-prices";
 import { chooseFunctionKey } from "./functionKey";
+import { ACTION_GROUPS_APP_ID, SECURE_WEBHOOK_ROLE, startEntraSimulator } from "./entra-simulator";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const HOST_PORT = Number(process.env.HOST_PORT ?? 7071);
@@ -47,9 +48,17 @@ async function main(): Promise<void> {
     const caPath = path.join(ROOT, ".local/arm-simulator-ca.pem");
     const sim = await startArmSimulator({ port: SIM_PORT, fleet: path.join(ROOT, "local/demo-fleet.json"), timeScale: TIME_SCALE, caOut: caPath });
     stops.push(() => sim.close());
-    // AutoStop's action group, as `azd up` deploys it: its webhook calls this host's AutoStopVM with the local key.
-    const actionGroupId = sim.simulator.deployActionGroup(LOCAL_APP_SUBSCRIPTION, "rg-startstop", "StartStopVMs_AutoStop", `http://127.0.0.1:${HOST_PORT}/api/AutoStopVM?code=${encodeURIComponent(key)}`);
+    // Entra ID for the machine callers, and AutoStop's action group as `azd up` deploys it: a secure webhook, no key.
+    const entra = await startEntraSimulator({ now: () => sim.simulator.clock.now() });
+    stops.push(() => entra.close());
+    const audience = "api://startstop-local";
+    const webhookCaller = "a0a0a0a0-0000-4000-8000-00000000ac70";
+    sim.simulator.secureWebhookToken = (receiver) => entra.token({ audience: receiver.identifierUri, objectId: webhookCaller, appId: ACTION_GROUPS_APP_ID, roles: [SECURE_WEBHOOK_ROLE] });
+    const actionGroupId = sim.simulator.deployActionGroup(LOCAL_APP_SUBSCRIPTION, "rg-startstop", "StartStopVMs_AutoStop", `http://127.0.0.1:${HOST_PORT}/api/AutoStopVM`, {
+      identifierUri: audience, objectId: "5e1f0000-0000-4000-8000-00000000a9b0", tenantId: entra.tenantId,
+    });
     Object.assign(env, {
+      CALLER_TOKEN_AUDIENCE: audience, CALLER_TOKEN_ISSUER: entra.issuer, CALLER_JWKS_URL: entra.jwksUrl, AUTOSTOP_CALLER_OBJECT_IDS: webhookCaller,
       ARM_ENDPOINT: sim.url, ARM_CA_CERT_PATH: caPath, VERIFY_INTERVAL_SECONDS: process.env.VERIFY_INTERVAL_SECONDS ?? "3",
       AUTOSTOP_ACTION_GROUP_ID: actionGroupId, AUTOSTOP_MANAGED_BY: "startstop-local",
     });

@@ -18,6 +18,7 @@ import { startTelemetryCollector, type RunningTelemetryCollector } from "./telem
 import { startRetailPrices, RETAIL_PRICES_PATH, type RunningRetailPrices } from "./retail-prices";
 import { principalOf } from "./arm-simulator/principal";
 import { SIMULATOR_TOKEN } from "../adapters/credentials";
+import { ACTION_GROUPS_APP_ID, SECURE_WEBHOOK_ROLE, startEntraSimulator, type RunningEntraSimulator } from "./entra-simulator";
 
 /** Works from src/local (vitest) and dist/src/local (compiled). */
 export const REPO_ROOT = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? "../../.." : "../..");
@@ -26,6 +27,12 @@ export const FUNCTION_KEY = "integration-test-key";
 export const APP_SUBSCRIPTION = "0a0a0a0a-0000-4000-8000-0000000000a0";
 /** The principal the simulator sees for the app (derived from the app's local token, as ARM derives it from a real one). */
 export const APP_PRINCIPAL = principalOf(SIMULATOR_TOKEN);
+/** The app's Entra application (the audience machine callers request tokens for) and its object ID. */
+export const CALLER_AUDIENCE = "api://startstop-world";
+export const APP_REGISTRATION_OBJECT_ID = "5e1f0000-0000-4000-8000-00000000a9b0";
+/** Object IDs of the machine callers, as the deployment lists them: the Logic Apps' identity, Azure Monitor's webhook. */
+export const LOGIC_APPS_PRINCIPAL = "10c1c000-0000-4000-8000-0000000010a1";
+export const ACTION_GROUPS_PRINCIPAL = "a0a0a0a0-0000-4000-8000-00000000ac70";
 
 export interface WorldOptions {
   fleet: unknown;
@@ -47,6 +54,8 @@ export interface WorldOptions {
   storageFaults?: boolean;
   /** Sends the app's telemetry through the real Azure Monitor exporter to a local ingestion endpoint (`world.telemetry`). */
   telemetryCollector?: boolean;
+  /** Folder of the function app the hosts load (host.json, package.json "main"); default the repository. */
+  appDir?: string;
 }
 
 /** Per function: invocations counted from the hosts' `Executed '<fn>' (...)` lines (not capped like hostLogs). */
@@ -70,6 +79,8 @@ export class World {
   storageProxy: StorageFaultProxy | undefined;
   /** What reached the local Application Insights ingestion endpoint, with `World.start({ telemetryCollector: true })`. */
   telemetry: RunningTelemetryCollector | undefined;
+  /** The local Entra ID token issuer (src/local/entra-simulator/): tokens for machine callers, its JWKS. */
+  entra!: RunningEntraSimulator;
   /** The local Azure Retail Prices API the app prices savings from (src/local/retail-prices.ts). */
   prices!: RunningRetailPrices;
 
@@ -79,6 +90,7 @@ export class World {
     readonly caPath: string,
     hostPort: number,
     private readonly settings: Record<string, string>,
+    private readonly appDir: string = REPO_ROOT,
   ) {
     this.hostPort = hostPort;
   }
@@ -134,16 +146,26 @@ export class World {
     const prices = await startRetailPrices();
     settings.RETAIL_PRICES_URL ??= `${prices.url}${RETAIL_PRICES_PATH}`;
     const hostPort = await findFreePort();
-    // AutoStop's action group, as `azd up` deploys it beside the app: its webhook calls this world's host.
+    // Entra ID for the machine callers: the app checks their tokens against this issuer, as Bicep configures it.
+    const entra = await startEntraSimulator({ now: () => simulator.simulator.clock.now() });
+    settings.CALLER_TOKEN_AUDIENCE ??= CALLER_AUDIENCE;
+    settings.CALLER_TOKEN_ISSUER ??= entra.issuer;
+    settings.CALLER_JWKS_URL ??= entra.jwksUrl;
+    settings.OPERATOR_CALLER_OBJECT_IDS ??= LOGIC_APPS_PRINCIPAL;
+    settings.AUTOSTOP_CALLER_OBJECT_IDS ??= ACTION_GROUPS_PRINCIPAL;
+    simulator.simulator.secureWebhookToken = (receiver) => entra.token({ audience: receiver.identifierUri, objectId: ACTION_GROUPS_PRINCIPAL, appId: ACTION_GROUPS_APP_ID, roles: [SECURE_WEBHOOK_ROLE] });
+    // AutoStop's action group, as `azd up` deploys it beside the app: a secure webhook (no key) to this world's host.
     settings.AUTOSTOP_ACTION_GROUP_ID ??= simulator.simulator.deployActionGroup(
-      APP_SUBSCRIPTION, "rg-startstop", "StartStopVMs_AutoStop", `http://127.0.0.1:${hostPort}/api/AutoStopVM?code=${FUNCTION_KEY}`,
+      APP_SUBSCRIPTION, "rg-startstop", "StartStopVMs_AutoStop", `http://127.0.0.1:${hostPort}/api/AutoStopVM`,
+      { identifierUri: CALLER_AUDIENCE, objectId: APP_REGISTRATION_OBJECT_ID, tenantId: entra.tenantId },
     );
     settings.AUTOSTOP_MANAGED_BY ??= "startstop-world";
     // The function app itself (self-update deploys to it).
     settings.APP_RESOURCE_ID ??= simulator.simulator.deployFunctionApp(APP_SUBSCRIPTION, "rg-startstop", "func-world");
-    const world = new World(azurite, simulator, caPath, hostPort, settings);
+    const world = new World(azurite, simulator, caPath, hostPort, settings, options.appDir);
     world.storageProxy = storageProxy;
     world.telemetry = collector;
+    world.entra = entra;
     world.prices = prices;
     for (let i = 0; i < (options.hosts ?? 1); i++) await world.startHost();
     return world;
@@ -184,7 +206,7 @@ export class World {
   /** Starts one more host process; the first one serves HTTP on hostPort, others only poll queues. */
   async startHost(): Promise<void> {
     const port = this.hostProcesses.filter((p) => p.exitCode === null && !p.killed).length === 0 ? this.hostPort : await findFreePort();
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, "dist/src/local/host/main.js"), "--app-dir", REPO_ROOT, "--port", String(port)], {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, "dist/src/local/host/main.js"), "--app-dir", this.appDir, "--port", String(port)], {
       env: { ...process.env, ...this.settings },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -247,6 +269,11 @@ export class World {
     for (let i = 0; i < hosts; i++) await this.startHost();
   }
 
+  /** An app setting the hosts were started with, so a test can derive its bounds from what the app was told. */
+  setting(name: string): string | undefined {
+    return this.settings[name];
+  }
+
   hostLogs(): string[] {
     return this.logs;
   }
@@ -258,6 +285,12 @@ export class World {
       rawBody,
       headers: { "x-functions-key": FUNCTION_KEY, ...headers },
     });
+  }
+
+  /** Calls a function as a machine caller: an Entra token of `objectId` for the app (or `audience`), no function key. */
+  async callAs(objectId: string, method: string, route: string, body?: unknown, options: { audience?: string; headers?: Record<string, string> } = {}): Promise<JsonResponse> {
+    const token = this.entra.token({ audience: options.audience ?? CALLER_AUDIENCE, objectId });
+    return requestJson(`${this.hostUrl}/api/${route}`, { method, body, headers: { authorization: `Bearer ${token}`, ...options.headers } });
   }
 
   async sim<T = any>(method: string, route: string, body?: unknown): Promise<T> {
@@ -315,6 +348,7 @@ export class World {
     await Promise.all(this.hostProcesses.map((p) => stopProcess(p, "SIGTERM")));
     await this.storageProxy?.close();
     await this.telemetry?.close();
+    await this.entra?.close();
     await this.prices?.close();
     await this.simulator.close();
     await this.azurite.stop();

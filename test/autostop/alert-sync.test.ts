@@ -71,7 +71,7 @@ function body(over: Record<string, unknown> = {}, scopes: Record<string, unknown
 async function sync(request: AutoStopRequest) {
   const previous = await store.getConfiguration(request.name);
   const configuration: AutoStopConfiguration = { name: request.name, enabled: request.enabled, scopes: request.scopes, condition: request.condition, alertResourceGroups: previous?.alertResourceGroups ?? [], updatedAt: new Date(now) };
-  await store.saveConfiguration(configuration);
+  await store.saveConfiguration({ ...configuration, etag: previous?.etag });
   const run = await startSync(deps, configuration, "request");
   for (const m of queue.take()) await runSync(deps, m.runId);
   return { run: (await store.getRun(run.runId))!, outcomes: await store.listOutcomes(run.runId) };

@@ -136,7 +136,7 @@ describe("Bicep: Logic Apps", () => {
     expect(recurrence).toMatchObject({ startTime: { $expr: "startTime" }, timeZone: { $expr: "timeZone" } });
   });
 
-  it("each HTTP action targets a route and method the app registers, with the key header and hidden inputs", () => {
+  it("each HTTP action targets a route and method the app registers, with the workflow's managed identity", () => {
     const defaults = paramDefaults(file("schedules/logic-app.bicep"));
     const actions = httpActions((workflow().body.properties as any).definition.actions);
     expect(actions.map((a) => a.name).sort()).toEqual(["Get_status", "Post_request"]);
@@ -150,14 +150,16 @@ describe("Bicep: Logic Apps", () => {
       const hit = registered.find((r) => matchRoute(r.route, url.slice("/api".length)) && (!r.methods || r.methods.includes(action.method)));
       expect(hit, `${action.method} ${url} (${action.name}) matches no registered function`).toBeDefined();
     }
-    // The key header and the hidden inputs come from two variables of the module.
+    // Both calls carry the workflow's managed-identity token (one variable of the module), and no key header.
     const logicApp = file("schedules/logic-app.bicep").text;
-    expect(logicApp).toContain("var keyHeader = { 'x-functions-key': functionKey }");
-    expect(logicApp).toContain("var hideInputs = { secureData: { properties: [ 'inputs' ] } }");
+    expect(logicApp).toContain("var callerAuthentication = { type: 'ManagedServiceIdentity', identity: callerIdentityId, audience: callerAudience }");
     const raw = (name: string) => (name === "Post_request" ? (workflow().body.properties as any).definition.actions.Post_request : (workflow().body.properties as any).definition.actions.Until_final.actions.Get_status);
     for (const action of actions) {
-      expect(JSON.stringify(raw(action.name).inputs.headers), action.name).toContain("keyHeader");
-      expect(raw(action.name).runtimeConfiguration, action.name).toEqual({ $expr: "hideInputs" });
+      expect(raw(action.name).inputs.authentication, action.name).toEqual({ $expr: "callerAuthentication" });
+      expect(JSON.stringify(raw(action.name).inputs.headers ?? {}), action.name).not.toMatch(/functions-key/i);
+      // The route it reaches is a token door (anonymous to the host, proven by src/trust/), never a key route.
+      const url = action.uri.replace("${functionBaseUrl}", "").replace(/\$\{(\w+)\}/g, (_, p: string) => String(defaults[p])).replace(/@\{[^}]*\}/g, "x").split("?")[0]!;
+      expect(registered.find((r) => matchRoute(r.route, url.slice("/api".length)))?.authLevel, action.name).toBe("anonymous");
       expect(raw(action.name).inputs.retryPolicy, action.name).toMatchObject({ type: "exponential" });
     }
   });
@@ -188,9 +190,9 @@ describe("Bicep: Logic Apps", () => {
       const result = validators[s.route]!({ ...s.body, RequestScopes: requestScopes });
       expect(result.ok, `${s.name}: ${JSON.stringify(result)}`).toBe(true);
       expect([s.statusRoute, s.idField], s.name).toEqual(statusRoutes[s.route]);
-      const status = registered.find((r) => matchRoute(r.route, `/${s.statusRoute}/0b3a5d2e-1111-4222-8333-444455556666`) && (!r.methods || r.methods.includes("GET")));
-      expect(status, `${s.name}: GET /api/${s.statusRoute}/{id}`).toBeDefined();
-      expect(registered.find((r) => matchRoute(r.route, `/${s.route}`) && r.methods?.includes("POST")), `${s.name}: POST /api/${s.route}`).toBeDefined();
+      const status = registered.find((r) => matchRoute(r.route, `/identity/${s.statusRoute}/0b3a5d2e-1111-4222-8333-444455556666`) && (!r.methods || r.methods.includes("GET")));
+      expect(status, `${s.name}: GET /api/identity/${s.statusRoute}/{id}`).toBeDefined();
+      expect(registered.find((r) => matchRoute(r.route, `/identity/${s.route}`) && r.methods?.includes("POST")), `${s.name}: POST /api/identity/${s.route}`).toBeDefined();
     }
   });
 });

@@ -5,7 +5,7 @@
  * switching off clean up, forged webhooks change nothing, and injected Insights faults are survived.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { World, generatedFleet } from "../../src/local/world";
+import { ACTION_GROUPS_PRINCIPAL, World, generatedFleet } from "../../src/local/world";
 import { SUB_A } from "../support/fleets";
 
 let world: World;
@@ -98,7 +98,8 @@ describe("AutoStop", () => {
       schemaId: "azureMonitorCommonAlertSchema",
       data: { essentials: { alertId: "/subscriptions/x/providers/Microsoft.AlertsManagement/alerts/forged", alertRule: rule, signalType: "Metric", monitorCondition: "Fired", alertTargetIDs: [vm.toLowerCase()] }, alertContext: {} },
     });
-    const post = (body: unknown) => world.callFunction("POST", "AutoStopVM", body);
+    // Sent as Azure Monitor would (its secure-webhook token): the body must still be checked against Azure.
+    const post = (body: unknown) => world.callAs(ACTION_GROUPS_PRINCIPAL, "POST", "AutoStopVM", body);
     expect((await post(notification("autostop-made-up-00000000", busy.scopes[0]))).status).toBe(404);
     expect((await post(notification(other.name, busy.scopes[0]))).status).toBe(403); // another VM's alert
     expect((await post({ hello: "world" })).status).toBe(400);
@@ -107,6 +108,8 @@ describe("AutoStop", () => {
     expect((await post(notManaged)).status).toBe(400);
     const unauthenticated = await fetch(`${world.hostUrl}/api/AutoStopVM`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(notification(busy.name, busy.scopes[0])) });
     expect(unauthenticated.status).toBe(401);
+    // A function key opens nothing here: the webhook takes Entra tokens only.
+    expect((await world.callFunction("POST", "AutoStopVM", notification(busy.name, busy.scopes[0]))).status).toBe(401);
     expect((await world.vms()).find((v) => v.id === busy.scopes[0])!.powerState).toBe("running");
     expect((await deallocates()).filter((c) => c.vmId === busy.scopes[0])).toEqual([]);
 

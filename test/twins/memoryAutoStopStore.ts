@@ -15,8 +15,17 @@ export class MemoryAutoStopStore implements AutoStopStore {
     return [...this.configurations.values()].map((c) => structuredClone(c));
   }
 
+  /** Saves to let through before the next one finds the row changed by somebody else (a concurrent writer). */
+  interleaveBeforeSave?: () => Promise<void>;
+
   async saveConfiguration(c: AutoStopConfiguration) {
-    this.configurations.set(c.name, structuredClone(c));
+    const hook = this.interleaveBeforeSave;
+    this.interleaveBeforeSave = undefined;
+    if (hook) await hook();
+    const current = this.configurations.get(c.name);
+    if (c.etag ? current?.etag !== c.etag : current !== undefined) return false;
+    this.configurations.set(c.name, { ...structuredClone(c), etag: String(++this.version) });
+    return true;
   }
 
   async createRun(run: AutoStopRun) {

@@ -23,7 +23,12 @@ export class MemoryCompute implements ComputeGateway {
     this.vms.set(key, { info: { ref, key, id, location, tags: {}, osType: "Linux", powerState }, powerState });
   }
 
+  /** Lists to refuse next, with this failure (ARM throttling a read, say). */
+  refuseListsNext: ArmFailure[] = [];
+
   async listVmsInSubscription(subscriptionId: string): Promise<VmInfo[]> {
+    const refusal = this.refuseListsNext.shift();
+    if (refusal) throw new ArmRequestError(refusal);
     return [...this.vms.values()].filter((v) => v.info.ref.subscriptionId.toLowerCase() === subscriptionId.toLowerCase()).map((v) => ({ ...v.info, powerState: v.powerState }));
   }
 

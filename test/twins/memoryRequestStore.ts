@@ -95,7 +95,13 @@ export class MemoryRequestStore implements RequestStore {
     return structuredClone(next);
   }
 
+  /** Runs once before the next batch of row updates is applied: a concurrent writer that gets there first. */
+  beforeNextBatch?: () => Promise<void>;
+
   async updateVmRows(updates: RowWrite[]): Promise<(VmRecord | undefined)[]> {
+    const hook = this.beforeNextBatch;
+    this.beforeNextBatch = undefined;
+    if (hook) await hook();
     // One batch is one storage request: it fails as a whole.
     this.maybeFail();
     if (this.failBatchAfter !== undefined && this.failBatchAfter-- === 0) {

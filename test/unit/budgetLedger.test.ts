@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { reserveFrom, refilled, spend, type BucketState } from "../../src/budget/budgetLedger";
+import { ACTIVE_WINDOW_MS } from "../../src/budget/fairShare";
 
 const limit = { burst: 20, refillPerSecond: 2 };
 const limits = { compute: limit, armWrites: { burst: 1000, refillPerSecond: 1000 } };
@@ -41,7 +42,7 @@ function replay(o: { windowMs: number; seed: number; seconds: number; late?: num
   let granted = 0;
   for (let now = 0; now < o.seconds * 1000; now += Math.floor(next() * 400)) {
     const callByMs = now + o.windowMs;
-    const step = reserveFrom({ compute, writes }, limits, { subscriptionId: "s", computeKey: "westeurope|UpdateVM", want: 1 + Math.floor(next() * 6), callByMs }, now);
+    const step = reserveFrom({ compute, writes }, limits, { subscriptionId: "s", requestId: "r", computeKey: "westeurope|UpdateVM", want: 1 + Math.floor(next() * 6), callByMs }, now);
     compute = step.compute;
     writes = step.writes;
     stateSizes.push(compute.inFlight.length);
@@ -90,5 +91,118 @@ describe("the shared budget ledger", () => {
   it("never moves back in time: an earlier clock reading refills nothing and keeps the in-flight tokens", () => {
     const s = spend(refilled(undefined, limit, 10_000), 10, 12_000);
     expect(refilled(s, limit, 9_000)).toEqual({ tokens: 10, at: 10_000, inFlight: [{ tokens: 10, until: 12_000 }] });
+  });
+});
+
+/**
+ * Requests sharing one bucket, as the executor uses the ledger: each VM is an ask; a refused VM comes back at the
+ * grant's wait plus one token per VM ahead of it in the same message. Returns each request's grant times (ms).
+ */
+function shareReplay(asks: { requestId: string; label?: string; atMs: number; want: number }[], untilMs: number): Map<string, number[]> {
+  let compute: BucketState | undefined;
+  let writes: BucketState | undefined;
+  const grants = new Map<string, number[]>();
+  const queue = [...asks];
+  while (queue.length > 0) {
+    queue.sort((a, b) => a.atMs - b.atMs);
+    const ask = queue.shift()!;
+    if (ask.atMs > untilMs) break;
+    const step = reserveFrom({ compute, writes }, limits, { subscriptionId: "s", requestId: ask.requestId, computeKey: "westeurope|UpdateVM", want: ask.want, callByMs: ask.atMs + 1000 }, ask.atMs);
+    compute = step.compute;
+    writes = step.writes;
+    const label = ask.label ?? ask.requestId;
+    grants.set(label, [...(grants.get(label) ?? []), ...Array(step.result.granted).fill(ask.atMs)]);
+    for (let k = 0; k < ask.want - step.result.granted; k++) {
+      queue.push({ requestId: ask.requestId, label, atMs: ask.atMs + (step.result.waitSeconds + k * step.result.secondsPerToken) * 1000, want: 1 });
+    }
+  }
+  return grants;
+}
+
+describe("the shared budget's fair share between requests", () => {
+  // A large request has drained the burst and lives on the refill, its VMs due one token apart; at 30 s a small
+  // request asks for 20 at once.
+  const large = Array.from({ length: 300 }, (_, i) => ({ requestId: "large", atMs: i * 500, want: 1 }));
+  const small = { requestId: "small", atMs: 30_000, want: 20 };
+
+  it("a small request posted while a large one spends the bucket gets the refill until it is done", () => {
+    const grants = shareReplay([...large, small], 400_000);
+    const smallGrants = grants.get("small")!;
+    expect(smallGrants).toHaveLength(20);
+    // 20 tokens at 2 per second is 10 s: the small request is done in about that, not after the large one.
+    expect(Math.max(...smallGrants) - small.atMs).toBeLessThanOrEqual(11_000);
+    expect(grants.get("large")!.filter((t) => t > Math.max(...smallGrants)).length).toBeGreaterThan(100);
+  });
+
+  it("without the fair share (the same asks under one request id) the small one's VMs wait far longer", () => {
+    const grants = shareReplay([...large, { ...small, requestId: "large", label: "small" }], 400_000).get("small")!;
+    expect(grants).toHaveLength(20);
+    expect(Math.max(...grants) - small.atMs).toBeGreaterThan(30_000);
+  });
+
+  it("two large requests asking together alternate: neither is ever more than a few tokens ahead", () => {
+    const a = Array.from({ length: 200 }, (_, i) => ({ requestId: "a", atMs: i * 250, want: 1 }));
+    const b = Array.from({ length: 200 }, (_, i) => ({ requestId: "b", atMs: i * 250 + 100, want: 1 }));
+    const grants = shareReplay([...a, ...b], 400_000);
+    const times = [...grants.get("a")!.map((t) => ({ t, id: "a" })), ...grants.get("b")!.map((t) => ({ t, id: "b" }))].sort((x, y) => x.t - y.t);
+    let lead = 0;
+    let widest = 0;
+    for (const { id } of times) {
+      lead += id === "a" ? 1 : -1;
+      widest = Math.max(widest, Math.abs(lead));
+    }
+    expect(times).toHaveLength(400);
+    // The burst goes to whoever asks first (both are equal then); after it, each token goes to the one served less.
+    expect(widest).toBeLessThanOrEqual(limit.burst / 2 + 2);
+    const afterBurst = times.slice(limit.burst + 10);
+    const aShare = afterBurst.filter((x) => x.id === "a").length / afterBurst.length;
+    expect(aShare).toBeGreaterThan(0.45);
+    expect(aShare).toBeLessThan(0.55);
+  });
+
+  it("holds no token for a request that has stopped asking: once it is forgotten the whole refill is spent again", () => {
+    const grants = shareReplay([...large, small], 400_000);
+    const smallDone = Math.max(...grants.get("small")!);
+    const largeGrants = grants.get("large")!;
+    const lastLarge = Math.max(...largeGrants);
+    // From the small request's last grant the large one gets every token but the one held for the small one, and
+    // none is held once the small one has not asked for the active window.
+    const tokensAfter = (from: number) => ((lastLarge - from) / 1000) * limit.refillPerSecond;
+    const afterForgotten = largeGrants.filter((t) => t > smallDone + ACTIVE_WINDOW_MS).length;
+    expect(afterForgotten).toBeGreaterThanOrEqual(Math.floor(tokensAfter(smallDone + ACTIVE_WINDOW_MS)));
+    expect(largeGrants).toHaveLength(300);
+  });
+
+  it("a request that disappears while waiting pauses the others at most once, for the active window", () => {
+    // The small request takes the burst, is refused 20 more, and never comes back (its deadline passed, say).
+    const asks = [...large];
+    let compute: BucketState | undefined;
+    let writes: BucketState | undefined;
+    const granted: number[] = [];
+    const smallAsk = reserveFrom({}, limits, { subscriptionId: "s", requestId: "small", computeKey: "k", want: 20, callByMs: 0 }, 0);
+    ({ compute, writes } = smallAsk);
+    expect(smallAsk.result.granted).toBe(limit.burst);
+    const refused = reserveFrom({ compute, writes }, limits, { subscriptionId: "s", requestId: "small", computeKey: "k", want: 20, callByMs: 100 }, 100);
+    ({ compute, writes } = refused);
+    for (const ask of asks) {
+      const step = reserveFrom({ compute, writes }, limits, { subscriptionId: "s", requestId: "large", computeKey: "k", want: 1, callByMs: ask.atMs + 1000 }, ask.atMs + 200);
+      ({ compute, writes } = step);
+      if (step.result.granted > 0) granted.push(ask.atMs);
+    }
+    // The large request is served less than the vanished one at first, then more: from then on it leaves the 20 the
+    // vanished one was refused, until the window forgets it, and after that it gets every token again.
+    const after = granted.filter((t) => t > 100 + ACTIVE_WINDOW_MS);
+    const expected = ((asks[asks.length - 1]!.atMs - (100 + ACTIVE_WINDOW_MS)) / 1000) * limit.refillPerSecond;
+    expect(after.length).toBeGreaterThanOrEqual(Math.floor(expected) - 1);
+  });
+
+  it("writes a refusal only to register the request as waiting, not on every refusal", () => {
+    const empty = { ...spend(refilled(undefined, limit, 0), 20, 1000) };
+    const first = reserveFrom({ compute: empty }, limits, { subscriptionId: "s", requestId: "x", computeKey: "k", want: 1, callByMs: 1000 }, 100);
+    expect(first.result.granted).toBe(0);
+    expect(first.changed).toBe(true);
+    const again = reserveFrom({ compute: first.compute, writes: first.writes }, limits, { subscriptionId: "s", requestId: "x", computeKey: "k", want: 1, callByMs: 1200 }, 200);
+    expect(again.result.granted).toBe(0);
+    expect(again.changed).toBe(false);
   });
 });

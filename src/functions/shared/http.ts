@@ -54,3 +54,15 @@ function isJsonContentType(value: string): boolean {
 function refuse(response: HttpResponseInit): JsonBody {
   return { ok: false, response };
 }
+
+/** The schedules API's plain answers (src/schedules/scheduleApi.ts) as HTTP responses. */
+export function apiResponse(answer: import("../../schedules/scheduleApi").ApiAnswer): HttpResponseInit {
+  switch (answer.kind) {
+    case "ok":
+      return answer.body === undefined ? { status: answer.status } : json(answer.status, answer.body);
+    case "invalid":
+      return invalidFields(answer.problems);
+    case "problem":
+      return problem(answer.status, answer.title, answer.detail);
+  }
+}

@@ -13,7 +13,8 @@ import { DESIRED_STATE_TABLE, TableDesiredStateStore } from "../../adapters/tabl
 import { appClock } from "../../adapters/clock";
 import { Backpressure } from "../../engine/backpressure";
 import type { EngineDeps } from "../../engine/ports";
-import { SigningKeys } from "../../adapters/signingKeys";
+import { remoteSigningKeys } from "../../trust/signingKeys";
+import type { SigningKeyLookup } from "../../trust/bearerToken";
 import { SCHEDULED_EVENTS_TABLE, TableScheduledEventStore } from "../../adapters/tableScheduledEventStore";
 import { ArmMetricAlertGateway } from "../../adapters/armMetricAlerts";
 import { BUDGET_TABLE, TableBudgetLedger } from "../../adapters/tableBudgetLedger";
@@ -43,6 +44,7 @@ import { HttpRetailPrices } from "../../adapters/retailPrices";
 import { SavingsHistoryRecorder } from "../../savings/recordHistory";
 import { ActivityLogStartLookup } from "../../savings/startLookup";
 import type { SavingsDeps } from "../../savings/savingsService";
+import { SCHEDULES_TABLE, TableScheduleStore } from "../../adapters/tableScheduleStore";
 
 export const config: AppConfig = loadConfig();
 /** The app's one clock: the only reader of the local world's time compression (see Clock in src/engine/ports.ts). */
@@ -123,7 +125,7 @@ function buildEngine(c: AppConfig): EngineDeps {
 
 export interface PlatformEventDeps {
   settings: NonNullable<AppConfig["platformEvents"]>;
-  keys: SigningKeys;
+  keys: SigningKeyLookup;
   store: TableScheduledEventStore;
   clock: EngineDeps["clock"];
 }
@@ -142,7 +144,7 @@ export function platformEvents(): PlatformEventDeps | undefined {
   if (!config.platformEvents) return undefined;
   platformEventDeps ??= {
     settings: config.platformEvents,
-    keys: new SigningKeys(config.platformEvents.jwksUrl),
+    keys: remoteSigningKeys(config.platformEvents.jwksUrl),
     store: scheduledEventStore(config),
     clock: engine().clock,
   };
@@ -276,4 +278,22 @@ export function savings(): SavingsDeps {
     settings: { reservedSizes: new Set(config.savings.reservedSizes), scheduleTag: config.savings.scheduleTag, lookbackDays: config.savings.lookbackDays, priceMaxAgeHours: 24, maxStartLookups: 100 },
   };
   return savingsDeps;
+}
+
+let callerKeys: SigningKeyLookup | undefined;
+
+/** How machine callers are proven (src/trust/): the settings and the issuer's signing keys; undefined when not set up. */
+export function callers(): { settings: NonNullable<AppConfig["callers"]>; keys: SigningKeyLookup; now: () => Date } | undefined {
+  const c = config.callers;
+  if (!c) return undefined;
+  callerKeys ??= remoteSigningKeys(c.jwksUrl);
+  return { settings: c, keys: callerKeys, now: () => clock.now() };
+}
+
+let scheduleStoreInstance: TableScheduleStore | undefined;
+
+/** Named schedules (`schedulestoretable`): the schedules API and the ScheduleEvaluator read them. */
+export function scheduleStore(): TableScheduleStore {
+  scheduleStoreInstance ??= new TableScheduleStore(tableClient(config.storage, SCHEDULES_TABLE));
+  return scheduleStoreInstance;
 }

@@ -17,6 +17,17 @@ export interface AlertWebhookHost {
   readonly clock: Pick<Clock, "timeScale">;
   readonly insights: InsightsModel;
   vmById(id: string): SimVm | undefined;
+  secureWebhookToken?: (receiver: { identifierUri: string; objectId?: string; tenantId?: string }) => string;
+}
+
+/** A webhook receiver of an action group (2023-01-01); `useAadAuth` sends an Entra token for `identifierUri`. */
+interface WebhookReceiver {
+  serviceUri: string;
+  useCommonAlertSchema?: boolean;
+  useAadAuth?: boolean;
+  objectId?: string;
+  identifierUri?: string;
+  tenantId?: string;
 }
 
 export interface Delivery {
@@ -95,47 +106,57 @@ export class AlertWebhooks {
     for (const action of (rule.properties.actions as Array<{ actionGroupId: string; webHookProperties?: Record<string, string> }> | undefined) ?? []) {
       const group = this.sim.insights.actionGroups.get(action.actionGroupId.toLowerCase());
       if (!group || group.properties.enabled === false) continue;
-      for (const receiver of (group.properties.webhookReceivers as Array<{ serviceUri: string; useCommonAlertSchema?: boolean }> | undefined) ?? []) {
+      for (const receiver of (group.properties.webhookReceivers as WebhookReceiver[] | undefined) ?? []) {
         const body = { ...payload, data: { ...payload.data, customProperties: action.webHookProperties ?? null } };
-        this.deliver(receiver.serviceUri, body, rule, condition, 1);
+        this.deliver(receiver, body, rule, condition, 1);
         sent += 1;
       }
     }
     return sent;
   }
 
-  private deliver(uri: string, body: unknown, rule: StoredResource, condition: "Fired" | "Resolved", attempt: number): void {
-    const url = new URL(uri);
+  private deliver(receiver: WebhookReceiver, body: unknown, rule: StoredResource, condition: "Fired" | "Resolved", attempt: number): void {
+    const url = new URL(receiver.serviceUri);
     const record: Delivery = {
       time: new Date(this.sim.now()).toISOString(), ruleId: rule.id, vmId: String((rule.properties.scopes as string[])[0]),
       monitorCondition: condition, attempt, target: `${url.origin}${url.pathname}`,
     };
     this.deliveries.push(record);
     const payload = JSON.stringify(body);
+    // A secure webhook carries a token Azure Monitor gets from Entra ID for the receiver's application, fresh per call.
+    const authorization: Record<string, string> = {};
+    if (receiver.useAadAuth) {
+      const token = receiver.identifierUri ? this.sim.secureWebhookToken?.({ identifierUri: receiver.identifierUri, objectId: receiver.objectId, tenantId: receiver.tenantId }) : undefined;
+      if (!token) {
+        record.error = "no Entra token for the secure webhook (identifierUri missing or no issuer)";
+        return;
+      }
+      authorization.authorization = `Bearer ${token}`;
+    }
     const send = url.protocol === "https:" ? httpsRequest : httpRequest;
     const req = send(url, {
-      method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+      method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload), ...authorization },
       rejectUnauthorized: !(url.protocol === "https:" && isLoopbackHost(url.hostname)), timeout: 10_000,
     }, (res) => {
       res.resume();
       record.status = res.statusCode;
       const code = res.statusCode ?? 0;
-      if (code === 408 || code === 429 || code >= 500) this.retry(uri, body, rule, condition, attempt);
+      if (code === 408 || code === 429 || code >= 500) this.retry(receiver, body, rule, condition, attempt);
     });
     req.on("timeout", () => req.destroy(new Error("timeout")));
     req.on("error", (error) => {
       record.error = error.message;
-      this.retry(uri, body, rule, condition, attempt);
+      this.retry(receiver, body, rule, condition, attempt);
     });
     req.end(payload);
   }
 
-  private retry(uri: string, body: unknown, rule: StoredResource, condition: "Fired" | "Resolved", attempt: number): void {
+  private retry(receiver: WebhookReceiver, body: unknown, rule: StoredResource, condition: "Fired" | "Resolved", attempt: number): void {
     const after = RETRY_AFTER_SECONDS[attempt - 1];
     if (after === undefined) return;
     const timer = setTimeout(() => {
       this.pending.delete(timer);
-      this.deliver(uri, body, rule, condition, attempt + 1);
+      this.deliver(receiver, body, rule, condition, attempt + 1);
     }, (after * 1000) / this.sim.clock.timeScale);
     timer.unref();
     this.pending.add(timer);

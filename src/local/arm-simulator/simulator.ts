@@ -71,6 +71,11 @@ export class ArmSimulator {
   /** Metric alerts, action groups and the VMs' CPU (AutoStop), and the webhook deliveries their alerts make. */
   readonly insights = new InsightsModel();
   readonly alertWebhooks = new AlertWebhooks(this);
+  /**
+   * Azure Monitor's secure webhook: the Entra token an action group sends to a receiver with `useAadAuth` (set by the
+   * local world from its Entra simulator); without it such a delivery fails as it would without a token.
+   */
+  secureWebhookToken?: (receiver: { identifierUri: string; objectId?: string; tenantId?: string }) => string;
   /** Function apps and the packages deployed to them (self-update). */
   readonly webSites = new WebSites();
   readonly pageSize: number;
@@ -284,12 +289,12 @@ export class ArmSimulator {
     return id;
   }
 
-  deployActionGroup(subscriptionId: string, resourceGroup: string, name: string, webhookUri: string): string {
+  deployActionGroup(subscriptionId: string, resourceGroup: string, name: string, webhookUri: string, secure?: { identifierUri: string; objectId: string; tenantId: string }): string {
     this.ensureGroup(this.ensureSubscription(subscriptionId), resourceGroup, "westeurope");
     const id = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Insights/actionGroups/${name}`;
     this.insights.actionGroups.set(id.toLowerCase(), {
       id, name, subscriptionId, resourceGroup, location: "Global", tags: {},
-      properties: { groupShortName: name.slice(0, 12), enabled: true, webhookReceivers: [{ name: "AutoStopVM", serviceUri: webhookUri, useCommonAlertSchema: true }] },
+      properties: { groupShortName: name.slice(0, 12), enabled: true, webhookReceivers: [{ name: "AutoStopVM", serviceUri: webhookUri, useCommonAlertSchema: true, ...(secure ? { useAadAuth: true, ...secure } : {}) }] },
     });
     return id;
   }

@@ -31,8 +31,11 @@ export class TokenIssuer {
     return { keys: [{ ...this.publicKey.export({ format: "jwk" }), kid: this.kid, use: "sig", alg: "RS256" }] };
   }
 
-  /** A token for `audience` on behalf of the identity `miResourceId` (the VM, for a system-assigned identity). */
-  issue(options: { audience: string; miResourceId: string; principalId: string; nowMs: number; lifetimeSeconds?: number }): IssuedToken {
+  /**
+   * A token for `audience` on behalf of the identity `miResourceId` (the VM, for a system-assigned identity; omitted
+   * for other principals); `appId` when the principal's application ID differs from its object ID; `claims` added last.
+   */
+  issue(options: { audience: string; miResourceId?: string; principalId: string; appId?: string; nowMs: number; lifetimeSeconds?: number; claims?: Record<string, unknown> }): IssuedToken {
     const iat = Math.floor(options.nowMs / 1000);
     const exp = iat + (options.lifetimeSeconds ?? 3600);
     const header = { typ: "JWT", alg: "RS256", kid: this.kid };
@@ -43,13 +46,14 @@ export class TokenIssuer {
       nbf: iat,
       exp,
       aio: randomUUID(),
-      appid: options.principalId,
+      appid: options.appId ?? options.principalId,
       appidacr: "2",
       idp: this.issuer,
       oid: options.principalId,
       sub: options.principalId,
       tid: this.tenantId,
-      xms_mirid: options.miResourceId,
+      ...(options.miResourceId ? { xms_mirid: options.miResourceId } : {}),
+      ...options.claims,
     };
     const unsigned = `${encode(header)}.${encode(claims)}`;
     const signature = sign("sha256", Buffer.from(unsigned), this.privateKey).toString("base64url");
