@@ -57,6 +57,8 @@ export interface AppConfig {
   autoStop: { actionGroupId?: string; managedBy: string; syncSchedule: string; runDeadlineMinutes: number };
   /** Savings (src/savings/): the Retail Prices API, the default currency, sizes covered by reservations, the schedule tag. */
   savings: { pricesUrl: string; currency: string; reservedSizes: string[]; scheduleTag: string; lookbackDays: number };
+  /** The dashboard: how it signs people in (DASHBOARD_AUTH / LOCAL_FUNCTION_KEY) and the Logic Apps' recurrences it lists. */
+  dashboard: { auth: "appService" | "key" | "off"; localKey?: string; logicAppSchedules?: string };
 }
 
 export class ConfigError extends Error {
@@ -186,10 +188,24 @@ export function loadConfig(env: Env = process.env): AppConfig {
       runDeadlineMinutes: int("AUTOSTOP_RUN_DEADLINE_MINUTES", 60, 5, 1440),
     },
     savings: readSavings(env, problems, int("SAVINGS_LOOKBACK_DAYS", 35, 1, 400)),
+    dashboard: readDashboard(env, problems),
   };
   problems.push(...callWindowProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * DASHBOARD_AUTH=appService: App Service authentication (Entra ID) signs users in before requests reach the app (the
+ * Bicep sets it with the auth settings). Otherwise the local host's LOCAL_FUNCTION_KEY signs in locally; without
+ * either the dashboard is off. LOGIC_APP_SCHEDULES: the Logic Apps' recurrences (JSON, written by the Bicep).
+ */
+function readDashboard(env: Env, problems: string[]): AppConfig["dashboard"] {
+  const mode = env.DASHBOARD_AUTH?.trim().toLowerCase();
+  if (mode && mode !== "appservice" && mode !== "off") problems.push(`DASHBOARD_AUTH must be appService or off (got "${env.DASHBOARD_AUTH}")`);
+  const localKey = env.LOCAL_FUNCTION_KEY?.trim() || undefined;
+  const auth = mode === "appservice" ? "appService" : mode === "off" || !localKey ? "off" : "key";
+  return { auth, ...(auth === "key" ? { localKey } : {}), logicAppSchedules: env.LOGIC_APP_SCHEDULES };
 }
 
 /**
