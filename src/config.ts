@@ -204,7 +204,9 @@ function readDashboard(env: Env, problems: string[]): AppConfig["dashboard"] {
   const mode = env.DASHBOARD_AUTH?.trim().toLowerCase();
   if (mode && mode !== "appservice" && mode !== "off") problems.push(`DASHBOARD_AUTH must be appService or off (got "${env.DASHBOARD_AUTH}")`);
   const localKey = env.LOCAL_FUNCTION_KEY?.trim() || undefined;
-  const auth = mode === "appservice" ? "appService" : mode === "off" || !localKey ? "off" : "key";
+  // App Service sets WEBSITE_AUTH_ENABLED when its authentication is on (the Bicep's dashboard-auth module turns it on).
+  const platformAuth = env.WEBSITE_AUTH_ENABLED?.trim().toLowerCase() === "true";
+  const auth = mode === "off" ? "off" : mode === "appservice" || platformAuth ? "appService" : localKey ? "key" : "off";
   return { auth, ...(auth === "key" ? { localKey } : {}), logicAppSchedules: env.LOGIC_APP_SCHEDULES };
 }
 

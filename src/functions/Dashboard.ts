@@ -41,6 +41,8 @@ export async function dashboardHandler(request: HttpRequest): Promise<HttpRespon
   if (!who.ok) {
     // The sign-in form itself is a page like any other (200); only the data behind it is refused.
     if (path === "" && auth.mode === "key") return asset("text/html; charset=utf-8", LOGIN_HTML(""));
+    // App Service authentication signs the user in with Entra ID and comes back to the page.
+    if (path === "" && auth.mode === "appService") return { status: 302, headers: { location: "/.auth/login/aad?post_login_redirect_uri=/api/dashboard", ...SECURITY_HEADERS } };
     return problem(401, "Sign in first", auth.mode === "appService" ? "App Service authentication did not sign this request in." : "Send the local key as x-functions-key, or sign in at /api/dashboard.");
   }
   switch (path) {
