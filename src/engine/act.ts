@@ -122,9 +122,25 @@ async function callWithinBudget(deps: EngineDeps, request: RequestRecord, group:
 
 type CallResult = { kind: "done"; write?: RowWrite } | { kind: "late"; vm: Claimed };
 
-/** Calls a claimed VM whose token was granted, unless its grant ran out first or the brakes say wait. */
+/**
+ * How long after its claim a VM may still be called: half the stall grace. The sweep takes a claim whose VM has not
+ * begun to move after the whole grace for one whose call never happened (the host died in between) and calls again, so
+ * a call that left later than this could meet that second call. On a starved host (slow storage, a CPU stall) the
+ * claim is given back instead, and the VM is due again at once.
+ */
+export function claimCallByMs(deps: Pick<EngineDeps, "settings">, claimed: VmRecord): number {
+  return (claimed.actedAt?.getTime() ?? 0) + (deps.settings.stallGraceSeconds * 1000) / 2;
+}
+
+/** Calls a claimed VM whose token was granted, unless its grant or its claim ran out first or the brakes say wait. */
 async function callInTime(deps: EngineDeps, request: RequestRecord, vm: Claimed, callByMs: number): Promise<CallResult> {
   const now = deps.clock.now();
+  if (now.getTime() > claimCallByMs(deps, vm.claimed)) {
+    return { kind: "done", write: { row: vm.claimed, changes: {
+      ...unclaimed(vm.before), dueAt: now, heldBy: undefined,
+      note: `claimed at ${vm.claimed.actedAt?.toISOString()} but not called by ${new Date(claimCallByMs(deps, vm.claimed)).toISOString()} (the host was too slow); due again at once`,
+    } } };
+  }
   if (now.getTime() > callByMs) return { kind: "late", vm };
   const admission = deps.backpressure.admit(vm.claimed, now.getTime());
   // Not now after all (a guard or breaker hold): back to this attempt's number, due later. No call was made.

@@ -114,4 +114,29 @@ describe("act races (in-memory twins)", () => {
     const after = (await store.listVmRows("r1")).filter((r) => frozen.includes(r.key));
     expect(after.every((r) => r.status === "Acting" && /^waited: Azure announced maintenance \(Freeze/.test(r.note ?? ""))).toBe(true);
   });
+
+  it("a host starved between claim and call never calls a VM the sweep has re-kicked meanwhile: each VM is called once", async () => {
+    const acts = await startEverything();
+    const verify = { type: "verify" as const, requestId: "r1", subscriptionId: SUB, sweep: 1 };
+    // The first message's host stalls after its claims: by the time the ledger answers, more than the stall grace has
+    // passed, and another instance's sweep has taken the claims for lost ones (the VMs never began to move) and re-kicked them.
+    const reserve = deps.budget.reserve.bind(deps.budget);
+    let stalled = false;
+    deps.budget.reserve = async (demand, nowMs) => {
+      if (!stalled) {
+        stalled = true;
+        time.ms += 301_000;
+        await sweepSubscription(deps, verify, 1);
+        return reserve(demand, time.ms);
+      }
+      return reserve(demand, nowMs);
+    };
+    await actOnVms(deps, acts[0]!);
+    // Its claims ran out before the call could leave: no call was made.
+    expect(compute.accepted).toEqual([]);
+    for (const m of [...acts.slice(1), ...execution.take().filter((m): m is ActMessage => m.type === "act")]) await actOnVms(deps, m);
+    for (const m of execution.take().filter((m): m is ActMessage => m.type === "act")) await actOnVms(deps, m);
+    expect(callsPerVm().size).toBe(40);
+    expect([...callsPerVm().values()].every((n) => n === 1)).toBe(true);
+  });
 });

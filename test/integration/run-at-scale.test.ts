@@ -22,17 +22,15 @@ beforeAll(async () => {
 afterAll(async () => world?.stop());
 
 /**
- * One accepted call per VM (no hidden SDK retries, no duplicates). A call refused with 429 by ARM's write bucket was
- * not accepted and is retried after its Retry-After. At 20x compressed time every 100 ms the host is late between
- * taking a budget token and its call reaching the simulator counts as 2 s of refill (20 writes), so under the full
- * suite's CPU load 0–2.3% of calls were refused this way, depending on the load; more than 5% fails.
+ * One accepted call per VM (no hidden SDK retries, no duplicates), and none refused by a bucket: the shared budget's
+ * grants are good only for the call window and their tokens stay in flight until then, so no granted call can meet an
+ * empty bucket at Azure, however late within its window the host sends it.
  */
 function expectOneAcceptedCallEach(calls: { vmId: string | null; status: number }[]): void {
   const accepted = calls.filter((r) => r.status === 202);
   expect(new Set(accepted.map((r) => r.vmId)).size).toBe(1000);
   expect(accepted).toHaveLength(1000);
-  expect(calls.filter((r) => r.status !== 202 && r.status !== 429)).toEqual([]);
-  expect(calls.length - accepted.length).toBeLessThanOrEqual(50);
+  expect(calls.filter((r) => r.status !== 202)).toEqual([]);
 }
 
 const scopes = { Subscriptions: [`/subscriptions/${SUB_A}/`, `/subscriptions/${SUB_B}/`] };
