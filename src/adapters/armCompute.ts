@@ -121,6 +121,7 @@ function toVmInfo(vm: VirtualMachine): VmInfo | undefined {
     priority: vm.priority,
     powerState: powerStateFromStatusCodes((vm.instanceView?.statuses ?? []).map((s) => s.code)),
     size: vm.hardwareProfile?.vmSize,
+    licenseType: vm.licenseType,
   };
 }
 

@@ -24,6 +24,8 @@ export interface VmInfo {
   powerState?: PowerState;
   /** `hardwareProfile.vmSize` (what savings are priced by). */
   size?: string;
+  /** `licenseType`: Azure Hybrid Benefit (`Windows_Server`, `Windows_Client`) bills a Windows VM at the base rate. */
+  licenseType?: string;
 }
 
 /** A per-VM read already made by an earlier attempt of an expansion (kept on the request, so a retry resumes). */

@@ -19,6 +19,7 @@ export interface VmFacts {
   osType?: string;
   priority?: string;
   tags: Record<string, string>;
+  licenseType?: string;
 }
 
 /** An interval whose end the service settled: `end` (known or found), or not counted with a reason. */
@@ -63,7 +64,9 @@ const round = (n: number, places: number) => Math.round(n * 10 ** places) / 10 *
 
 export function rateKeyOf(vm: VmFacts): RateKey | undefined {
   if (!vm.size || !vm.location) return undefined;
-  return { region: vm.location.toLowerCase(), size: vm.size, windows: (vm.osType ?? "").toLowerCase() === "windows", spot: (vm.priority ?? "").toLowerCase() === "spot" };
+  // Azure Hybrid Benefit: the Windows licence is the customer's own, so the VM is billed at the base (Linux) rate.
+  const hybridBenefit = /^windows_(server|client)$/i.test(vm.licenseType ?? "");
+  return { region: vm.location.toLowerCase(), size: vm.size, windows: (vm.osType ?? "").toLowerCase() === "windows" && !hybridBenefit, spot: (vm.priority ?? "").toLowerCase() === "spot" };
 }
 
 export function rateKeyId(k: RateKey): string {

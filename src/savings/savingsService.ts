@@ -97,7 +97,7 @@ export async function savingsReport(deps: SavingsDeps, query: SavingsQuery): Pro
       if (!intervals.has(vm.key)) continue;
       vms.set(vm.key, {
         id: vm.id, name: vm.ref.name, subscriptionId: vm.ref.subscriptionId, resourceGroup: vm.ref.resourceGroup, location: vm.location,
-        size: vm.size, osType: vm.osType, priority: vm.priority, tags: vm.tags, powerState: vm.powerState,
+        size: vm.size, osType: vm.osType, priority: vm.priority, tags: vm.tags, powerState: vm.powerState, licenseType: vm.licenseType,
       });
     }
   }

@@ -33,7 +33,8 @@ const fleet = {
     },
     {
       subscriptionId: SUB_B,
-      resourceGroups: [{ name: "rg-win", location: "northeurope", vms: [1, 2, 3].map((i) => ({ name: `win-${i}`, osType: "Windows" as const, vmSize: "Standard_D4s_v5", powerState: "running" as const, tags: { team: "db" } })) }],
+      // win-2 runs under Azure Hybrid Benefit: billed at the Linux rate.
+      resourceGroups: [{ name: "rg-win", location: "northeurope", vms: [1, 2, 3].map((i) => ({ name: `win-${i}`, osType: "Windows" as const, vmSize: "Standard_D4s_v5", powerState: "running" as const, tags: { team: "db" }, ...(i === 2 ? { licenseType: "Windows_Server" } : {}) })) }],
     },
   ],
 };
@@ -116,7 +117,7 @@ async function independentSavings(from: Date, to: Date, startedAt: Map<string, n
     const size = fleetSize(vm.name);
     const reserved = size === "Standard_E4s_v5";
     const priced = size in FIXTURE_LINUX_USD;
-    const m = reserved || !priced ? 0 : h * fixtureRate(size, vm.location, vm.osType === "Windows", vm.priority === "Spot");
+    const m = reserved || !priced ? 0 : h * fixtureRate(size, vm.location, vm.osType === "Windows" && vm.name !== "win-2", vm.priority === "Spot");
     hours += h;
     money += m;
     const group = `${vm.subscriptionId}/${vm.resourceGroup}`.toLowerCase();
@@ -170,6 +171,7 @@ describe("savings", () => {
     const rate = (size: string, os: string, spot: boolean) => answer.rates.find((r: any) => r.size === size && r.os === os && r.spot === spot)?.hourly;
     expect(rate("Standard_D8s_v5", "Linux", false)).toBe(fixtureRate("Standard_D8s_v5", "westeurope", false, false));
     expect(rate("Standard_D4s_v5", "Windows", false)).toBe(fixtureRate("Standard_D4s_v5", "northeurope", true, false));
+    expect(rate("Standard_D4s_v5", "Linux", false)).toBe(fixtureRate("Standard_D4s_v5", "northeurope", false, false)); // win-2, Hybrid Benefit
     expect(rate("Standard_D2s_v5", "Linux", true)).toBe(fixtureRate("Standard_D2s_v5", "westeurope", false, true));
     expect(answer.reserved.map((r: any) => r.vmId.split("/").pop())).toEqual(["res-1"]);
     expect(answer.unpriced).toEqual([expect.objectContaining({ vmId: vmIdOf(SUB_A, "rg-spot", "gpu-1"), reason: "the Retail Prices API has no on-demand Linux hourly rate for Standard_NC6s_v3 in westeurope" })]);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeEvents, encodeEvents, historyEventsOf, packEvents, stoppedIntervals, type HistoryEvent } from "../../src/savings/history";
 import { chooseRate, priceFilter } from "../../src/savings/rates";
-import { computeSavings, type VmFacts } from "../../src/savings/report";
+import { computeSavings, rateKeyOf, type VmFacts } from "../../src/savings/report";
 import { parseSavingsQuery } from "../../src/savings/savingsQuery";
 import { fixtureRows } from "../../src/local/retail-prices";
 import type { VmRecord } from "../../src/engine/records";
@@ -85,6 +85,15 @@ describe("rates from Retail Prices rows", () => {
     const choice = chooseRate({ region: "westeurope", size: "Standard_D2s_v5", windows: false, spot: false }, onlyOthers, now);
     expect(choice).toEqual({ ok: false, reason: "the Retail Prices API has no on-demand Linux hourly rate for Standard_D2s_v5 in westeurope" });
     expect(priceFilter("westeurope", "Standard_D2s_v5")).toBe("serviceName eq 'Virtual Machines' and armRegionName eq 'westeurope' and armSkuName eq 'Standard_D2s_v5' and priceType eq 'Consumption'");
+  });
+});
+
+describe("the rate a VM needs", () => {
+  it("Windows at the Windows rate, unless Azure Hybrid Benefit bills it at the base rate; Spot by its priority", () => {
+    expect(rateKeyOf(facts("w", { osType: "Windows" }))).toEqual({ region: "westeurope", size: "Standard_D2s_v5", windows: true, spot: false });
+    expect(rateKeyOf(facts("w", { osType: "Windows", licenseType: "Windows_Server" }))?.windows).toBe(false);
+    expect(rateKeyOf(facts("s", { priority: "Spot" }))?.spot).toBe(true);
+    expect(rateKeyOf(facts("x", { size: undefined }))).toBeUndefined();
   });
 });
 

@@ -54,6 +54,7 @@ export function vmJson(vm: SimVm, now: number, withInstanceView: boolean): unkno
     },
     priority: vm.priority,
   };
+  if (vm.licenseType) properties.licenseType = vm.licenseType;
   if (vm.evictionPolicy) properties.evictionPolicy = vm.evictionPolicy;
   properties.provisioningState = provisioningStateOf(vm, now);
   if (withInstanceView) properties.instanceView = instanceView(vm, now);
