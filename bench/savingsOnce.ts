@@ -19,9 +19,11 @@ async function main(): Promise<void> {
   }, 10);
   for (const label of [process.env.BENCH_SAVINGS_LABEL ?? "cold"]) {
     const t = performance.now();
+    const cpu = process.cpuUsage();
     const answer = await savingsReport(deps, query);
+    const used = process.cpuUsage(cpu);
     runs.push({
-      label, seconds: (performance.now() - t) / 1000, vms: answer.totals.vms, money: answer.totals.moneyAvoided, hours: answer.totals.hoursAvoided,
+      label, seconds: (performance.now() - t) / 1000, cpuSeconds: (used.user + used.system) / 1e6, vms: answer.totals.vms, money: answer.totals.moneyAvoided, hours: answer.totals.hoursAvoided,
       historyReads: answer.cost.historyStorageReads, priceCacheReads: answer.prices.apiCalls + answer.prices.cacheHits, apiCalls: answer.prices.apiCalls,
       unpriced: answer.unpriced.length,
     });

@@ -64,10 +64,7 @@ export async function savingsReport(deps: SavingsDeps, query: SavingsQuery): Pro
   const listSubscription = (sub: string) => {
     if (listings.has(sub)) return;
     // Once more after a failure: a list is a read, safe to repeat, and a dropped idle connection should not unprice a subscription.
-    const lists = async () => {
-      const [vms, statuses] = await Promise.all([deps.compute.listVmsInSubscription(sub), deps.compute.listVmStatuses(sub)]);
-      return vms.map((vm) => ({ ...vm, powerState: statuses.get(vm.key)?.powerState ?? vm.powerState }));
-    };
+    const lists = () => deps.compute.listVmsInSubscription(sub);
     const listed = slot().then(() => lists().catch(lists)).finally(release);
     listings.set(sub, listed.catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))));
   };
@@ -85,6 +82,16 @@ export async function savingsReport(deps: SavingsDeps, query: SavingsQuery): Pro
     if (ref) wanted.add(ref.subscriptionId.toLowerCase());
   }
   for (const sub of wanted) listSubscription(sub);
+  // Power states only where a stretch is still open (is the VM running again, started by someone else?): one more list.
+  const needPower = new Set<string>();
+  for (const [key, list] of intervals) {
+    if (list.some((i) => i.end === undefined && i.unknownEndBefore === undefined)) needPower.add(parseVmId(key)!.subscriptionId.toLowerCase());
+  }
+  const powerStates = new Map<string, Promise<Map<string, { powerState?: string }> | Error>>();
+  for (const sub of needPower) {
+    const read = () => deps.compute.listVmStatuses(sub);
+    powerStates.set(sub, read().catch(read).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))));
+  }
   const vms = new Map<string, VmFacts & { powerState?: string }>();
   const unlisted = new Map<string, string>();
   for (const sub of wanted) {
@@ -93,11 +100,17 @@ export async function savingsReport(deps: SavingsDeps, query: SavingsQuery): Pro
       unlisted.set(sub, `the VMs of subscription ${sub} could not be listed: ${list.message.slice(0, 200)}`);
       continue;
     }
+    const power = await powerStates.get(sub);
+    if (power instanceof Error) {
+      // Without power states an open stretch might be counted past a start by someone else: do not guess.
+      unlisted.set(sub, `the power states of subscription ${sub}'s VMs could not be read: ${power.message.slice(0, 200)}`);
+      continue;
+    }
     for (const vm of list) {
       if (!intervals.has(vm.key)) continue;
       vms.set(vm.key, {
         id: vm.id, name: vm.ref.name, subscriptionId: vm.ref.subscriptionId, resourceGroup: vm.ref.resourceGroup, location: vm.location,
-        size: vm.size, osType: vm.osType, priority: vm.priority, tags: vm.tags, powerState: vm.powerState, licenseType: vm.licenseType,
+        size: vm.size, osType: vm.osType, priority: vm.priority, tags: vm.tags, powerState: power?.get(vm.key)?.powerState ?? vm.powerState, licenseType: vm.licenseType,
       });
     }
   }
