@@ -185,3 +185,26 @@ export function jointBoundSeconds(fleet: BenchFleet, options: BoundOptions = {})
 export function computeOnlyBoundSeconds(fleet: BenchFleet, options: BoundOptions = {}): number {
   return boundSeconds(fleet, options, computeSeconds);
 }
+
+/**
+ * Issue #23's hibernate row: `vms` running VMs in one subscription + region, of which `notEnabledShare` lack
+ * `additionalCapabilities.hibernationEnabled` (they must be deallocated instead, each saying HibernateUnavailable).
+ * A hibernate is a deallocate (Delete VM policy), so its bound is the deallocate one.
+ */
+export function hibernateFleet(vms: number, notEnabledShare = 0.1): BenchFleet {
+  const notEnabled = Math.round(vms * notEnabledShare);
+  return finish({
+    durations: { ...BENCH_DURATIONS, hibernate: BENCH_DURATIONS.deallocate },
+    subscriptions: [{
+      subscriptionId: subscriptionId(0),
+      resourceGroups: [{
+        name: "rg-hibernate",
+        location: "westeurope",
+        generate: [
+          { namePrefix: "hib-", count: vms - notEnabled, osType: "Linux" as const, powerState: "running" as const, hibernationEnabled: true },
+          { namePrefix: "nohib-", count: notEnabled, osType: "Linux" as const, powerState: "running" as const },
+        ].filter((g) => g.count > 0),
+      }],
+    }],
+  });
+}

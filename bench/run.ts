@@ -14,20 +14,20 @@ import { mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { REPO_ROOT } from "../src/local/world";
-import { computeOnlyBoundSeconds, jointBoundSeconds, manyRegionsFleet, oneRegionFleet } from "./fleets";
+import { computeOnlyBoundSeconds, hibernateFleet, jointBoundSeconds, manyRegionsFleet, oneRegionFleet } from "./fleets";
 import type { RowResult } from "./metrics";
 import { ISSUE_4_TARGETS, markdown, updateReadme, writeResults, type OrchestratorAloneLine, type RowTargets } from "./report";
 import { measureOrchestratorAlone } from "./orchestratorAlone";
-import { OUTAGE_SECONDS, requestPerResourceGroup, runAppRow, scenario3Faults } from "./scenarios";
+import { OUTAGE_SECONDS, hibernateNotes, requestPerResourceGroup, runAppRow, scenario3Faults } from "./scenarios";
 import { runV2Like } from "./baselines/v2Like";
 import { runNaiveSdk } from "./baselines/naiveSdk";
 import { measureSimulatorSpeed, simulatorSpeedMarkdown } from "./simulatorSpeed";
 import { measureSavingsQuery, savingsMarkdown } from "./savingsQuery";
 
-type RowKey = "1" | "2" | "3" | "4" | "5" | "6" | "7" | "v2" | "naive" | "orch" | "sim" | "savings";
+type RowKey = "1" | "2" | "3" | "4" | "5" | "6" | "7" | "h" | "v2" | "naive" | "orch" | "sim" | "savings";
 
 /** Simulated seconds per real second, per row ("orch", the orchestrator alone, always runs in real time). */
-const DEFAULT_SCALES: Record<RowKey, number> = { "1": 3, "2": 1, "3": 3, "4": 3, "5": 3, "6": 3, "7": 5, v2: 10, naive: 10, orch: 1, sim: 1, savings: 1 };
+const DEFAULT_SCALES: Record<RowKey, number> = { "1": 3, "2": 1, "3": 3, "4": 3, "5": 3, "6": 3, "7": 5, h: 3, v2: 10, naive: 10, orch: 1, sim: 1, savings: 1 };
 
 /** Issue #12's targets: concurrent requests on 3 instances, and every other row of it. */
 const ISSUE_12_CONCURRENT: RowTargets = { issue: "#12", ratio: 1.1, throttledShare: 0.01, writesPerVm: 1.02 };
@@ -41,6 +41,7 @@ const TARGETS: Record<string, RowTargets> = {
   "5": ISSUE_12_OTHER,
   "6": ISSUE_12_OTHER,
   "7": ISSUE_12_OTHER,
+  h: { issue: "#23", ratio: 1.05 },
 };
 
 interface Cli {
@@ -54,7 +55,7 @@ interface Cli {
   outageCode: string;
 }
 
-const ALL_ROWS: RowKey[] = ["orch", "sim", "1", "2", "3", "4", "5", "6", "7", "v2", "naive", "savings"];
+const ALL_ROWS: RowKey[] = ["orch", "sim", "1", "2", "3", "4", "5", "6", "7", "h", "v2", "naive", "savings"];
 
 function parseArgs(argv: string[]): Cli {
   const cli: Cli = {
@@ -200,6 +201,14 @@ async function main(): Promise<void> {
     runAppRow({
       key: "7", label: "7. Sequenced start, 10 groups", fleet: sequenced, scale: cli.scales["7"], seed: cli.seed, log,
       requests: [{ Action: "start", Sequenced: true, RequestScopes: { Subscriptions: sequenced.subscriptions.map((s) => `/subscriptions/${s}/`) } }],
+    }));
+  // Issue #23: hibernate 2,000 VMs, 10% of them without hibernation enabled (deallocated instead, HibernateUnavailable).
+  const hibernating = hibernateFleet(2000, 0.1);
+  await runRow("h", () =>
+    runAppRow({
+      key: "h", label: "h. hibernate 2,000 VMs, 10% not enabled", fleet: hibernating, operation: "deallocate", scale: cli.scales.h, seed: cli.seed, log,
+      requests: [{ Action: "stop", StopMode: "hibernate", RequestScopes: { Subscriptions: hibernating.subscriptions.map((s) => `/subscriptions/${s}/`) } }],
+      afterRun: hibernateNotes,
     }));
   await runRow("v2", () => runV2Like({ fleet: scenario1, scale: cli.scales.v2, concurrency: cli.concurrency, seed: cli.seed, log }));
   await runRow("naive", () => runNaiveSdk({ fleet: scenario1, scale: cli.scales.naive, concurrency: cli.concurrency, seed: cli.seed, log }));

@@ -56,6 +56,8 @@ export interface AppRowOptions {
   requests?: Record<string, unknown>[];
   /** Host instances working the queues (Flex Consumption scales out under load). */
   hosts?: number;
+  /** Extra notes read from the finished world (before it stops), e.g. counts of outcomes. */
+  afterRun?: (world: World, requestIds: string[]) => Promise<string[]>;
   log: (line: string) => void;
 }
 
@@ -172,6 +174,7 @@ export async function runAppRow(o: AppRowOptions): Promise<RowResult> {
       notes.push(`hand-over from a group's last VM in state to the next group's first call: ${gaps.map((g) => `${g.toFixed(0)} s`).join(", ")} (sum ${gaps.reduce((a, b) => a + b, 0).toFixed(0)} s)`);
     }
     notes.push(`executions by function: ${JSON.stringify(byFunction)}`);
+    if (o.afterRun) notes.push(...(await o.afterRun(world, requestIds)));
     return {
       key: o.key,
       label: o.label,
@@ -203,4 +206,31 @@ export async function runAppRow(o: AppRowOptions): Promise<RowResult> {
   } finally {
     await world.stop();
   }
+}
+
+/**
+ * Issue #23's hibernate row, from the simulator's truth and the status API: how many VMs ended hibernated (the
+ * instance view says HibernationState/Hibernated) or plainly deallocated, the accepted hibernate and deallocate calls,
+ * and how many outcomes name the fallback.
+ */
+export async function hibernateNotes(world: World, requestIds: string[]): Promise<string[]> {
+  const vms = world.armSimulator.controlVms();
+  const hibernated = vms.filter((v) => v.hibernated).length;
+  const deallocated = vms.filter((v) => v.powerState === "deallocated").length;
+  const accepted = (op: string) => world.armSimulator.log.since(0).requests.filter((r) => r.operation === op && r.status === 202).length;
+  let fallbacks = 0;
+  let fallbacksNamed = 0;
+  for (const id of requestIds) {
+    for (const vm of await world.allOutcomes(id)) {
+      if (vm.fallback?.code === "HibernateUnavailable") {
+        fallbacks++;
+        if (vm.fallback.message) fallbacksNamed++;
+      }
+    }
+  }
+  return [
+    `hibernate: ${deallocated}/${vms.length} deallocated, ${hibernated} of them hibernated (HibernationState/Hibernated); ` +
+      `accepted calls: ${accepted("hibernate")} hibernate, ${accepted("deallocate")} deallocate; ` +
+      `${fallbacks} outcomes with fallback HibernateUnavailable, ${fallbacksNamed} of them with the reason`,
+  ];
 }

@@ -7,7 +7,41 @@ targetScope = 'subscription'
 param environmentName string
 
 @minLength(1)
-@description('Region of the app and its resources.')
+@description('Region of the app and its resources: one that offers Flex Consumption (docs/deploy.md, "Regions"). azd lists them when it asks.')
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
+@metadata({ azd: { type: 'location' } })
 param location string
 
 @description('Comma-separated subscription IDs (/subscriptions/<id>) and resource-group IDs (/subscriptions/<id>/resourceGroups/<name>) the app may start and stop VMs in; other subscriptions of the same tenant are fine.')
@@ -32,12 +66,21 @@ param appRegistrationObjectId string = ''
 @description('Object ID of the "AzNS AAD Webhook" service principal in this tenant (Azure Monitor\'s secure webhook), allowed to call AutoStopVM.')
 param secureWebhookPrincipalId string = ''
 
+@description('State of a schedule Logic App this provision creates: Disabled (default, as in v2) or Enabled. Logic Apps that exist keep the state found (schedulesFound).')
+@allowed([ 'Disabled', 'Enabled' ])
+param newScheduleState string = 'Disabled'
+
+@description('The schedule Logic Apps as found before this provision, base64 JSON {name: {state, recurrence}}, written by the preprovision hook (scripts/preprovision.mjs): what users enabled, disabled or re-timed is deployed unchanged.')
+param schedulesFound string = ''
+
 @description('What to do with a newer release: notify (default: the heartbeat and an AutoUpdate event say so), apply (deploy it, verified, rolled back if its heartbeat fails) or off.')
 @allowed([ 'notify', 'apply', 'off' ])
 param autoUpdateMode string = 'notify'
 
 @description('The release feed (GitHub releases API shape). Empty: no self-update check at all.')
 param releaseFeedUrl string = ''
+@description('Self-update: the Ed25519 public key (base64) release packages are signed with; needed for autoUpdateMode apply.')
+param releaseSignatureVerifier string = ''
 
 @description('Optional Teams or Slack incoming-webhook URL that gets one message per request ending Failed or PartiallySucceeded.')
 @secure()
@@ -51,7 +94,9 @@ param resourceGroupName string = ''
 var tags = { 'azd-env-name': environmentName, SolutionName: 'StartStopVMsNext' }
 var token = toLower(uniqueString(subscription().id, environmentName, location))
 var deploymentContainerName = 'app-package-${take(token, 7)}'
-var roleName = 'Start/Stop VMs operator (${environmentName})'
+// Role names are unique per tenant: the token keeps two environments of one name in two subscriptions apart.
+var roleToken = take(toLower(uniqueString(subscription().id, environmentName)), 6)
+var roleName = 'Start/Stop VMs operator (${environmentName}, ${roleToken})'
 
 // "/subscriptions/x/" and "/subscriptions/x" are the same scope: normalise, then split by kind.
 var scopes = map(filter(split(targetScopes, ','), s => !empty(trim(s))), s => '/${join(filter(split(trim(s), '/'), p => !empty(p)), '/')}')
@@ -63,6 +108,7 @@ var requestScopes = {
   ResourceGroups: map(resourceGroupScopes, s => '${s}/')
 }
 var schedules = loadJsonContent('schedules/schedules.json')
+var found = json(empty(schedulesFound) ? '{}' : base64ToString(schedulesFound))
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
@@ -131,6 +177,7 @@ module app 'app/function-app.bicep' = {
     autoStopActionGroupId: autoStopActionGroupId
     autoUpdateMode: autoUpdateMode
     releaseFeedUrl: releaseFeedUrl
+    releaseSignatureVerifier: releaseSignatureVerifier
     notifyWebhookUrl: notifyWebhookUrl
     logicAppSchedules: string(map(schedules, s => { name: s.name, action: s.body.Action, weekDays: s.weekDays, hour: s.hour, minute: 0, timeZone: timeZone, enabled: false }))
   }
@@ -152,7 +199,7 @@ module operatorRole 'rbac/operator-role.bicep' = {
 
 module selfUpdateRole 'rbac/self-update-role.bicep' = if (autoUpdateMode == 'apply') {
   name: 'self-update-role'
-  params: { roleName: 'Start/Stop VMs self-update (${environmentName})', assignableScope: rg.id }
+  params: { roleName: 'Start/Stop VMs self-update (${environmentName}, ${roleToken})', assignableScope: rg.id }
 }
 
 module selfUpdateAccess 'rbac/self-update-access.bicep' = if (autoUpdateMode == 'apply') {
@@ -198,6 +245,8 @@ module logicApps 'schedules/logic-app.bicep' = [for s in schedules: {
     requestBody: union(s.body, { RequestScopes: requestScopes })
     callerIdentityId: logicAppsIdentity.outputs.id
     callerAudience: audience
+    state: found[?s.name].?state ?? newScheduleState
+    recurrence: found[?s.name].?recurrence ?? {}
   }
 }]
 
@@ -219,5 +268,7 @@ output AZURE_RESOURCE_GROUP string = rg.name
 output FUNCTION_BASE_URL string = app.outputs.baseUrl
 output FUNCTION_APP_NAME string = app.outputs.name
 output IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+// Read by the preprovision hook, which removes this role's assignments on scopes taken out of TARGET_SCOPES.
+output OPERATOR_ROLE_ID string = operatorRole.outputs.id
 output AUTOSTOP_ACTION_GROUP_ID string = autoStopActionGroup.outputs.id
 output LOGIC_APP_NAMES array = [for (s, i) in schedules: logicApps[i].outputs.name]

@@ -2,34 +2,36 @@
 # Builds the deployable package in .package/ (what azd zips and deploys) and .package.zip (to measure or deploy by
 # hand): the compiled app without the local world, host.json, package.json, production dependencies only, and a
 # minimal .funcignore for azd's zip step.
-# The production install is kept in .package-deps/ and reused while package.json and package-lock.json are unchanged.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 npx tsc -p tsconfig.json
 
+# .package/node_modules is reused while package.json and package-lock.json equal the copies in .package-deps/ (the
+# ones it was installed from); otherwise it is installed again.
 deps=.package-deps
-if ! cmp -s package.json "$deps/package.json" || ! cmp -s package-lock.json "$deps/package-lock.json"; then
-  rm -rf "$deps"
-  mkdir -p "$deps/install"
-  cp package.json package-lock.json "$deps/install/"
-  (cd "$deps/install" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error)
+if ! cmp -s package.json "$deps/package.json" || ! cmp -s package-lock.json "$deps/package-lock.json" || [ ! -d .package/node_modules ]; then
+  rm -rf .package "$deps"
+  mkdir -p .package
+  cp package.json package-lock.json .package/
+  (cd .package && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error)
+  rm -f .package/package-lock.json
   # Type declarations and source maps of the dependencies are never read at run time (the OpenTelemetry distro alone
   # ships tens of thousands of them).
-  find "$deps/install/node_modules" \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -type f -delete
-  mv "$deps/install/node_modules" "$deps/node_modules"
-  rm -rf "$deps/install"
+  find .package/node_modules \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -type f -delete
   # Written last: a run stopped half-way never counts as a finished install.
+  mkdir -p "$deps"
   cp package.json package-lock.json "$deps/"
 fi
 
-rm -rf .package .package.zip
+# Everything but the dependencies is written afresh.
+rm -f .package.zip
+find .package -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +
 mkdir -p .package/dist
 cp -R dist/src .package/dist/src
 rm -rf .package/dist/src/local            # simulator, local host, world: never deployed
-find .package -name '*.map' -delete        # source maps point at files that are not shipped
+find .package/dist -name '*.map' -delete   # source maps point at files that are not shipped
 cp host.json package.json .package/
-cp -R "$deps/node_modules" .package/node_modules
 
 # azd zips .package/ with this file's gitignore rules (never the root .funcignore: its unanchored `src` would also drop
 # dist/src). With an ignore file present azd applies no default exclusions, so node_modules ships (remoteBuild: false).

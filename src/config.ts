@@ -5,6 +5,8 @@
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./domain/retryPolicy";
 import { DOCUMENTED_BUDGET, type PacingBudget } from "./domain/pacing";
 import { DEFAULT_BREAKER, type BreakerSettings } from "./domain/circuitBreaker";
+import type { KeyObject } from "node:crypto";
+import { parseSigningKey } from "./autoUpdate/signature";
 
 export type StorageConnection =
   | { kind: "connectionString"; connectionString: string }
@@ -50,11 +52,19 @@ export interface AppConfig {
   /** Operations: the heartbeat's schedule, the scopes it checks, and the optional failure-notice webhook (a secret). */
   operations: { heartbeatSchedule: string; targetScopes: string[]; overdueGraceMinutes: number; notifyWebhookUrl?: string; appBaseUrl?: string };
   /** Self-update: what to do with a newer release (off, notify, apply), where releases are listed, and this app. */
-  autoUpdate: { mode: "off" | "notify" | "apply"; schedule: string; feedUrl?: string; verifyMinutes: number; appResourceId?: string };
+  autoUpdate: {
+    mode: "off" | "notify" | "apply"; schedule: string; feedUrl?: string; verifyMinutes: number; appResourceId?: string;
+    /** AUTO_UPDATE_SIGNING_KEY: the Ed25519 public key (base64 raw, SPKI DER or PEM) every package must be signed with. */
+    signingKey?: KeyObject;
+    /** DEPLOYMENT_STORAGE_CONTAINER_URL: the app's deployment container, where verified packages are staged. */
+    deploymentContainerUrl?: string;
+  };
   /** The eviction watcher: its schedule, whether evicted VMs are restarted without the body asking, for how long. */
   evictions: { schedule: string; restartEvicted: boolean; restartDeadlineMinutes: number };
   /** AutoStop: the action group its alerts notify, the managed-by tag, the re-sync timer and a run's deadline. */
   autoStop: { actionGroupId?: string; managedBy: string; syncSchedule: string; runDeadlineMinutes: number };
+  /** Schedules applied by tag: the ScheduleEvaluator's timer, the tag names, catch-up after downtime, how often the VM inventory is re-read. */
+  schedules: { evaluatorSchedule: string; intervalMinutes: number; tagName: string; overrideTagName: string; catchUpMinutes: number; inventoryMinutes: number; postponeLinkKey?: string };
   /** Savings (src/savings/): the Retail Prices API, the default currency, sizes covered by reservations, the schedule tag. */
   savings: { pricesUrl: string; currency: string; reservedSizes: string[]; scheduleTag: string; lookbackDays: number };
   /** The dashboard: how it signs people in (DASHBOARD_AUTH / LOCAL_FUNCTION_KEY) and the Logic Apps' recurrences it lists. */
@@ -96,6 +106,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     return fallback;
   };
 
+  const tagName = (name: string, fallback: string): string => {
+    const v = env[name]?.trim() || fallback;
+    if (v.length > 512 || /[<>%&\\?/]/.test(v)) problems.push(`${name} must be a tag name of at most 512 characters without < > % & \\ ? / (got "${v.slice(0, 60)}")`);
+    return v;
+  };
   const ncrontab = (name: string, fallback: string): string => {
     const raw = env[name]?.trim();
     if (!raw) return fallback;
@@ -186,6 +201,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
       managedBy: readManagedBy(env, problems),
       syncSchedule: ncrontab("AUTOSTOP_SYNC_SCHEDULE", "0 20 * * * *"),
       runDeadlineMinutes: int("AUTOSTOP_RUN_DEADLINE_MINUTES", 60, 5, 1440),
+    },
+    schedules: {
+      evaluatorSchedule: ncrontab("SCHEDULE_EVALUATOR_SCHEDULE", "0 * * * * *"),
+      intervalMinutes: int("SCHEDULE_EVALUATOR_INTERVAL_MINUTES", 1, 1, 60),
+      tagName: tagName("SCHEDULE_TAG_NAME", "startstop-schedule"),
+      overrideTagName: tagName("SCHEDULE_OVERRIDE_TAG_NAME", "startstop-override"),
+      catchUpMinutes: int("SCHEDULE_CATCH_UP_MINUTES", 60, 0, 1440),
+      inventoryMinutes: int("SCHEDULE_INVENTORY_MINUTES", 5, 1, 60),
+      postponeLinkKey: readPostponeLinkKey(env, problems),
     },
     savings: readSavings(env, problems, int("SAVINGS_LOOKBACK_DAYS", 35, 1, 400)),
     dashboard: readDashboard(env, problems),
@@ -332,7 +356,21 @@ function readAutoUpdate(env: Env, problems: string[], schedule: string, verifyMi
   if (mode === "apply" && (!feedUrl || !appResourceId || !/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Web\/sites\/[^/]+$/i.test(appResourceId))) {
     problems.push("AUTO_UPDATE_MODE=apply needs RELEASE_FEED_URL and APP_RESOURCE_ID (the function app's resource id, set by Bicep)");
   }
-  return { mode, schedule, feedUrl, verifyMinutes, appResourceId };
+  let signingKey: KeyObject | undefined;
+  const keyText = env.AUTO_UPDATE_SIGNING_KEY?.trim();
+  if (keyText) {
+    try {
+      signingKey = parseSigningKey(keyText);
+    } catch (error) {
+      problems.push(`AUTO_UPDATE_SIGNING_KEY must be an Ed25519 public key (base64 of its 32 bytes, or PEM): ${(error as Error).message}`);
+    }
+  }
+  const deploymentContainerUrl = env.DEPLOYMENT_STORAGE_CONTAINER_URL?.trim() || undefined;
+  if (deploymentContainerUrl && !/^https?:\/\/[^/]+\/.+/.test(deploymentContainerUrl)) problems.push(`DEPLOYMENT_STORAGE_CONTAINER_URL must be a blob container URL (got "${deploymentContainerUrl}")`);
+  if (mode === "apply" && (!keyText || !deploymentContainerUrl)) {
+    problems.push("AUTO_UPDATE_MODE=apply needs AUTO_UPDATE_SIGNING_KEY (the release signing public key) and DEPLOYMENT_STORAGE_CONTAINER_URL (set by Bicep)");
+  }
+  return { mode, schedule, feedUrl, verifyMinutes, appResourceId, signingKey, deploymentContainerUrl };
 }
 
 /** APPLICATIONINSIGHTS_AUTHENTICATION_STRING "ClientId=<id>;Authorization=AAD" means: send with that managed identity. */
@@ -344,6 +382,14 @@ function readApplicationInsights(env: Env): AppConfig["applicationInsights"] {
 }
 
 /** A Teams or Slack incoming-webhook URL: https (or loopback http, for the local world). Its path is a secret. */
+/** The secret postpone links are signed with (a secret: never logged, not even in the message about it). */
+function readPostponeLinkKey(env: Env, problems: string[]): string | undefined {
+  const key = env.POSTPONE_LINK_KEY?.trim();
+  if (!key) return undefined;
+  if (Buffer.byteLength(key, "utf8") < 32) problems.push("POSTPONE_LINK_KEY must be at least 32 characters (a random secret, e.g. openssl rand -base64 48)");
+  return key;
+}
+
 function readWebhookUrl(env: Env, problems: string[]): string | undefined {
   const raw = env.NOTIFY_WEBHOOK_URL?.trim();
   if (!raw) return undefined;

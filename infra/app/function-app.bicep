@@ -1,4 +1,4 @@
-// The function app: Flex Consumption (FC1), Node 20 on Linux, identity-based storage and telemetry, no keys in settings.
+// The function app: Flex Consumption (FC1), Node 22 on Linux, identity-based storage and telemetry, no keys in settings.
 param planName string
 param appName string
 param location string
@@ -23,6 +23,8 @@ param autoStopActionGroupId string
 @description('Self-update: notify, apply or off (AUTO_UPDATE_MODE).')
 param autoUpdateMode string = 'notify'
 param releaseFeedUrl string = ''
+@description('Self-update: the Ed25519 public key (base64) release packages must be signed with (AUTO_UPDATE_SIGNING_KEY); needed for apply.')
+param releaseSignatureVerifier string = ''
 @description('Teams/Slack incoming-webhook URL for failure notices; empty = none. A secret.')
 @secure()
 param notifyWebhookUrl string = ''
@@ -78,6 +80,9 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'APP_RESOURCE_ID', value: resourceId('Microsoft.Web/sites', appName) }
         { name: 'AUTO_UPDATE_MODE', value: autoUpdateMode }
         { name: 'RELEASE_FEED_URL', value: releaseFeedUrl }
+        // Self-update verifies a package's signature against this pinned key and stages it in the deployment container
+        { name: 'AUTO_UPDATE_SIGNING_KEY', value: releaseSignatureVerifier }
+        { name: 'DEPLOYMENT_STORAGE_CONTAINER_URL', value: '${storageBlobEndpoint}${deploymentContainerName}' }
         { name: 'NOTIFY_WEBHOOK_URL', value: notifyWebhookUrl }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
@@ -100,7 +105,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
       }
-      runtime: { name: 'node', version: '20' }
+      // Node 20 reached end of life on 2026-04-30; Flex Consumption runs 22 (docs/deploy.md, "Runtime").
+      runtime: { name: 'node', version: '22' }
     }
   }
 }

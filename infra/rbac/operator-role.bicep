@@ -6,12 +6,14 @@ param roleName string
 param assignableScopes array
 
 // One list per capability; test/infra/least-privilege.test.ts proves each action is needed and sufficient.
-// Scheduling (Scheduled / Sequenced): list and read VMs with their power state, start, deallocate.
+// Scheduling (Scheduled / Sequenced): list and read VMs with their power state, start, deallocate (hibernate is a
+// deallocate with hibernate=true), and power off for StopMode powerOff.
 var schedulingActions = [
   'Microsoft.Compute/virtualMachines/read'
   'Microsoft.Compute/virtualMachines/instanceView/read'
   'Microsoft.Compute/virtualMachines/start/action'
   'Microsoft.Compute/virtualMachines/deallocate/action'
+  'Microsoft.Compute/virtualMachines/powerOff/action'
 ]
 // Platform events: the eviction watcher reads a VM's Activity Log (Resource Health records are in it) to tell a Spot
 // eviction from a person's stop.
@@ -25,17 +27,23 @@ var autoStopActions = [
   'Microsoft.Insights/metricAlerts/write'
   'Microsoft.Insights/metricAlerts/delete'
   'Microsoft.Insights/actionGroups/read'
+  // AutoStopVM confirms an alert really fired (Alerts_GetById) before it stops anything
+  'Microsoft.AlertsManagement/alerts/read'
+]
+// Tag schedules: the ScheduleEvaluator reads resource groups' tags (a group's startstop-schedule tag applies to its VMs).
+var scheduleTagActions = [
+  'Microsoft.Resources/subscriptions/resourceGroups/read'
 ]
 
 resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(subscription().id, roleName)
   properties: {
     roleName: roleName
-    description: 'Start/Stop VMs (next): read virtual machines and their power state, start and deallocate them; keep their AutoStop metric alerts.'
+    description: 'Start/Stop VMs (next): read virtual machines and their power state, start, deallocate (or hibernate) and power them off; keep their AutoStop metric alerts.'
     type: 'CustomRole'
     permissions: [
       {
-        actions: concat(schedulingActions, platformEventActions, autoStopActions)
+        actions: concat(schedulingActions, platformEventActions, autoStopActions, scheduleTagActions)
         notActions: []
         dataActions: []
         notDataActions: []

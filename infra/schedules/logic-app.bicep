@@ -4,8 +4,11 @@ param name string
 param location string
 param tags object = {}
 param description string
-@description('Disabled by default, as in v2: enable it once the scopes are right.')
+@description('Disabled by default, as in v2: enable it once the scopes are right. main.bicep passes the state found in Azure on a re-provision.')
+@allowed([ 'Disabled', 'Enabled' ])
 param state string = 'Disabled'
+@description('The trigger\'s recurrence as found in Azure (kept on a re-provision); empty = the one built from the parameters below.')
+param recurrence object = {}
 @description('Windows time zone ID, e.g. "W. Europe Standard Time"; the recurrence follows its daylight saving.')
 param timeZone string
 @description('First possible run, local time without offset (e.g. 2026-01-01T00:00:00). A recurrence with a startTime waits for its next slot when enabled instead of firing at once.')
@@ -47,7 +50,7 @@ resource workflow 'Microsoft.Logic/workflows@2019-05-01' = {
       triggers: {
         Recurrence: {
           type: 'Recurrence'
-          recurrence: {
+          recurrence: !empty(recurrence) ? recurrence : {
             frequency: 'Week'
             interval: 1
             startTime: startTime

@@ -6,9 +6,9 @@
 import { ComputeManagementClient, type VirtualMachine, type InstanceViewStatus } from "@azure/arm-compute";
 import { armCall, armClientOptions, type ArmClientSettings } from "./armClient";
 import { ArmRequestError } from "../domain/armError";
-import { powerStateFromStatusCodes } from "../domain/power";
+import { isHibernatedFromStatusCodes, powerStateFromStatusCodes } from "../domain/power";
 import { parseVmId, vmKey, type VmRef } from "../domain/resourceId";
-import type { PowerAction } from "../domain/scheduledRequest";
+import { assertNever, computePolicyOf, type PowerAction } from "../targets/powerAction";
 import type { ObservedVmStatus } from "../domain/verification";
 import type { ComputeGateway, VmInfo } from "../engine/ports";
 import type { ScopeProbe } from "../operations/heartbeat";
@@ -68,6 +68,16 @@ export class ArmComputeGateway implements ComputeGateway, ScopeProbe {
     });
   }
 
+  /** Every VM of a subscription with its tags and power state, in one paged statusOnly list (the schedule evaluator's inventory). */
+  async listVmsWithStatus(subscriptionId: string): Promise<VmInfo[]> {
+    return this.callArm(async () => collect(this.client(subscriptionId).virtualMachines.listAll({ statusOnly: "true" }), toVmInfo));
+  }
+
+  /** The VMs of one resource group with tags and power states (`$expand=instanceView`), for a resource-group scope. */
+  async listVmsInResourceGroupWithStatus(subscriptionId: string, resourceGroup: string): Promise<VmInfo[]> {
+    return this.callArm(async () => collect(this.client(subscriptionId).virtualMachines.list(resourceGroup, { expand: "instanceView" }), toVmInfo));
+  }
+
   async getVmStatus(ref: VmRef): Promise<ObservedVmStatus | undefined> {
     return this.callArmOrNotFound(async () => {
       const view = await this.client(ref.subscriptionId).virtualMachines.instanceView(ref.resourceGroup, ref.name);
@@ -81,7 +91,7 @@ export class ArmComputeGateway implements ComputeGateway, ScopeProbe {
     const options = { onResponse: (raw: { headers: { get(name: string): string | undefined } }) => (remaining = readRemainingBudget(raw.headers, action)) };
     // begin* sends the action and returns a poller once Azure accepted it (202); we never poll it here:
     // the sweep verifies power states in bulk, which costs far fewer ARM reads than one poller per VM.
-    await this.callArm(() => (action === "start" ? vms.beginStart(ref.resourceGroup, ref.name, options) : vms.beginDeallocate(ref.resourceGroup, ref.name, options)));
+    await this.callArm(() => send(vms, ref, action, options));
     return remaining;
   }
 
@@ -96,6 +106,24 @@ export class ArmComputeGateway implements ComputeGateway, ScopeProbe {
       if (error instanceof ArmRequestError && error.failure.status === 404) return undefined;
       throw error;
     }
+  }
+}
+
+type VirtualMachines = ComputeManagementClient["virtualMachines"];
+
+/** One ARM call per action (docs/azure-facts.md#power-actions): hibernate is a deallocate with `hibernate=true`. */
+async function send(vms: VirtualMachines, ref: VmRef, action: PowerAction, options: { onResponse: (raw: { headers: { get(name: string): string | undefined } }) => void }): Promise<unknown> {
+  switch (action) {
+    case "start":
+      return vms.beginStart(ref.resourceGroup, ref.name, options);
+    case "deallocate":
+      return vms.beginDeallocate(ref.resourceGroup, ref.name, options);
+    case "hibernate":
+      return vms.beginDeallocate(ref.resourceGroup, ref.name, { ...options, hibernate: true });
+    case "powerOff":
+      return vms.beginPowerOff(ref.resourceGroup, ref.name, options);
+    default:
+      return assertNever(action, "power action");
   }
 }
 
@@ -120,6 +148,8 @@ function toVmInfo(vm: VirtualMachine): VmInfo | undefined {
     osType: vm.storageProfile?.osDisk?.osType,
     priority: vm.priority,
     powerState: powerStateFromStatusCodes((vm.instanceView?.statuses ?? []).map((s) => s.code)),
+    hibernationEnabled: vm.additionalCapabilities?.hibernationEnabled === true,
+    scaleSetId: vm.virtualMachineScaleSet?.id,
     size: vm.hardwareProfile?.vmSize,
     licenseType: vm.licenseType,
   };
@@ -131,6 +161,7 @@ export function observe(statuses: InstanceViewStatus[] | undefined): ObservedVmS
   const failed = list.find((s) => s.code?.toLowerCase().startsWith("provisioningstate/failed"));
   return {
     powerState: powerStateFromStatusCodes(list.map((s) => s.code)),
+    hibernated: isHibernatedFromStatusCodes(list.map((s) => s.code)),
     provisioningFailure: failed
       ? {
           code: failed.code!.split("/")[2] || "ProvisioningFailed",
@@ -148,7 +179,7 @@ export function observe(statuses: InstanceViewStatus[] | undefined): ObservedVmS
  */
 export function readRemainingBudget(headers: { get(name: string): string | undefined }, action: PowerAction): RemainingBudget {
   const writes = Number(headers.get("x-ms-ratelimit-remaining-subscription-writes"));
-  const policy = action === "start" ? "updatevm" : "deletevm";
+  const policy = computePolicyOf(action).toLowerCase();
   let compute: number | undefined;
   for (const part of (headers.get("x-ms-ratelimit-remaining-resource") ?? "").split(",")) {
     const [name, count] = part.split(";");

@@ -9,6 +9,12 @@ import type { Clock, MessageQueue } from "../engine/ports";
 import { REAL_TIME } from "./clock";
 
 const SEND_CONCURRENCY = 32;
+/**
+ * A message's visibility timeout may not exceed 7 days (Put Message: "visibilitytimeout … cannot be larger than 7 days"),
+ * or the queue refuses the message (400) and the sender's work fails. Longer waits are clamped: the message arrives early,
+ * and the step it wakes finds its row still waiting and sends it on again.
+ */
+export const MAX_VISIBILITY_SECONDS = 7 * 24 * 3600 - 60;
 
 export class StorageMessageQueue<T> implements MessageQueue<T> {
   private readonly client: QueueClient;
@@ -27,7 +33,7 @@ export class StorageMessageQueue<T> implements MessageQueue<T> {
     await this.ready;
     await this.client.sendMessage(Buffer.from(JSON.stringify(message), "utf8").toString("base64"), {
       // Never earlier than asked (a Retry-After must be honoured), so round up to the queue's whole seconds.
-      visibilityTimeout: delaySeconds > 0 ? Math.ceil(this.clock.realSeconds(delaySeconds)) : undefined,
+      visibilityTimeout: delaySeconds > 0 ? Math.min(Math.ceil(this.clock.realSeconds(delaySeconds)), MAX_VISIBILITY_SECONDS) : undefined,
     });
   }
 

@@ -16,7 +16,7 @@ export class TableAutoUpdateStore implements AutoUpdateStore {
     await this.created();
     await this.table.upsertEntity({
       partitionKey: a.toVersion, rowKey: a.attemptId, at: a.at, fromVersion: a.fromVersion, toVersion: a.toVersion, state: a.state,
-      reason: a.reason.slice(0, 4000), packageUrl: a.packageUrl, sha256: a.sha256, deployedAt: a.deployedAt, previousPackageUrl: a.previousPackageUrl,
+      reason: a.reason.slice(0, 4000), packageUrl: a.packageUrl, sha256: a.sha256, stagedUrl: a.stagedUrl, deployedAt: a.deployedAt, previousPackageUrl: a.previousPackageUrl,
     }, "Replace");
   }
 
@@ -42,7 +42,7 @@ function fromEntity(e: Record<string, unknown>): UpdateAttempt {
   const date = (v: unknown) => tableDate(v, "optional");
   return {
     attemptId: String(e.rowKey), at: date(e.at)!, fromVersion: String(e.fromVersion), toVersion: String(e.toVersion), state: e.state as UpdateAttempt["state"],
-    reason: String(e.reason ?? ""), packageUrl: String(e.packageUrl ?? ""), sha256: e.sha256 as string | undefined, deployedAt: date(e.deployedAt),
+    reason: String(e.reason ?? ""), packageUrl: String(e.packageUrl ?? ""), sha256: e.sha256 as string | undefined, stagedUrl: e.stagedUrl as string | undefined, deployedAt: date(e.deployedAt),
     previousPackageUrl: e.previousPackageUrl as string | undefined,
   };
 }

@@ -348,6 +348,8 @@ function vmToEntity(v: VmRecord): Entity {
     resourceGroup: v.resourceGroup, name: v.name, location: v.location, osType: v.osType, priority: v.priority,
     status: v.status, group: v.group, attempt: v.attempt, dueAt: v.dueAt, actedAt: v.actedAt, finishedAt: v.finishedAt,
     powerState: v.powerState, errorCode: v.errorCode, errorMessage: v.errorMessage?.slice(0, 8000), note: v.note?.slice(0, 2000), heldBy: v.heldBy,
+    kind: v.kind, scaleSetId: v.scaleSetId, powerAction: v.powerAction, fallbackCode: v.fallbackCode,
+    fallbackMessage: v.fallbackMessage?.slice(0, 4000), hibernated: v.hibernated,
   };
 }
 
@@ -360,6 +362,8 @@ function vmFromEntity(e: Record<string, unknown> & { etag?: string }): VmRecord 
     dueAt: date(e.dueAt), actedAt: date(e.actedAt), finishedAt: date(e.finishedAt), powerState: str(e.powerState) as VmRecord["powerState"],
     errorCode: str(e.errorCode), errorMessage: str(e.errorMessage), note: str(e.note),
     heldBy: str(e.heldBy) as VmRecord["heldBy"], etag: e.etag,
+    kind: str(e.kind) as VmRecord["kind"], scaleSetId: str(e.scaleSetId), powerAction: str(e.powerAction) as VmRecord["powerAction"],
+    fallbackCode: str(e.fallbackCode), fallbackMessage: str(e.fallbackMessage), hibernated: e.hibernated === true ? true : undefined,
   };
 }
 

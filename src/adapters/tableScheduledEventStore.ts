@@ -1,15 +1,23 @@
 /**
  * Where reported Scheduled Events are kept: `scheduledeventstoretable`, one partition per VM (its lower-cased
- * row-key form), one row per event, upserted as the agent reports changes (Scheduled → Started). Events that hold the
- * scheduler off also get a row in the `windows` partition, so the executor reads every open window with one query.
+ * row-key form), one row per event, upserted as the agent reports changes (Scheduled → Started), plus the VM's report
+ * rate-limit bucket (row `~ratelimit`; event IDs cannot start with `~`). Events that hold the scheduler off also get a
+ * row in a `windows|<day the window ends>` partition, so the executor reads every open window with one query over the
+ * few days a window can reach (maintenanceWindow.ts bounds it), and the rows of days gone by are never read again.
  */
-import { createdOnFirstUse, tableDate } from "./storageClients";
+import { createdOnFirstUse, entityOrUndefined, storageAnswered, tableDate, unlessMissing } from "./storageClients";
 import { odata, type TableClient } from "@azure/data-tables";
 import type { ScheduledEventReport } from "../platformEvents/eventReport";
-import { maintenanceWindow } from "../platformEvents/maintenanceWindow";
+import { MAX_WINDOW_REACH_SECONDS, maintenanceWindow } from "../platformEvents/maintenanceWindow";
+import { takeReportToken, type ReportAdmission, type ReportBucket } from "../platformEvents/reportRateLimit";
+import type { ScheduledEventLog } from "../platformEvents/reportAdmission";
 import type { MaintenanceCalendar, MaintenanceWindow } from "../engine/ports";
 
-const WINDOWS_PARTITION = "windows";
+const WINDOWS_PARTITION_PREFIX = "windows|";
+const RATE_LIMIT_ROW = "~ratelimit";
+/** Tries at taking a token while concurrent reports of the same VM keep changing its bucket. */
+const TOKEN_TRIES = 4;
+const REFUSED_VMS_KEPT = 10_000;
 
 export const SCHEDULED_EVENTS_TABLE = "scheduledeventstoretable";
 
@@ -24,33 +32,77 @@ export interface StoredScheduledEvent {
   receivedAt: Date;
 }
 
-export class TableScheduledEventStore implements MaintenanceCalendar {
+export class TableScheduledEventStore implements MaintenanceCalendar, ScheduledEventLog {
   private readonly created: () => Promise<void>;
+  /**
+   * VMs this instance found out of tokens, until their next token is due: a flood is refused without a storage read
+   * (each instance reads the bucket once per refill). Forgotten wholesale past REFUSED_VMS_KEPT entries.
+   */
+  private readonly refusedUntil = new Map<string, number>();
 
   constructor(private readonly table: TableClient) {
     this.created = createdOnFirstUse(table);
   }
 
+  async takeReportToken(vmKey: string, now: Date): Promise<ReportAdmission> {
+    const until = this.refusedUntil.get(vmKey);
+    if (until !== undefined && now.getTime() < until) return { ok: false, retryAfterSeconds: Math.ceil((until - now.getTime()) / 1000) };
+    await this.created();
+    for (let tries = 0; tries < TOKEN_TRIES; tries++) {
+      const row = await entityOrUndefined(this.table, partitionOf(vmKey), RATE_LIMIT_ROW);
+      const bucket: ReportBucket | undefined = row && { tokens: Number(row.tokens ?? 0), at: tableDate(row.at) };
+      const taken = takeReportToken(bucket, now);
+      if (!taken.ok) {
+        if (this.refusedUntil.size >= REFUSED_VMS_KEPT) this.refusedUntil.clear();
+        this.refusedUntil.set(vmKey, now.getTime() + taken.retryAfterSeconds * 1000);
+        return taken;
+      }
+      const entity = { partitionKey: partitionOf(vmKey), rowKey: RATE_LIMIT_ROW, tokens: taken.bucket.tokens, at: taken.bucket.at };
+      try {
+        if (row?.etag) await this.table.updateEntity(entity, "Replace", { etag: row.etag });
+        else await this.table.createEntity(entity);
+        return taken;
+      } catch (error) {
+        if (!storageAnswered(error, 409, 412)) throw error;
+      }
+    }
+    // The bucket kept changing under us: this VM is reporting in parallel, which an agent never does.
+    return { ok: false, retryAfterSeconds: 60 };
+  }
+
   async record(report: ScheduledEventReport, receivedAt: Date): Promise<void> {
     await this.created();
-    await this.table.upsertEntity({
-      partitionKey: partitionOf(report.vmKey), rowKey: report.eventId, vmId: report.vmKey, eventType: report.eventType,
-      status: report.status, notBefore: report.notBefore, durationSeconds: report.durationSeconds, description: report.description,
-      source: report.source, documentIncarnation: report.documentIncarnation, receivedAt,
-    }, "Replace");
+    const partitionKey = partitionOf(report.vmKey);
     const window = maintenanceWindow(report, receivedAt);
-    if (window) {
+    const windowPartition = window ? windowPartitionOf(window.end) : undefined;
+    const windowRow = `${partitionKey}|${report.eventId}`;
+    // The same event reported again (Scheduled → Started) may move its window to another day: drop the old row.
+    const previous = await entityOrUndefined(this.table, partitionKey, report.eventId);
+    const previousPartition = typeof previous?.windowPartition === "string" ? previous.windowPartition : undefined;
+    await this.table.upsertEntity({
+      partitionKey, rowKey: report.eventId, vmId: report.vmKey, eventType: report.eventType,
+      status: report.status, notBefore: report.notBefore, durationSeconds: report.durationSeconds, description: report.description,
+      source: report.source, documentIncarnation: report.documentIncarnation, receivedAt, windowPartition,
+    }, "Replace");
+    if (window && windowPartition) {
       await this.table.upsertEntity({
-        partitionKey: WINDOWS_PARTITION, rowKey: `${partitionOf(report.vmKey)}|${report.eventId}`, vmKey: report.vmKey, eventId: report.eventId,
+        partitionKey: windowPartition, rowKey: windowRow, vmKey: report.vmKey, eventId: report.eventId,
         eventType: report.eventType, start: window.start, end: window.end,
       }, "Replace");
+    }
+    if (previousPartition && previousPartition !== windowPartition) {
+      await unlessMissing(() => this.table.deleteEntity(previousPartition, windowRow));
     }
   }
 
   async openWindows(now: Date): Promise<MaintenanceWindow[]> {
     await this.created();
     const out: MaintenanceWindow[] = [];
-    const query = this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${WINDOWS_PARTITION} and end ge ${now}` } });
+    const first = windowPartitionOf(now);
+    const last = windowPartitionOf(new Date(now.getTime() + MAX_WINDOW_REACH_SECONDS * 1000));
+    const query = this.table.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: odata`PartitionKey ge ${first} and PartitionKey le ${last} and end ge ${now}` },
+    });
     for await (const e of query) {
       out.push({ vmKey: String(e.vmKey), eventId: String(e.eventId), eventType: String(e.eventType), start: tableDate(e.start), end: tableDate(e.end) });
     }
@@ -61,6 +113,7 @@ export class TableScheduledEventStore implements MaintenanceCalendar {
     await this.created();
     const out: StoredScheduledEvent[] = [];
     for await (const e of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${partitionOf(vmKey)}` } })) {
+      if (String(e.rowKey).startsWith("~")) continue; // the rate-limit bucket
       out.push({
         eventId: e.rowKey as string, eventType: e.eventType as string, status: e.status as string,
         notBefore: tableDate(e.notBefore, "optional"), durationSeconds: Number(e.durationSeconds ?? -1),
@@ -76,3 +129,7 @@ function partitionOf(vmKey: string): string {
   return `vm${vmKey.replace(/\//g, "|")}`;
 }
 
+/** The partition of windows ending on this UTC day: `windows|2026-11-23`. */
+function windowPartitionOf(end: Date): string {
+  return `${WINDOWS_PARTITION_PREFIX}${end.toISOString().slice(0, 10)}`;
+}

@@ -1,4 +1,5 @@
 /** What self-update works with; built once per process in src/functions/shared/runtime.ts. */
+import type { KeyObject } from "node:crypto";
 import type { Clock, MessageQueue } from "../engine/ports";
 import type { Telemetry } from "../telemetry/telemetry";
 
@@ -19,6 +20,8 @@ export interface UpdateAttempt {
   reason: string;
   packageUrl: string;
   sha256?: string;
+  /** Where the verified bytes were staged (the app's deployment container): what was deployed. */
+  stagedUrl?: string;
   deployedAt?: Date;
   /** The package of the version that ran before, deployed again if the update fails its heartbeat. */
   previousPackageUrl?: string;
@@ -35,6 +38,14 @@ export interface AppDeployer {
   deploy(packageUrl: string): Promise<void>;
 }
 
+/**
+ * Puts bytes the app verified into the app's own deployment storage container and says where: the deployment is made
+ * from there, so what the platform fetches is exactly what was verified, not a second download from the feed.
+ */
+export interface PackageStaging {
+  stage(name: string, bytes: Buffer): Promise<string>;
+}
+
 export interface AutoUpdateStore {
   save(attempt: UpdateAttempt): Promise<void>;
   get(attemptId: string): Promise<UpdateAttempt | undefined>;
@@ -43,16 +54,24 @@ export interface AutoUpdateStore {
 }
 
 export interface LastHeartbeat {
-  read(): Promise<{ ok: boolean; checkedAt: string } | undefined>;
+  /** The last heartbeat, with the version that ran it. */
+  read(): Promise<{ ok: boolean; checkedAt: string; version?: string } | undefined>;
 }
 
 export interface AutoUpdateDeps {
   feed: ReleaseFeedReader;
   deployer: AppDeployer;
+  staging: PackageStaging;
   store: AutoUpdateStore;
   heartbeat: LastHeartbeat;
   queue: MessageQueue<AutoUpdateMessage>;
   clock: Clock;
   telemetry: Telemetry;
-  settings: { mode: AutoUpdateMode; runningVersion: string; verifyMinutes: number };
+  settings: {
+    mode: AutoUpdateMode; runningVersion: string; verifyMinutes: number;
+    /** The feed's URL: assets must be https on its host. */
+    feedUrl: string;
+    /** AUTO_UPDATE_SIGNING_KEY: the pinned Ed25519 public key every package's signature must verify against. */
+    signingKey?: KeyObject;
+  };
 }

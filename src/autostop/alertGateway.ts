@@ -18,3 +18,19 @@ export interface MetricAlertGateway {
   delete(alert: Pick<MetricAlert, "subscriptionId" | "resourceGroup" | "name">): Promise<void>;
   getActionGroup(id: string): Promise<ActionGroupInfo | undefined>;
 }
+
+/** One alert instance as Azure Monitor's Alerts Management keeps it (what really fired, whatever a body claims). */
+export interface AlertInstance {
+  id: string;
+  /** Resource id of the rule that raised it. */
+  alertRuleId: string;
+  targetResourceId: string;
+  monitorCondition: "Fired" | "Resolved";
+  alertState: string;
+}
+
+/** Microsoft.AlertsManagement/alerts (adapter: src/adapters/armAlertsManagement.ts). Failures are thrown as ArmRequestError. */
+export interface AlertInstanceGateway {
+  /** The instance named by a notification's `essentials.alertId`; undefined when Azure has no such alert. */
+  get(alertId: string): Promise<AlertInstance | undefined>;
+}

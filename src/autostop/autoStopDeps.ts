@@ -3,7 +3,7 @@ import type { Clock, ComputeGateway, MessageQueue } from "../engine/ports";
 import type { RetryPolicy } from "../domain/retryPolicy";
 import type { TokenBuckets } from "../domain/pacing";
 import type { Telemetry } from "../telemetry/telemetry";
-import type { MetricAlertGateway } from "./alertGateway";
+import type { AlertInstanceGateway, MetricAlertGateway } from "./alertGateway";
 import type { AutoStopStore } from "./autoStopStore";
 
 /** The `create-alert-request` message: sync the alerts of one run. */
@@ -23,6 +23,8 @@ export interface AutoStopSettings {
 export interface AutoStopDeps {
   compute: ComputeGateway;
   alerts: MetricAlertGateway;
+  /** Alerts Management: whether an alert instance really fired (AutoStopVM's last check). */
+  instances: AlertInstanceGateway;
   store: AutoStopStore;
   queue: MessageQueue<AutoStopMessage>;
   clock: Clock;

@@ -2,17 +2,12 @@
  * Power-state rules: what "done" means for each action. A run is judged by the state a VM *reached*,
  * not by whether a call was accepted (v2's weakness).
  */
-import type { PowerAction } from "./scheduledRequest";
+import { doneStates, transitionalPowerState, type PowerAction } from "../targets/powerAction";
 
 /** Instance-view power states, without the "PowerState/" prefix (docs/azure-facts.md#power-states-and-lros). */
 export type PowerState = "starting" | "running" | "stopping" | "stopped" | "deallocating" | "deallocated" | "unknown";
 
 const KNOWN: ReadonlySet<string> = new Set(["starting", "running", "stopping", "stopped", "deallocating", "deallocated"]);
-
-/** "stop" deallocates, as in v2: a stopped-but-allocated VM is still billed. */
-export function targetPowerState(action: PowerAction): PowerState {
-  return action === "start" ? "running" : "deallocated";
-}
 
 /** Reads "PowerState/running" (any casing) from an instance view's status codes. */
 export function powerStateFromStatusCodes(codes: readonly (string | undefined)[]): PowerState | undefined {
@@ -28,7 +23,7 @@ export function powerStateFromStatusCodes(codes: readonly (string | undefined)[]
 }
 
 export function hasReachedTarget(action: PowerAction, state: PowerState | undefined): boolean {
-  return state === targetPowerState(action);
+  return state !== undefined && (doneStates(action) as readonly string[]).includes(state);
 }
 
 /**
@@ -36,7 +31,12 @@ export function hasReachedTarget(action: PowerAction, state: PowerState | undefi
  * Calling again would at best be a no-op and at worst a 409 Conflict.
  */
 export function isInTransitionToTarget(action: PowerAction, state: PowerState | undefined): boolean {
-  return action === "start" ? state === "starting" : state === "deallocating";
+  return state === transitionalPowerState(action);
+}
+
+/** A hibernated VM reports `HibernationState/Hibernated` beside `PowerState/deallocated` (docs/azure-facts.md#hibernation). */
+export function isHibernatedFromStatusCodes(codes: readonly (string | undefined)[]): boolean {
+  return codes.some((code) => code?.toLowerCase() === "hibernationstate/hibernated");
 }
 
 export function formatPowerState(state: PowerState | undefined): string {

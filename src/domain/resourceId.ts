@@ -146,3 +146,35 @@ export function vmKey(ref: VmRef): string {
 export function resourceGroupKey(ref: ResourceGroupRef): string {
   return `/subscriptions/${ref.subscriptionId}/resourcegroups/${ref.resourceGroup}`.toLowerCase();
 }
+
+/** A scale set, named by `/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.Compute/virtualMachineScaleSets/<name>`. */
+export interface ScaleSetRef extends ResourceGroupRef {
+  name: string;
+}
+
+/** ARM scale-set id → ScaleSetRef (optional trailing '/'); undefined for anything else. */
+export function parseScaleSetId(id: string): ScaleSetRef | undefined {
+  const parts = segments(id);
+  if (!parts || parts.length !== 8) return undefined;
+  const rg = rgPrefix(parts);
+  if (!rg) return undefined;
+  const [, , , , providers, ns, type, name] = parts as [string, string, string, string, string, string, string, string];
+  if (!eqi(providers, "providers") || !eqi(ns, "Microsoft.Compute") || !eqi(type, "virtualMachineScaleSets") || !isVmName(name)) return undefined;
+  return { ...rg, name };
+}
+
+/** `…/virtualMachineScaleSets/<name>/virtualMachines/<instanceId>`: one instance of a Uniform scale set. */
+export function isScaleSetInstanceId(id: string): boolean {
+  const parts = segments(id);
+  if (!parts || parts.length !== 10) return false;
+  return parseScaleSetId(`/${parts.slice(0, 8).join("/")}`) !== undefined && eqi(parts[8]!, "virtualMachines") && /^\d{1,10}$/.test(parts[9]!);
+}
+
+export function scaleSetId(ref: ScaleSetRef): string {
+  return `/subscriptions/${ref.subscriptionId}/resourceGroups/${ref.resourceGroup}/providers/Microsoft.Compute/virtualMachineScaleSets/${ref.name}`;
+}
+
+/** Lower-cased scaleSetId: compared with a VM's `virtualMachineScaleSet.id` the same way. */
+export function scaleSetKey(ref: ScaleSetRef): string {
+  return scaleSetId(ref).toLowerCase();
+}

@@ -4,19 +4,22 @@
 
 import {
   ResourceGroupRef,
+  ScaleSetRef,
   VmRef,
   isClassicVmId,
   isGuid,
   isVmName,
   isVmNamePrefix,
+  isScaleSetInstanceId,
   parseResourceGroupId,
+  parseScaleSetId,
   parseSubscriptionId,
   parseVmId,
   resourceGroupKey,
+  scaleSetKey,
   vmKey,
 } from "./resourceId";
-
-export type PowerAction = "start" | "stop";
+import { readStopMode, type RequestAction, type StopMode } from "../targets/powerAction";
 
 export type Exclusion =
   | { kind: "id"; key: string } // full VM id, compared by vmKey
@@ -27,11 +30,15 @@ export interface RequestScopes {
   subscriptions: string[]; // lower-cased GUIDs, deduplicated
   resourceGroups: ResourceGroupRef[]; // deduplicated case-insensitively
   vms: VmRef[]; // deduplicated by vmKey
+  /** Flexible scale sets named in VMLists: every member VM, explicitly (deduplicated by scaleSetKey). */
+  scaleSets?: ScaleSetRef[];
   exclusions: Exclusion[];
 }
 
 export interface ScheduledRequest {
-  action: PowerAction;
+  action: RequestAction;
+  /** How a stop stops (`StopMode`; absent = deallocate, as v2). A VM's tag `startstop-stopmode` overrides it. */
+  stopMode?: StopMode;
   sequenced: boolean;
   whatIf: boolean;
   continueOnError: boolean;
@@ -77,6 +84,7 @@ const TOP_KEYS = [
   "SequenceDelaySeconds",
   "DeadlineMinutes",
   "RestartEvicted",
+  "StopMode",
   "RequestScopes",
 ] as const;
 export const SCOPE_KEYS = ["Subscriptions", "ResourceGroups", "VMLists", "ExcludedVMLists"] as const;
@@ -114,12 +122,12 @@ function parseUnsafe(body: unknown, limits: RequestLimits): ParseResult<Schedule
   const top = readKeys(body, TOP_KEYS, SCOPE_KEYS, "", "RequestScopes.", add);
 
   // Action
-  let action: PowerAction | undefined;
+  let action: RequestAction | undefined;
   const rawAction = top.get("Action");
   if (rawAction === undefined || rawAction === null) {
     add("Action", `Action is required: "start" or "stop"`);
   } else if (typeof rawAction === "string" && ["start", "stop"].includes(rawAction.trim().toLowerCase())) {
-    action = rawAction.trim().toLowerCase() as PowerAction;
+    action = rawAction.trim().toLowerCase() as RequestAction;
   } else {
     add("Action", `Action must be "start" or "stop", got ${describe(rawAction)}`);
   }
@@ -137,6 +145,8 @@ function parseUnsafe(body: unknown, limits: RequestLimits): ParseResult<Schedule
   const restartEvicted = readBool(top.get("RestartEvicted"), "RestartEvicted", add);
   if (restartEvicted && action === "stop") add("RestartEvicted", "RestartEvicted applies to a start (VMs that should be running); remove it from a stop");
 
+  const stopMode = readStopModeField(top.get("StopMode"), action, add);
+
   const scopes = readScopes(top.get("RequestScopes"), limits, add);
 
   if (problems.length > 0 || action === undefined || scopes === undefined) {
@@ -145,7 +155,23 @@ function parseUnsafe(body: unknown, limits: RequestLimits): ParseResult<Schedule
   const value: ScheduledRequest = { action, sequenced, whatIf, continueOnError, sequenceDelaySeconds, scopes };
   if (deadlineMinutes !== undefined) value.deadlineMinutes = deadlineMinutes;
   if (restartEvicted !== undefined) value.restartEvicted = restartEvicted;
+  if (stopMode !== undefined) value.stopMode = stopMode;
   return { ok: true, value };
+}
+
+/** `StopMode`: deallocate | hibernate | powerOff (any casing), only on a stop; null is absent. */
+function readStopModeField(v: unknown, action: RequestAction | undefined, add: (f: string, m: string) => void): StopMode | undefined {
+  if (v === undefined || v === null) return undefined;
+  const mode = typeof v === "string" ? readStopMode(v) : undefined;
+  if (mode === undefined) {
+    add("StopMode", `StopMode must be "deallocate", "hibernate" or "powerOff", got ${describe(v)}`);
+    return undefined;
+  }
+  if (action === "start") {
+    add("StopMode", "StopMode applies to a stop (how the VMs stop); remove it from a start, which resumes a VM however it was stopped");
+    return undefined;
+  }
+  return mode;
 }
 
 /**
@@ -324,12 +350,19 @@ export function readScopes(
   });
 
   const vms = new Map<string, VmRef>();
+  const scaleSets = new Map<string, ScaleSetRef>();
   list("VMLists").forEach((e, i) => {
     const field = `${F}.VMLists[${i}]`;
     const vm = typeof e === "string" ? parseVmId(e) : undefined;
+    const set = typeof e === "string" && vm === undefined ? parseScaleSetId(e) : undefined;
     if (vm !== undefined) {
       const key = vmKey(vm);
       if (!vms.has(key)) vms.set(key, vm);
+    } else if (set !== undefined) {
+      const key = scaleSetKey(set);
+      if (!scaleSets.has(key)) scaleSets.set(key, set);
+    } else if (typeof e === "string" && isScaleSetInstanceId(e)) {
+      entryProblem(field, `${describe(e)} is an instance of a Uniform scale set, which this app cannot act on yet (docs/targets.md); Flexible scale sets are named by the scale set's id, their members by their VM ids`);
     } else entryProblem(field, malformed(e, FORM_VM, "VMLists"));
   });
 
@@ -353,6 +386,7 @@ export function readScopes(
     subscriptions: [...subscriptions],
     resourceGroups: [...resourceGroups.values()],
     vms: [...vms.values()],
+    ...(scaleSets.size > 0 ? { scaleSets: [...scaleSets.values()] } : {}),
     exclusions: [...exclusions.values()],
   };
 }

@@ -1,14 +1,17 @@
 // Which VMs a v2 request acts on. Pure: the caller lists VMs from ARM.
 
 import { tagValue } from "./tags";
-import { VmRef } from "./resourceId";
+import { VmRef, scaleSetKey } from "./resourceId";
 import { Exclusion, RequestScopes } from "./scheduledRequest";
+import { managedCapacityOf, managedCapacityReason } from "../targets/managedCapacity";
 
 export interface VmCandidate {
   ref: VmRef;
   /** Must be vmKey(ref): the lower-cased canonical id. */
   key: string;
   tags: Record<string, string>;
+  /** A Flexible member's scale set. */
+  scaleSetId?: string;
 }
 
 export interface ExcludedVm<T> {
@@ -48,6 +51,9 @@ export function inScope(
   ) {
     return "vmList";
   }
+  // A Flexible scale set named in VMLists names each of its members as explicitly as their own ids would.
+  const set = vm.scaleSetId?.toLowerCase();
+  if (set && (scopes.scaleSets ?? []).some((s) => scaleSetKey(s) === set)) return "vmList";
   if (scopes.resourceGroups.some((g) => g.subscriptionId.toLowerCase() === sub && g.resourceGroup.toLowerCase() === rg)) {
     return "resourceGroup";
   }
@@ -91,8 +97,12 @@ function exclusionText(x: Exclusion): string {
  *   ResourceGroups. A VM named in VMLists is kept despite a name, prefix or
  *   tag exclusion (explicit beats wildcard), but a full-id entry in
  *   ExcludedVMLists removes it (full-id exclusion beats everything).
- * - Precedence of reasons: full id, then ExcludedVMLists names/prefixes in
- *   request order, then the tag.
+ * - Compute another Azure service manages (AKS node pools, Service Fabric,
+ *   Databricks: src/targets/managedCapacity.ts) is excluded from Subscriptions
+ *   and ResourceGroups scopes with a named reason; only VMLists (the VM, or its
+ *   Flexible scale set's id) overrides it.
+ * - Precedence of reasons: full id, then managed capacity, then ExcludedVMLists
+ *   names/prefixes in request order, then the tag.
  * - VMs in `found` that are in no scope are ignored, not reported.
  */
 export function selectVms<T extends VmCandidate>(scopes: RequestScopes, found: T[]): ScopeSelection<T> {
@@ -117,6 +127,11 @@ export function selectVms<T extends VmCandidate>(scopes: RequestScopes, found: T
     }
     if (how === "vmList") {
       selected.push(vm);
+      continue;
+    }
+    const managed = managedCapacityOf({ resourceGroup: vm.ref.resourceGroup, tags: vm.tags, scaleSetId: vm.scaleSetId });
+    if (managed) {
+      excluded.push({ vm, reason: managedCapacityReason(managed) });
       continue;
     }
     const byName = scopes.exclusions.find((x) => x.kind !== "id" && exclusionMatches(x, vm));

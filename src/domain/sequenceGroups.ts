@@ -4,10 +4,18 @@
  * Pure: reading tags and planning groups.
  */
 import { tagValue } from "./tags";
-import type { PowerAction } from "./scheduledRequest";
+import { assertNever, type RequestAction } from "../targets/powerAction";
 
-export function sequenceTagFor(action: PowerAction): "sequencestart" | "sequencestop" {
-  return action === "start" ? "sequencestart" : "sequencestop";
+/** Every stop mode orders by `sequencestop`: the tag is about starting versus stopping, not how. */
+export function sequenceTagFor(action: RequestAction): "sequencestart" | "sequencestop" {
+  switch (action) {
+    case "start":
+      return "sequencestart";
+    case "stop":
+      return "sequencestop";
+    default:
+      return assertNever(action, "request action");
+  }
 }
 
 export type SequencePosition =

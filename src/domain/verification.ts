@@ -3,17 +3,19 @@
  * or is it still on its way? Pure; the sweep applies the verdicts.
  */
 import type { ArmFailure } from "./armError";
-import { formatPowerState, hasReachedTarget, targetPowerState, type PowerState } from "./power";
-import type { PowerAction } from "./scheduledRequest";
+import { formatPowerState, hasReachedTarget, type PowerState } from "./power";
+import { targetPowerState, type PowerAction } from "../targets/powerAction";
 
 export interface ObservedVmStatus {
   powerState?: PowerState;
+  /** `HibernationState/Hibernated` was among the statuses (a hibernated VM is also `PowerState/deallocated`). */
+  hibernated?: boolean;
   /** From `ProvisioningState/failed/<code>` in the instance view. */
   provisioningFailure?: { code: string; message: string; time?: Date };
 }
 
 export type Verdict =
-  | { kind: "reached"; powerState: PowerState }
+  | { kind: "reached"; powerState: PowerState; hibernated: boolean }
   | { kind: "operationFailed"; failure: ArmFailure }
   | { kind: "gone" }
   | { kind: "deadlinePassed"; message: string }
@@ -30,7 +32,7 @@ export function judgeActingVm(input: {
   const { observed } = input;
   if (!observed) return { kind: "gone" };
   if (hasReachedTarget(input.action, observed.powerState)) {
-    return { kind: "reached", powerState: observed.powerState! };
+    return { kind: "reached", powerState: observed.powerState!, hibernated: observed.hibernated === true };
   }
   const failure = observed.provisioningFailure;
   // A failure recorded before our call belongs to an earlier operation; only a newer one is ours.

@@ -1,6 +1,6 @@
 /**
- * The executor's "act" step: send start or deallocate once per attempt, record that Azure accepted it,
- * and leave verification to the sweep. This is the only place a power action is sent.
+ * The executor's "act" step: send each VM's power action (start, deallocate, hibernate, powerOff) once per attempt,
+ * record that Azure accepted it, and leave verification to the sweep. This is the only place a power action is sent.
  */
 import { isArmRequestError, type ArmFailure } from "../domain/armError";
 import { decideRetry } from "../domain/retryPolicy";
@@ -11,6 +11,9 @@ import { mapWithConcurrency } from "./concurrency";
 import { writeRows } from "./rowWrites";
 import { domainName, type Admission, type Outage } from "./backpressure";
 import { supersededAtCall } from "./desiredState";
+import { actionOf } from "./rowAction";
+import { computePolicyOf, verbOf, type PowerAction } from "../targets/powerAction";
+import { hibernateFallback } from "../targets/stopMode";
 
 const VMS_IN_PARALLEL = 16;
 /** Reservations per subscription + region per message, at most (the later ones only for calls that missed their window). */
@@ -40,7 +43,7 @@ export async function actOnVms(deps: EngineDeps, message: ActMessage): Promise<v
   // Newest wins: a VM a newer request took over since this one was planned ends Superseded here, never called.
   const superseded = await supersededAtCall(deps, request, landed.map((c) => c.claimed));
   const claimed = landed.filter((c) => !superseded.has(c.claimed.key));
-  const outcomes = await Promise.all([...bySubscriptionAndRegion(claimed).values()].map((group) => callWithinBudget(deps, request, group)));
+  const outcomes = await Promise.all([...bySubscriptionAndRegion(claimed, request).values()].map((group) => callWithinBudget(deps, request, group)));
   const writes = [
     ...decided.filter((d): d is Extract<Decision, { kind: "write" }> => d?.kind === "write").map((d) => d.write),
     ...landed.filter((c) => superseded.has(c.claimed.key)).map((c) => ({ row: c.claimed, changes: superseded.get(c.claimed.key)! })),
@@ -69,7 +72,7 @@ async function decide(deps: EngineDeps, request: RequestRecord, vm: ActMessage["
   if (inside) {
     return { kind: "write", write: { row, changes: {
       dueAt: inside.end, heldBy: "maintenance",
-      note: `waiting until ${inside.end.toISOString()}: Azure announced maintenance (${inside.eventType}, event ${inside.eventId}) from ${inside.start.toISOString()}; the ${request.action} waits for it to end`,
+      note: `waiting until ${inside.end.toISOString()}: Azure announced maintenance (${inside.eventType}, event ${inside.eventId}) from ${inside.start.toISOString()}; the ${verbOf(actionOf(row, request))} waits for it to end`,
     } } };
   }
   const outlook = deps.backpressure.peek(row, now.getTime());
@@ -77,11 +80,14 @@ async function decide(deps: EngineDeps, request: RequestRecord, vm: ActMessage["
   return { kind: "call", row };
 }
 
-/** One reservation covers the VMs of one subscription + region (Compute's bucket is per region, ARM's per subscription). */
-function bySubscriptionAndRegion(claimed: Claimed[]): Map<string, Claimed[]> {
+/**
+ * One reservation covers the VMs of one subscription + region whose actions spend the same Compute policy (Compute's
+ * bucket is per region and policy, ARM's per subscription): a stop with powerOff VMs among deallocations draws twice.
+ */
+function bySubscriptionAndRegion(claimed: Claimed[], request: RequestRecord): Map<string, Claimed[]> {
   const groups = new Map<string, Claimed[]>();
   for (const c of claimed) {
-    const key = `${c.claimed.subscriptionId}|${c.claimed.location}`.toLowerCase();
+    const key = `${c.claimed.subscriptionId}|${c.claimed.location}|${computePolicyOf(actionOf(c.claimed, request))}`.toLowerCase();
     groups.set(key, [...(groups.get(key) ?? []), c]);
   }
   return groups;
@@ -97,7 +103,7 @@ function bySubscriptionAndRegion(claimed: Claimed[]): Map<string, Claimed[]> {
  */
 async function callWithinBudget(deps: EngineDeps, request: RequestRecord, group: Claimed[]): Promise<RowWrite[]> {
   const first = group[0]!.claimed;
-  const operation = request.action === "start" ? "UpdateVM" : "DeleteVM";
+  const operation = computePolicyOf(actionOf(first, request));
   const writes: RowWrite[] = [];
   let late = group;
   let notGranted: Claimed[] = [];
@@ -164,13 +170,14 @@ function deferral(deps: EngineDeps, row: VmRecord, admission: Extract<Admission,
 
 /** Sends the claimed VM's power action; returns the row change when Azure refused it (an accepted call is already recorded by its claim). */
 async function call(deps: EngineDeps, request: RequestRecord, row: VmRecord): Promise<RowWrite | undefined> {
+  const action = actionOf(row, request);
   try {
-    const remaining = await deps.compute.requestPowerAction({ subscriptionId: row.subscriptionId, resourceGroup: row.resourceGroup, name: row.name }, request.action);
+    const remaining = await deps.compute.requestPowerAction({ subscriptionId: row.subscriptionId, resourceGroup: row.resourceGroup, name: row.name }, action);
     deps.backpressure.afterCall(row, remaining, deps.clock.now().getTime());
     return undefined;
   } catch (error) {
     if (!isArmRequestError(error)) throw error;
-    return { row, changes: retryOrFail(deps, row, error.failure, request.deadline) };
+    return { row, changes: retryOrFail(deps, row, error.failure, request.deadline, action) };
   }
 }
 
@@ -179,18 +186,19 @@ async function call(deps: EngineDeps, request: RequestRecord, row: VmRecord): Pr
  * when the breaker held the VM back, say which domain was failing, since when, and with what.
  */
 export function deadlineFailure(row: VmRecord, request: Pick<RequestRecord, "action" | "deadline">, backpressure: EngineDeps["backpressure"], now: Date): Partial<VmRecord> {
+  const verb = verbOf(actionOf(row, request));
   if (row.heldBy === "breaker") {
     const outage = backpressure.describeOutage(row);
     const story = outage ? outageStory(outage) : row.errorMessage ?? `operations on ${domainName(row)} kept failing`;
     return {
       status: "Failed", finishedAt: now, dueAt: undefined, errorCode: "PlatformOperationsFailing",
-      errorMessage: `the request deadline ${request.deadline.toISOString()} passed while Azure kept failing ${request.action} operations: ${story}. ` +
+      errorMessage: `the request deadline ${request.deadline.toISOString()} passed while Azure kept failing ${verb} operations: ${story}. ` +
         "This VM was held back so as not to hammer the platform; run the request again once the incident is over",
     };
   }
   return {
     status: "Failed", finishedAt: now, errorCode: row.errorCode ?? "DeadlineExceeded", dueAt: undefined,
-    errorMessage: `the request deadline ${request.deadline.toISOString()} passed before the ${request.action} could be completed${row.errorCode ? `; last error ${row.errorCode}: ${row.errorMessage}` : ""}`,
+    errorMessage: `the request deadline ${request.deadline.toISOString()} passed before the ${verb} could be completed${row.errorCode ? `; last error ${row.errorCode}: ${row.errorMessage}` : ""}`,
   };
 }
 
@@ -202,9 +210,18 @@ function outageStory(outage: Outage): string {
 /**
  * After a failed attempt (the call was refused, or the operation ended Failed): the row change that
  * waits and tries again, or records the failure with a reason. Shared by the act step and the sweep.
+ * A hibernate the platform refused or failed is not retried as a hibernate: the VM is deallocated instead, at once,
+ * and its outcome keeps HibernateUnavailable with the platform's words.
  */
-export function retryOrFail(deps: EngineDeps, row: VmRecord, failure: ArmFailure, deadline: Date): Partial<VmRecord> {
+export function retryOrFail(deps: EngineDeps, row: VmRecord, failure: ArmFailure, deadline: Date, action: PowerAction): Partial<VmRecord> {
   const now = deps.clock.now();
+  const fallback = action === "hibernate" ? hibernateFallback(failure) : undefined;
+  if (fallback) {
+    return {
+      status: "Waiting", attempt: row.status === "Acting" ? row.attempt : row.attempt + 1, dueAt: now, powerAction: fallback.then,
+      fallbackCode: fallback.code, fallbackMessage: fallback.message, note: `hibernate failed (${failure.code}); deallocating instead`,
+    };
+  }
   const attemptsMade = row.status === "Acting" ? row.attempt : row.attempt + 1;
   const wasFailing = deps.backpressure.domainFailing(row);
   deps.backpressure.afterFailure(row, failure, now.getTime());

@@ -28,6 +28,7 @@ export function actMessages(request: RequestRef, rows: VmRecord[], now: Date): {
     bySubscription.set(key, members);
   }
   const out: { message: ActMessage; delaySeconds: number; turn: number }[] = [];
+  const untilDeadline = Math.max(0, Math.ceil((request.deadline.getTime() - now.getTime()) / 1000));
   for (const members of bySubscription.values()) {
     let turn = 0;
     members.sort((a, b) => a.due - b.due);
@@ -37,7 +38,8 @@ export function actMessages(request: RequestRef, rows: VmRecord[], now: Date): {
       const batch = members.slice(start, end);
       out.push({
         turn: turn++,
-        delaySeconds: Math.ceil(batch[batch.length - 1]!.due),
+        // Never later than the deadline: there the act step ends what is still waiting (a window past it waits no longer).
+        delaySeconds: Math.min(Math.ceil(batch[batch.length - 1]!.due), untilDeadline),
         message: {
           type: "act", requestId: request.requestId, action: request.action, deadline: request.deadline.toISOString(),
           vms: batch.map(({ row }) => ({ key: row.key, attempt: row.attempt })),

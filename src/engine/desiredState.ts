@@ -10,7 +10,7 @@
  * - and the act step checks the desired state after its claim and before every call (`supersededAtCall`), so an older
  *   row the newer request could not see yet (not written when it looked) is caught on the other side.
  */
-import { targetPowerState } from "../domain/power";
+import { desiredStateOf } from "../targets/powerAction";
 import { isTerminal } from "../domain/runState";
 import type { DesiredState, EngineDeps, RowWrite } from "./ports";
 import type { RequestRecord, VmRecord } from "./records";
@@ -37,7 +37,7 @@ export async function claimDesiredStates(deps: EngineDeps, record: RequestRecord
 export function supersededBy(newer: Pick<DesiredState, "requestId" | "action" | "requestCreatedAt">, now: Date): Partial<VmRecord> {
   return {
     status: "Superseded", finishedAt: now, dueAt: undefined, heldBy: undefined,
-    note: `superseded by request ${newer.requestId} (${newer.action}, made ${newer.requestCreatedAt.toISOString()}), which wants this VM ${targetPowerState(newer.action)}`,
+    note: `superseded by request ${newer.requestId} (${newer.action}, made ${newer.requestCreatedAt.toISOString()}), which wants this VM ${desiredStateOf(newer.action)}`,
   };
 }
 
@@ -60,7 +60,7 @@ export async function supersededAtCall(deps: EngineDeps, request: RequestRecord,
 }
 
 function desiredFor(record: Pick<RequestRecord, "action">): DesiredState["desired"] {
-  return targetPowerState(record.action) === "running" ? "running" : "deallocated";
+  return desiredStateOf(record.action);
 }
 
 async function supersede(deps: EngineDeps, newer: RequestRecord, overridden: DesiredState[]): Promise<void> {

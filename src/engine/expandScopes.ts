@@ -5,7 +5,7 @@
  */
 import { isArmRequestError, type ArmFailure } from "../domain/armError";
 import { classifyFailure } from "../domain/retryPolicy";
-import { vmId, vmKey, type VmRef } from "../domain/resourceId";
+import { resourceGroupKey, scaleSetId, scaleSetKey, vmId, vmKey, type VmRef } from "../domain/resourceId";
 import type { RequestScopes } from "../domain/scheduledRequest";
 import { selectVms, type ExcludedVm } from "../domain/scope";
 import type { ComputeGateway, ResolvedRead, VmInfo } from "./ports";
@@ -63,7 +63,16 @@ export async function expandScopes(compute: ComputeGateway, scopes: RequestScope
 
   const subscriptions = new Set(scopes.subscriptions);
   const groups = scopes.resourceGroups.filter((g) => !subscriptions.has(g.subscriptionId.toLowerCase()));
-  const listedSubscriptions = new Set([...subscriptions, ...groups.map((g) => g.subscriptionId.toLowerCase())]);
+  // A Flexible scale set named in VMLists: its members are VMs of its resource group (one list, shared by every set
+  // of that group, and none when a broader scope lists the group anyway).
+  const scaleSets = scopes.scaleSets ?? [];
+  const listedGroups = new Set(groups.map(resourceGroupKey));
+  const setGroups = [...new Map(scaleSets
+    .filter((set) => !subscriptions.has(set.subscriptionId.toLowerCase()) && !listedGroups.has(resourceGroupKey(set)))
+    .map((set) => [resourceGroupKey(set), { subscriptionId: set.subscriptionId, resourceGroup: set.resourceGroup }] as const)).values()];
+  const setKeys = new Set(scaleSets.map(scaleSetKey));
+  const membersOnly = (vms: VmInfo[]) => vms.filter((vm) => vm.scaleSetId !== undefined && setKeys.has(vm.scaleSetId.toLowerCase()));
+  const listedSubscriptions = new Set([...subscriptions, ...groups.map((g) => g.subscriptionId.toLowerCase()), ...setGroups.map((g) => g.subscriptionId.toLowerCase())]);
   // Models and power states come from two lists; reading them side by side halves the wait.
   const [listed, statuses] = await Promise.all([
     mapWithConcurrency(
@@ -72,6 +81,10 @@ export async function expandScopes(compute: ComputeGateway, scopes: RequestScope
         ...groups.map((g) => ({
           scope: `/subscriptions/${g.subscriptionId}/resourceGroups/${g.resourceGroup}`,
           read: () => compute.listVmsInResourceGroup(g.subscriptionId, g.resourceGroup),
+        })),
+        ...setGroups.map((g) => ({
+          scope: `/subscriptions/${g.subscriptionId}/resourceGroups/${g.resourceGroup}`,
+          read: async () => membersOnly(await compute.listVmsInResourceGroup(g.subscriptionId, g.resourceGroup)),
         })),
       ],
       LIST_CONCURRENCY,
@@ -113,6 +126,15 @@ export async function expandScopes(compute: ComputeGateway, scopes: RequestScope
   });
   if (reads.stopped) {
     return { incomplete: true, added, retryAfterSeconds: reads.retryAfterSeconds, reason: reads.reason };
+  }
+  for (const set of scaleSets) {
+    const key = scaleSetKey(set);
+    if (![...found.values()].some((vm) => vm.scaleSetId?.toLowerCase() === key)) {
+      scopeErrors.push({
+        scope: scaleSetId(set), code: "NoFlexibleMembers",
+        message: `no VM was found as a member of the scale set ${scaleSetId(set)}: it does not exist, has no instances, or is a Uniform scale set, which this app cannot act on yet`,
+      });
+    }
   }
   const selection = selectVms(scopes, [...found.values()]);
   return {

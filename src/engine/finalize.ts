@@ -6,6 +6,7 @@ import { countStatuses, summarizeRun, isTerminalRequestState, type RunCounts } f
 import type { EngineDeps, FinishedRequest } from "./ports";
 import type { RequestRecord, VmRecord } from "./records";
 import { domainName } from "./backpressure";
+import { outcomeWord, powerActionFor } from "../targets/powerAction";
 
 export async function finalizeIfComplete(deps: EngineDeps, requestId: string): Promise<void> {
   const record = await deps.store.getRequest(requestId);
@@ -48,7 +49,7 @@ export function failureDigest(failed: Pick<VmRecord, "id" | "errorCode" | "error
  * row is finalised.
  */
 export function finalMessage(record: RequestRecord, counts: RunCounts, failedRows: Parameters<typeof summarizeFailures>[0] = []): string {
-  const outcome = describeOutcome(record.action, counts, record.scopeErrors.length);
+  const outcome = describeOutcome(outcomeWord(powerActionFor(record.action, record.request.stopMode ?? "deallocate")), counts, record.scopeErrors.length);
   const halt = record.sequence?.haltedBy;
   const sentence = halt
     ? `The sequence stopped at group ${halt.group}: ${halt.vmId} failed with ${halt.code}: ${halt.message}. Later groups were not started (set ContinueOnError to carry on). ${outcome}`
@@ -77,8 +78,8 @@ export function summarizeFailures(failed: Pick<VmRecord, "errorCode" | "osType" 
     .join(", ");
 }
 
-function describeOutcome(action: string, counts: RunCounts, scopeErrors: number): string {
-  const target = action === "start" ? "running" : "deallocated";
+/** `target`: what the run's VMs end as ("running", "deallocated", "hibernated or deallocated", …). */
+function describeOutcome(target: string, counts: RunCounts, scopeErrors: number): string {
   const parts = [
     `${counts.Succeeded + counts.AlreadyInState} of ${counts.total - counts.Skipped - counts.Superseded} VMs ${target}`,
     `${counts.Succeeded} by this run`,

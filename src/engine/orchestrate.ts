@@ -18,6 +18,10 @@ import { advanceSequence } from "./advanceSequence";
 import { schedulePending } from "./dueTimes";
 import { claimDesiredStates, supersededBy } from "./desiredState";
 import { stalledAfterMs } from "./watchdog";
+import { actionOf } from "./rowAction";
+import { powerActionFor, targetPowerState } from "../targets/powerAction";
+import { chooseStopMode } from "../targets/stopMode";
+import { kindOf } from "../targets/targetKind";
 
 export async function orchestrate(deps: EngineDeps, message: OrchestrationMessage): Promise<void> {
   let record = await deps.store.getRequest(message.requestId);
@@ -66,8 +70,13 @@ async function expandAndRecord(deps: EngineDeps, record: RequestRecord, attempt:
   const changes: Partial<RequestRecord> = {
     stage: "expanded", state: "Running", vmCount: rows.length, scopeErrors: expansion.scopeErrors, sequence,
   };
-  // If a duplicate delivery got there first, carry on from what it recorded.
-  return (await deps.store.updateRequest(record, changes)) ?? (await deps.store.getRequest(record.requestId));
+  const updated = await deps.store.updateRequest(record, changes);
+  if (updated) return updated;
+  // If a duplicate delivery got there first, carry on from what it recorded; if only the watchdog's lease changed the
+  // row meanwhile (still accepted), record the expansion on the row as it is now.
+  const current = await deps.store.getRequest(record.requestId);
+  if (current?.stage !== "accepted") return current;
+  return (await deps.store.updateRequest(current, changes)) ?? (await deps.store.getRequest(record.requestId));
 }
 
 /** Per-VM reads one expansion attempt may make: ARM's read burst (250), less a margin for the sweeps' reads. */
@@ -101,11 +110,18 @@ export function planRun(
   const { action } = record;
   const sequenced = record.request.sequenced;
   const tag = sequenceTagFor(action);
-  const rowOf = (vm: Expansion["selected"][number]): VmRecord => ({
-    requestId: record.requestId, key: vm.key, id: vm.id, subscriptionId: vm.ref.subscriptionId.toLowerCase(),
-    resourceGroup: vm.ref.resourceGroup, name: vm.ref.name, location: vm.location, osType: vm.osType,
-    priority: vm.priority, powerState: vm.powerState, status: "Pending", attempt: 0,
-  });
+  const rowOf = (vm: Expansion["selected"][number]): VmRecord => {
+    // The VM's own stop: its tag startstop-stopmode, else the body's StopMode; a hibernate it cannot do is a deallocate.
+    const stop = chooseStopMode(record.request.stopMode ?? "deallocate", vm);
+    const row: VmRecord = {
+      requestId: record.requestId, key: vm.key, id: vm.id, subscriptionId: vm.ref.subscriptionId.toLowerCase(),
+      resourceGroup: vm.ref.resourceGroup, name: vm.ref.name, location: vm.location, osType: vm.osType,
+      priority: vm.priority, powerState: vm.powerState, status: "Pending", attempt: 0,
+      kind: kindOf(vm), scaleSetId: vm.scaleSetId, powerAction: powerActionFor(action, stop.mode),
+    };
+    if (action === "stop" && stop.fallback) Object.assign(row, { fallbackCode: stop.fallback.code, fallbackMessage: stop.fallback.message });
+    return row;
+  };
   const rows: VmRecord[] = [];
   const grouped: { row: VmRecord; value: number }[] = [];
   for (const vm of expansion.selected) {
@@ -125,15 +141,16 @@ export function planRun(
   for (const { row, value } of grouped) row.group = values.indexOf(value);
   for (const row of rows) {
     if (row.status !== "Pending") continue;
+    const rowAction = actionOf(row, record);
     const newer = keptByNewer.get(row.key);
     if (newer) {
       Object.assign(row, supersededBy(newer, now));
-    } else if (hasReachedTarget(action, row.powerState)) {
+    } else if (hasReachedTarget(rowAction, row.powerState)) {
       Object.assign(row, { status: "AlreadyInState", finishedAt: now, note: `already in ${formatPowerState(row.powerState)}; no call made` });
-    } else if (isInTransitionToTarget(action, row.powerState)) {
+    } else if (isInTransitionToTarget(rowAction, row.powerState)) {
       Object.assign(row, { status: "Acting", actedAt: now, note: `already in ${formatPowerState(row.powerState)}; verifying without a call` });
     } else if (row.group !== undefined && row.group > 0) {
-      Object.assign(row, { status: "Held", note: `waits for group ${values[row.group - 1]} to reach ${formatPowerState(action === "start" ? "running" : "deallocated")}` });
+      Object.assign(row, { status: "Held", note: `waits for group ${values[row.group - 1]} to reach ${formatPowerState(targetPowerState(rowAction))}` });
     }
   }
   schedulePending(rows.filter((r) => r.status === "Pending"), now, budget);

@@ -3,7 +3,7 @@
  * against Azure; nothing in src/engine or src/domain imports an SDK.
  */
 import type { PowerState } from "../domain/power";
-import type { PowerAction } from "../domain/scheduledRequest";
+import type { PowerAction, RequestAction } from "../targets/powerAction";
 import type { RunCounts, VmRunStatus } from "../domain/runState";
 import type { VmRef } from "../domain/resourceId";
 import type { ObservedVmStatus } from "../domain/verification";
@@ -22,6 +22,10 @@ export interface VmInfo {
   osType?: string;
   priority?: string;
   powerState?: PowerState;
+  /** `additionalCapabilities.hibernationEnabled`: only such a VM can hibernate. */
+  hibernationEnabled?: boolean;
+  /** `virtualMachineScaleSet.id`: the VM is a member of a Flexible scale set. */
+  scaleSetId?: string;
   /** `hardwareProfile.vmSize` (what savings are priced by). */
   size?: string;
   /** `licenseType`: Azure Hybrid Benefit (`Windows_Server`, `Windows_Client`) bills a Windows VM at the base rate. */
@@ -44,7 +48,10 @@ export interface ComputeGateway {
   listVmStatuses(subscriptionId: string): Promise<Map<string, ObservedVmStatus>>;
   /** One VM's status from its instance view; undefined when it does not exist. */
   getVmStatus(ref: VmRef): Promise<ObservedVmStatus | undefined>;
-  /** Sends start or deallocate and returns once Azure accepted it (with what is left of the budgets); never waits for the operation. */
+  /**
+   * Sends the power action (start, deallocate, deallocate with hibernate, powerOff) and returns once Azure accepted it
+   * (with what is left of the budgets); never waits for the operation.
+   */
   requestPowerAction(ref: VmRef, action: PowerAction): Promise<RemainingBudget>;
 }
 
@@ -104,7 +111,7 @@ export interface DesiredState {
   subscriptionId: string;
   desired: "running" | "deallocated";
   requestId: string;
-  action: "start" | "stop";
+  action: RequestAction;
   requestCreatedAt: Date;
 }
 

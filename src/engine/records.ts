@@ -4,7 +4,9 @@
  */
 import type { PowerState } from "../domain/power";
 import type { RequestState, VmRunStatus } from "../domain/runState";
-import type { PowerAction, ScheduledRequest } from "../domain/scheduledRequest";
+import type { ScheduledRequest } from "../domain/scheduledRequest";
+import type { PowerAction, RequestAction } from "../targets/powerAction";
+import type { TargetKind } from "../targets/targetKind";
 
 /** accepted → expanded (VM rows written) → released (work enqueued) → completed (final state written). */
 export type RequestStage = "accepted" | "expanded" | "released" | "completed";
@@ -30,7 +32,7 @@ export interface SequenceState {
 
 export interface RequestRecord {
   requestId: string;
-  action: PowerAction;
+  action: RequestAction;
   request: ScheduledRequest;
   stage: RequestStage;
   state: RequestState;
@@ -61,6 +63,20 @@ export interface VmRecord {
   location: string;
   osType?: string;
   priority?: string;
+  /** What this target is (docs/targets.md); absent on rows written before kinds existed: a VM. */
+  kind?: TargetKind;
+  /** A Flexible member's scale set. */
+  scaleSetId?: string;
+  /**
+   * The power action planned for this VM: start, or the stop mode that applies to it (tag, body, fallback). Absent on
+   * rows written before stop modes existed (read with actionOf in src/engine/rowAction.ts).
+   */
+  powerAction?: PowerAction;
+  /** A stop mode that could not be used and what was done instead: HibernateUnavailable and the platform's reason. */
+  fallbackCode?: string;
+  fallbackMessage?: string;
+  /** The VM reported HibernationState/Hibernated when it was verified. */
+  hibernated?: boolean;
   status: VmRunStatus;
   /** Sequenced runs: index of the VM's group in RequestRecord.sequence.groups. */
   group?: number;
@@ -107,7 +123,8 @@ export interface OrchestrationMessage {
 export interface ActMessage {
   type: "act";
   requestId: string;
-  action: PowerAction;
+  /** The request's v2 action; each VM's own power action is on its row. */
+  action: RequestAction;
   deadline: string;
   vms: { key: string; attempt: number }[];
 }

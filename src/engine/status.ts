@@ -2,6 +2,8 @@
  * What GET /api/requests/{id} answers: derived from the request row and the VM rows every time, so it is
  * true even while the run is in progress, and terminal only when every VM is.
  */
+import { billingWarning } from "../targets/powerAction";
+import { describeKind } from "../targets/targetKind";
 import { countStatuses, isTerminal, isTerminalRequestState, summarizeRun, VM_OUTCOMES, type RequestState, type RunCounts } from "../domain/runState";
 import { finalMessage } from "./finalize";
 import type { EngineDeps } from "./ports";
@@ -30,6 +32,16 @@ export interface VmStatusView {
   /** Sequenced runs: the VM's group (its tag value). */
   group?: number;
   powerState?: string;
+  /** The power action planned for the VM: start, deallocate, hibernate or powerOff. */
+  powerAction?: string;
+  /** "VM" or "member of Flexible scale set …". */
+  kind?: string;
+  /** HibernationState/Hibernated was reported when the VM was verified. */
+  hibernated?: boolean;
+  /** A stop mode that could not be used (HibernateUnavailable) and the platform's reason; the VM was deallocated. */
+  fallback?: { code: string; message?: string };
+  /** Said for a powerOff: the VM is still billed for compute. */
+  warning?: string;
   attempts: number;
   errorCode?: string;
   errorMessage?: string;
@@ -142,6 +154,11 @@ function toView(row: VmRecord, sequence: SequenceState | undefined): VmStatusVie
     group: row.group === undefined ? undefined : sequence?.groups[row.group]?.value,
     // In-progress rows hold the state seen at expansion; only a final outcome's state is current.
     powerState: row.powerState && outcomeOf(row) !== "InProgress" ? `PowerState/${row.powerState}` : undefined,
+    powerAction: row.powerAction,
+    kind: row.kind ? describeKind(row.kind, row.scaleSetId) : undefined,
+    hibernated: row.hibernated,
+    fallback: row.fallbackCode ? { code: row.fallbackCode, message: row.fallbackMessage } : undefined,
+    warning: row.powerAction ? billingWarning(row.powerAction) : undefined,
     attempts: row.attempt,
     errorCode: row.errorCode,
     errorMessage: row.errorMessage,

@@ -19,6 +19,8 @@ import { mapWithConcurrency } from "./concurrency";
 import { finalizeIfComplete } from "./finalize";
 import { writeRows } from "./rowWrites";
 import { advanceSequence } from "./advanceSequence";
+import { actionOf } from "./rowAction";
+import { verbOf } from "../targets/powerAction";
 import type { EngineDeps, RowWrite } from "./ports";
 import type { RequestRecord, VerifyMessage, VmRecord } from "./records";
 
@@ -80,15 +82,19 @@ async function verifyActingRows(deps: EngineDeps, request: RequestRecord, acting
   const recovered = new Set<string>();
   for (const row of acting) {
     if (unread.has(row.key)) continue;
+    const action = actionOf(row, request);
     const verdict = judgeActingVm({
-      action: request.action, actedAt: row.actedAt ?? now, deadline: request.deadline, now, observed: observed.get(row.key),
+      action, actedAt: row.actedAt ?? now, deadline: request.deadline, now, observed: observed.get(row.key),
     });
     switch (verdict.kind) {
       case "reached":
         if (deps.backpressure.domainFailing(row)) recovered.add(domainName(row));
         deps.backpressure.afterReached(row);
         // A wait for announced maintenance stays in the outcome ("waited: ..."); other notes were about the way there.
-        writes.push({ row, changes: { status: "Succeeded", finishedAt: now, powerState: verdict.powerState, errorCode: undefined, errorMessage: undefined, note: row.note?.startsWith("waited: ") ? row.note : undefined } });
+        writes.push({ row, changes: {
+          status: "Succeeded", finishedAt: now, powerState: verdict.powerState, hibernated: verdict.hibernated || undefined,
+          errorCode: undefined, errorMessage: undefined, note: row.note?.startsWith("waited: ") ? row.note : undefined,
+        } });
         break;
       case "gone":
         writes.push({ row, changes: { status: "Failed", finishedAt: now, errorCode: "ResourceNotFound", errorMessage: "the VM no longer exists (it disappeared while the action was running)" } });
@@ -97,13 +103,13 @@ async function verifyActingRows(deps: EngineDeps, request: RequestRecord, acting
         writes.push({ row, changes: { status: "Failed", finishedAt: now, errorCode: "DeadlineExceeded", errorMessage: verdict.message, powerState: observed.get(row.key)?.powerState } });
         break;
       case "operationFailed":
-        writes.push({ row, changes: retryOrFail(deps, row, verdict.failure, request.deadline) });
+        writes.push({ row, changes: retryOrFail(deps, row, verdict.failure, request.deadline, action) });
         break;
       case "stillGoing":
         // No write: recording every transition would cost a table write per VM per sweep at scale. Except a claim
         // whose call never happened (the host died between claim and call): the VM is not moving, so call again.
         if (isLostClaim(deps, request, row, observed.get(row.key), now)) {
-          writes.push({ row, changes: { status: "Pending", dueAt: now, note: `claimed at ${row.actedAt?.toISOString()} but the VM never began to ${request.action}; calling again` } });
+          writes.push({ row, changes: { status: "Pending", dueAt: now, note: `claimed at ${row.actedAt?.toISOString()} but the VM never began to ${verbOf(action)}; calling again` } });
         }
         break;
     }
@@ -128,7 +134,8 @@ async function releaseHeldByBreaker(deps: EngineDeps, request: RequestRecord, su
 function isLostClaim(deps: EngineDeps, request: RequestRecord, row: VmRecord, observed: ObservedVmStatus | undefined, now: Date): boolean {
   if (row.attempt === 0 || !row.actedAt || !observed) return false;
   if (now.getTime() - row.actedAt.getTime() < deps.settings.stallGraceSeconds * 1000) return false;
-  return !isInTransitionToTarget(request.action, observed.powerState) && !hasReachedTarget(request.action, observed.powerState);
+  const action = actionOf(row, request);
+  return !isInTransitionToTarget(action, observed.powerState) && !hasReachedTarget(action, observed.powerState);
 }
 
 /** The deadline passed: every open row gets its final outcome now (Acting rows were judged by the verification). */

@@ -1,6 +1,7 @@
 /** GET /api/autostop/runs/{runId} — one AutoStop sync run: its state and each VM's alert outcome, failures first. */
 import { app, type HttpRequest, type HttpResponseInit } from "@azure/functions";
-import { json, problem } from "./shared/http";
+import { isGuid } from "../domain/resourceId";
+import { invalidFields, json, problem } from "./shared/http";
 import { autoStop } from "./shared/runtime";
 import { withCaller } from "./shared/callerGate";
 
@@ -8,6 +9,8 @@ const ORDER = ["Failed", "Created", "Updated", "Deleted", "Excluded", "Unchanged
 
 export async function autoStopRunStatus(request: HttpRequest): Promise<HttpResponseInit> {
   const runId = request.params.runId ?? "";
+  // A run id is a GUID: anything else never reaches storage (a key with "/", "#", "?" or controls is refused by Table).
+  if (!isGuid(runId)) return invalidFields([{ field: "runId (path)", message: "must be the runId returned by POST /api/AutoStop (a GUID)" }]);
   const deps = autoStop();
   const run = await deps.store.getRun(runId);
   if (!run) return problem(404, "No such AutoStop run", `No AutoStop run has the id "${runId}".`);

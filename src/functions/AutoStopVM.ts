@@ -19,7 +19,7 @@ export async function autoStopVm(request: HttpRequest, context: InvocationContex
   const notification = parsed.value;
   let verdict;
   try {
-    verdict = await stopOnAlert(engine(), autoStop().alerts, autoStop().settings.managedBy, notification);
+    verdict = await stopOnAlert(engine(), autoStop(), notification);
   } catch (error) {
     if (!isArmRequestError(error)) throw error;
     // 5xx: the action group retries the delivery, which is what we want while Azure cannot be read.
@@ -27,7 +27,7 @@ export async function autoStopVm(request: HttpRequest, context: InvocationContex
   }
   switch (verdict.kind) {
     case "refused":
-      context.warn(`AutoStopVM refused a notification for ${notification.vm.name}: ${verdict.reason}`);
+      context.warn(`AutoStopVM refused a notification for ${notification.vm.name} (${verdict.code}): ${verdict.reason}`);
       return problem(verdict.status, "Not an AutoStop alert of this app", verdict.reason);
     case "ignored":
       return json(200, { successful: true, action: "none", message: verdict.reason });

@@ -5,6 +5,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import { checkVmToken } from "../platformEvents/managedIdentityToken";
 import { parseEventReport } from "../platformEvents/eventReport";
+import { admitReport } from "../platformEvents/reportAdmission";
 import { invalidFields, json, problem, readJsonBody } from "./shared/http";
 import { platformEvents } from "./shared/runtime";
 
@@ -26,7 +27,12 @@ export async function reportPlatformEvent(request: HttpRequest, context: Invocat
   if (parsed.value.vmKey !== check.vmKey) {
     return problem(403, "Forbidden", `The token belongs to ${check.vmKey}; an agent may only report events of its own VM, not ${parsed.value.vmKey}.`);
   }
-  await deps.store.record(parsed.value, deps.clock.now());
+  // Only VMs this app manages, within the VM's report rate limit (src/platformEvents/reportAdmission.ts).
+  const admitted = await admitReport({ targetScopes: deps.targetScopes, desiredStates: deps.desiredStates, log: deps.store }, parsed.value, deps.clock.now());
+  if (!admitted.recorded) {
+    return problem(admitted.status, admitted.status === 429 ? "Too many reports" : "Forbidden", admitted.reason, undefined,
+      admitted.status === 429 ? { "retry-after": String(admitted.retryAfterSeconds) } : undefined);
+  }
   context.log(`Scheduled event ${parsed.value.eventId} (${parsed.value.eventType}, ${parsed.value.status}) reported for ${parsed.value.vmKey}`);
   return json(202, { recorded: true, vmId: parsed.value.vmKey, eventId: parsed.value.eventId });
 }

@@ -3,6 +3,9 @@
  * Takes v2's payload verbatim; answers 202 with where to follow the run, or, with "WhatIf": true,
  * the VMs the request would act on, without acting.
  */
+import { formatPowerState } from "../domain/power";
+import { billingWarning, plannedCallOf, powerActionFor, targetPowerState } from "../targets/powerAction";
+import { describeKind } from "../targets/targetKind";
 import { createHash } from "node:crypto";
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import { isArmRequestError } from "../domain/armError";
@@ -36,7 +39,7 @@ export async function scheduled(request: HttpRequest, context: InvocationContext
     successful: true,
     duplicate,
     message: `~Scheduled: Accepted the ${record.action} action as request ${record.requestId}. ` +
-      `Each VM's outcome (reached ${record.action === "start" ? "PowerState/running" : "PowerState/deallocated"} or failed, and why) is at ${statusUrl}`,
+      `Each VM's outcome (reached ${formatPowerState(targetPowerState(powerActionFor(record.action, record.request.stopMode ?? "deallocate")))} or failed, and why) is at ${statusUrl}`,
   });
 }
 
@@ -87,22 +90,30 @@ async function whatIf(request: ScheduledRequest, context: InvocationContext): Pr
     now,
     config.pacing,
   );
-  const plan = (status: string) =>
-    status === "Pending" || status === "Held" ? (request.action === "start" ? "WillStart" : "WillDeallocate")
-      : status === "Acting" ? "WillVerify" : status === "Skipped" ? "Excluded" : status === "Failed" ? "CannotAct" : status;
-  const vms = rows.map((r) => ({
-    id: r.id, name: r.name, subscriptionId: r.subscriptionId, resourceGroup: r.resourceGroup, location: r.location,
-    powerState: r.powerState ? `PowerState/${r.powerState}` : undefined, plan: plan(r.status),
-    group: r.group === undefined ? undefined : sequence?.groups[r.group]?.value,
-    reason: r.status === "Held" ? undefined : (r.note ?? r.errorMessage),
-  }));
+  const plan = (r: (typeof rows)[number]) =>
+    r.status === "Pending" || r.status === "Held" ? plannedCallOf(r.powerAction ?? powerActionFor(request.action, request.stopMode ?? "deallocate"))
+      : r.status === "Acting" ? "WillVerify" : r.status === "Skipped" ? "Excluded" : r.status === "Failed" ? "CannotAct" : r.status;
+  const vms = rows.map((r) => {
+    const willCall = r.status === "Pending" || r.status === "Held";
+    return {
+      id: r.id, name: r.name, subscriptionId: r.subscriptionId, resourceGroup: r.resourceGroup, location: r.location,
+      kind: r.kind ? describeKind(r.kind, r.scaleSetId) : undefined,
+      powerState: r.powerState ? `PowerState/${r.powerState}` : undefined, plan: plan(r),
+      group: r.group === undefined ? undefined : sequence?.groups[r.group]?.value,
+      reason: r.status === "Held" ? undefined : (r.note ?? r.errorMessage),
+      fallback: willCall && r.fallbackCode ? { code: r.fallbackCode, message: r.fallbackMessage } : undefined,
+      warning: willCall && r.powerAction ? billingWarning(r.powerAction) : undefined,
+    };
+  });
   const count = (p: string) => vms.filter((v) => v.plan === p).length;
   return json(200, {
     whatIf: true,
     action: request.action,
+    stopMode: request.action === "stop" ? (request.stopMode ?? "deallocate") : undefined,
+    warnings: [...new Set(vms.flatMap((v) => (v.warning ? [v.warning] : [])))],
     summary: {
       total: vms.length,
-      willAct: count("WillStart") + count("WillDeallocate"),
+      willAct: count("WillStart") + count("WillDeallocate") + count("WillHibernate") + count("WillPowerOff"),
       willVerify: count("WillVerify"),
       alreadyInState: count("AlreadyInState"),
       excluded: count("Excluded"),
@@ -115,8 +126,22 @@ async function whatIf(request: ScheduledRequest, context: InvocationContext): Pr
       groups: sequence.groups.map((g, index) => ({ value: g.value, vms: rows.filter((r) => r.group === index).map((r) => r.name) })),
     },
     vms,
+    scaleSets: scaleSetsOf(rows.map((r, i) => ({ scaleSetId: r.scaleSetId, vm: vms[i]! }))),
     scopeErrors: expansion.scopeErrors,
   });
+}
+
+/** Each Flexible scale set of the plan with its members, each with its plan and reason. */
+function scaleSetsOf(rows: { scaleSetId?: string; vm: { name: string; plan: string; reason?: string } }[]) {
+  const sets = new Map<string, { id: string; orchestrationMode: "Flexible"; members: { name: string; plan: string; reason?: string }[] }>();
+  for (const { scaleSetId, vm } of rows) {
+    if (!scaleSetId) continue;
+    const key = scaleSetId.toLowerCase();
+    const set = sets.get(key) ?? { id: scaleSetId, orchestrationMode: "Flexible" as const, members: [] };
+    set.members.push({ name: vm.name, plan: vm.plan, reason: vm.reason });
+    sets.set(key, set);
+  }
+  return [...sets.values()];
 }
 
 app.http("Scheduled", { methods: ["POST"], authLevel: "function", route: "Scheduled", handler: scheduled });

@@ -1,15 +1,23 @@
 /**
  * GET /api/vms/{vmId} — one VM as the app sees it: the state it should be in and which request said so, that
  * request's outcome for it, the last time it was found deallocated against that (evicted or stopped by someone), and
- * the maintenance its scheduled-events agent reported.
+ * the maintenance its scheduled-events agent reported, and the schedule it follows with the evaluator's last decision.
  */
 import { app, type HttpRequest, type HttpResponseInit } from "@azure/functions";
 import { parseVmId, vmId, vmKey } from "../domain/resourceId";
+import { overrideView } from "../schedules/overrideApi";
 import { invalidFields, json, problem } from "./shared/http";
-import { engine, evictionStore, platformEvents } from "./shared/runtime";
+import { engine, evictionStore, platformEvents, scheduleStateStore } from "./shared/runtime";
 
 export async function vmState(request: HttpRequest): Promise<HttpResponseInit> {
-  const raw = decodeURIComponent(request.params.vmId ?? "");
+  // The id may arrive percent-encoded once more (%2F for "/"); a second decoding of text that is not valid
+  // percent-encoding ("%25zz" → "%zz") is a bad path, not a URIError.
+  let raw = request.params.vmId ?? "";
+  try {
+    raw = decodeURIComponent(raw);
+  } catch {
+    return invalidFields([{ field: "vmId (path)", message: "is not valid percent-encoding; send the VM resource ID, with \"/\" or %2F between its parts" }]);
+  }
   const ref = parseVmId(raw.startsWith("/") ? raw : `/${raw}`);
   if (!ref) return invalidFields([{ field: "vmId (path)", message: "must be a VM resource ID: /subscriptions/<id>/resourceGroups/<name>/providers/Microsoft.Compute/virtualMachines/<vm-name>" }]);
   const key = vmKey(ref);
@@ -18,7 +26,9 @@ export async function vmState(request: HttpRequest): Promise<HttpResponseInit> {
   const eviction = await evictionStore().get(key);
   const events = platformEvents();
   const maintenance = events ? (await events.store.listForVm(key)).filter((e) => !e.notBefore || e.notBefore.getTime() + Math.max(0, e.durationSeconds) * 1000 >= deps.clock.now().getTime()) : [];
-  if (!desired && maintenance.length === 0) {
+  const scheduled = await scheduleStateStore().get(key);
+  const override = await scheduleStateStore().getOverride(key);
+  if (!desired && maintenance.length === 0 && !scheduled && !override) {
     return problem(404, "Unknown VM", `No request has named ${vmId(ref)} yet, and no maintenance was reported for it.`);
   }
   const row = desired ? await deps.store.getVmRow(desired.requestId, key) : undefined;
@@ -35,6 +45,10 @@ export async function vmState(request: HttpRequest): Promise<HttpResponseInit> {
       verdict: eviction.verdict, at: eviction.at?.toISOString(), detail: eviction.detail, source: eviction.source, detectedAt: eviction.detectedAt.toISOString(),
       lostRunningOf: eviction.desiredRequestId, restartRequestId: eviction.restartRequestId, recoveredAt: eviction.recoveredAt?.toISOString(),
     },
+    schedule: scheduled && {
+      name: scheduled.schedule, storedState: scheduled.stored, lastDecision: { at: scheduled.decidedAt.toISOString(), action: scheduled.action, reason: scheduled.reason, requestId: scheduled.requestId },
+    },
+    override: override && overrideView(override, deps.clock.now()),
     upcomingMaintenance: maintenance.map((e) => ({
       eventId: e.eventId, eventType: e.eventType, status: e.status, notBefore: e.notBefore?.toISOString(), durationSeconds: e.durationSeconds,
       description: e.description, source: e.source, reportedAt: e.receivedAt.toISOString(),

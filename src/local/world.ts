@@ -17,6 +17,7 @@ import { startArmSimulator, type ControlVm, type RequestLogEntry } from "./arm-s
 import { startTelemetryCollector, type RunningTelemetryCollector } from "./telemetry-collector";
 import { startRetailPrices, RETAIL_PRICES_PATH, type RunningRetailPrices } from "./retail-prices";
 import { principalOf } from "./arm-simulator/principal";
+import { blobEndpointOf, DEPLOYMENT_CONTAINER, runDeployedPackages } from "./deployedPackages";
 import { SIMULATOR_TOKEN } from "../adapters/credentials";
 import { ACTION_GROUPS_APP_ID, SECURE_WEBHOOK_ROLE, startEntraSimulator, type RunningEntraSimulator } from "./entra-simulator";
 
@@ -54,6 +55,11 @@ export interface WorldOptions {
   storageFaults?: boolean;
   /** Sends the app's telemetry through the real Azure Monitor exporter to a local ingestion endpoint (`world.telemetry`). */
   telemetryCollector?: boolean;
+  /**
+   * Models Flex Consumption's deployment storage: Azurite's blob service runs, the app's deployment container is
+   * DEPLOYMENT_STORAGE_CONTAINER_URL, and a one-deploy makes the platform run the deployed package (src/local/deployedPackages.ts).
+   */
+  deploymentStorage?: boolean;
   /** Folder of the function app the hosts load (host.json, package.json "main"); default the repository. */
   appDir?: string;
 }
@@ -98,7 +104,7 @@ export class World {
   static async start(options: WorldOptions): Promise<World> {
     const dir = mkdtempSync(path.join(tmpdir(), "ssv-world-"));
     const caPath = path.join(dir, "sim-ca.pem");
-    const azurite = await startAzurite();
+    const azurite = await startAzurite(options.deploymentStorage ? { ports: { blob: await findFreePort(), queue: await findFreePort(), table: await findFreePort() } } : {});
     const storageProxy = options.storageFaults
       ? await startStorageFaultProxy({ queueTarget: azurite.queuePort, tableTarget: azurite.tablePort, accountName: DEV_ACCOUNT, accountKey: DEV_KEY })
       : undefined;
@@ -153,6 +159,11 @@ export class World {
     settings.CALLER_JWKS_URL ??= entra.jwksUrl;
     settings.OPERATOR_CALLER_OBJECT_IDS ??= LOGIC_APPS_PRINCIPAL;
     settings.AUTOSTOP_CALLER_OBJECT_IDS ??= ACTION_GROUPS_PRINCIPAL;
+    // Agents' reports, when a test turns them on without its own IMDS issuer: VM tokens from the same Entra ID.
+    if (settings.EVENTS_TOKEN_AUDIENCE) {
+      settings.EVENTS_TOKEN_ISSUER ??= entra.issuer;
+      settings.EVENTS_JWKS_URL ??= entra.jwksUrl;
+    }
     simulator.simulator.secureWebhookToken = (receiver) => entra.token({ audience: receiver.identifierUri, objectId: ACTION_GROUPS_PRINCIPAL, appId: ACTION_GROUPS_APP_ID, roles: [SECURE_WEBHOOK_ROLE] });
     // AutoStop's action group, as `azd up` deploys it beside the app: a secure webhook (no key) to this world's host.
     settings.AUTOSTOP_ACTION_GROUP_ID ??= simulator.simulator.deployActionGroup(
@@ -162,7 +173,9 @@ export class World {
     settings.AUTOSTOP_MANAGED_BY ??= "startstop-world";
     // The function app itself (self-update deploys to it).
     settings.APP_RESOURCE_ID ??= simulator.simulator.deployFunctionApp(APP_SUBSCRIPTION, "rg-startstop", "func-world");
+    if (options.deploymentStorage) settings.DEPLOYMENT_STORAGE_CONTAINER_URL ??= `${blobEndpointOf(azurite.connectionString)}/${DEPLOYMENT_CONTAINER}`;
     const world = new World(azurite, simulator, caPath, hostPort, settings, options.appDir);
+    if (options.deploymentStorage) runDeployedPackages(world, simulator.simulator.webSites);
     world.storageProxy = storageProxy;
     world.telemetry = collector;
     world.entra = entra;
@@ -251,6 +264,21 @@ export class World {
     stats.durationsMs.push(Number(m[3]));
   }
 
+  /**
+   * The platform restarts the app on another package: every host stops and as many start again with these settings
+   * changed (the local world's stand-in for a new version running).
+   */
+  async restartHosts(changed: Record<string, string | undefined>): Promise<void> {
+    const hosts = Math.max(1, this.hostProcesses.length);
+    await Promise.all(this.hostProcesses.map((p) => stopProcess(p, "SIGTERM")));
+    this.hostProcesses = [];
+    for (const [name, value] of Object.entries(changed)) {
+      if (value === undefined) delete this.settings[name];
+      else this.settings[name] = value;
+    }
+    for (let i = 0; i < hosts; i++) await this.startHost();
+  }
+
   /** SIGKILL every host: the crash the app must survive. */
   async killHosts(): Promise<void> {
     await Promise.all(this.hostProcesses.map((p) => stopProcess(p, "SIGKILL")));
@@ -267,11 +295,6 @@ export class World {
     const service = QueueServiceClient.fromConnectionString(this.azurite.connectionString);
     for (const name of queues) await service.getQueueClient(name).clearMessages();
     for (let i = 0; i < hosts; i++) await this.startHost();
-  }
-
-  /** An app setting the hosts were started with, so a test can derive its bounds from what the app was told. */
-  setting(name: string): string | undefined {
-    return this.settings[name];
   }
 
   hostLogs(): string[] {

@@ -25,6 +25,15 @@ export interface ScheduledEventReport {
 }
 
 const EVENT_ID = /^[0-9A-Za-z-]{1,64}$/;
+/**
+ * DurationInSeconds above this (a day) is no maintenance IMDS announces: kept as this many seconds (the window it opens
+ * is capped further per kind, maintenanceWindow.ts). Values like 1e9 or 1e20 are accepted, never stored as they came.
+ */
+export const REPORTED_DURATION_CAP_SECONDS = 24 * 3600;
+/** Table storage keeps integers as 32-bit: an incarnation beyond that is no IMDS document's. */
+const MAX_INCARNATION = 2_147_483_647;
+/** NotBefore outside these years is no announcement (and Table storage keeps dates from 1601 to 9999 only). */
+const NOT_BEFORE_YEARS = { min: 2000, max: 9999 } as const;
 
 export function parseEventReport(body: unknown): ParseResult<ScheduledEventReport> {
   const problems: FieldProblem[] = [];
@@ -33,7 +42,7 @@ export function parseEventReport(body: unknown): ParseResult<ScheduledEventRepor
   const vm = typeof body.vmId === "string" ? parseVmId(body.vmId) : undefined;
   if (!vm) add("vmId", "must be the VM's full resource ID (/subscriptions/…/providers/Microsoft.Compute/virtualMachines/<name>)");
   const incarnation = body.documentIncarnation ?? 0;
-  if (typeof incarnation !== "number" || !Number.isInteger(incarnation) || incarnation < 0) add("documentIncarnation", "must be a non-negative integer");
+  if (typeof incarnation !== "number" || !Number.isInteger(incarnation) || incarnation < 0 || incarnation > MAX_INCARNATION) add("documentIncarnation", `must be an integer from 0 to ${MAX_INCARNATION}`);
   const event = body.event;
   if (!isObject(event)) {
     add("event", "must be the Scheduled Event object as IMDS returned it");
@@ -47,8 +56,11 @@ export function parseEventReport(body: unknown): ParseResult<ScheduledEventRepor
   if (status !== "Scheduled" && status !== "Started") add("event.EventStatus", 'must be "Scheduled" or "Started"');
   let notBefore: Date | undefined;
   if (typeof event.NotBefore === "string" && event.NotBefore.trim() !== "") {
-    notBefore = new Date(event.NotBefore);
-    if (Number.isNaN(notBefore.getTime())) add("event.NotBefore", 'must be a date such as "Mon, 19 Sep 2023 18:00:00 GMT", or empty once the event started');
+    notBefore = new Date(event.NotBefore.slice(0, 100));
+    const year = notBefore.getUTCFullYear();
+    if (Number.isNaN(notBefore.getTime()) || year < NOT_BEFORE_YEARS.min || year > NOT_BEFORE_YEARS.max) {
+      add("event.NotBefore", 'must be a date such as "Mon, 19 Sep 2023 18:00:00 GMT", or empty once the event started');
+    }
   } else if (event.NotBefore !== undefined && event.NotBefore !== "" && event.NotBefore !== null) {
     add("event.NotBefore", "must be a string");
   }
@@ -64,7 +76,7 @@ export function parseEventReport(body: unknown): ParseResult<ScheduledEventRepor
     ok: true,
     value: {
       vm, vmKey: vmKey(vm), eventId: eventId as string, eventType: eventType as ScheduledEventType, status: status as "Scheduled" | "Started",
-      notBefore, durationSeconds: duration as number, description: String(event.Description ?? "").slice(0, 2000),
+      notBefore, durationSeconds: Math.min(duration as number, REPORTED_DURATION_CAP_SECONDS), description: String(event.Description ?? "").slice(0, 2000),
       source: String(event.EventSource ?? "Platform").slice(0, 40), resources: resources as string[], documentIncarnation: incarnation as number,
     },
   };

@@ -7,8 +7,8 @@ import { parseDayField, type DayExpr, type DayField } from "./dayExpression";
 import { parseHolidays, type HolidayRule } from "./holidays";
 import { resolveTimeZone } from "./timeZone";
 
-export const STOP_MODES = ["deallocate"] as const;
-export type StopMode = (typeof STOP_MODES)[number];
+import { STOP_MODES, type StopMode } from "../targets/powerAction";
+export { STOP_MODES, type StopMode };
 
 /** A period as the user wrote it (stored and returned as written). */
 export interface PeriodInput {

@@ -10,9 +10,10 @@ import { MemoryDesiredStateStore } from "../twins/memoryDesiredStateStore";
 import { MemoryMaintenanceCalendar } from "../twins/memoryMaintenanceCalendar";
 import { MemoryBudgetLedger } from "../twins/memoryBudgetLedger";
 import { MemoryMetricAlerts } from "../twins/memoryMetricAlerts";
+import { MemoryAlertInstances } from "../twins/memoryAlertInstances";
 import { MemoryQueue } from "../twins/memoryQueue";
 import { MemoryRequestStore } from "../twins/memoryRequestStore";
-import { alertName, desiredAlert } from "../../src/autostop/alertRule";
+import { alertId, alertName, desiredAlert } from "../../src/autostop/alertRule";
 import type { AutoStopDeps, AutoStopMessage } from "../../src/autostop/autoStopDeps";
 import { parseAutoStopRequest, type AutoStopRequest } from "../../src/autostop/autoStopRequest";
 import type { AutoStopConfiguration } from "../../src/autostop/autoStopStore";
@@ -33,6 +34,7 @@ const ref = (name: string, resourceGroup = "rg-dev"): VmRef => ({ subscriptionId
 
 let compute: MemoryCompute;
 let alerts: MemoryMetricAlerts;
+let instances: MemoryAlertInstances;
 let store: MemoryAutoStopStore;
 let queue: MemoryQueue<AutoStopMessage>;
 let deps: AutoStopDeps;
@@ -43,6 +45,7 @@ beforeEach(() => {
   now = Date.parse("2026-11-23T06:00:00Z");
   compute = new MemoryCompute();
   alerts = new MemoryMetricAlerts();
+  instances = new MemoryAlertInstances();
   alerts.actionGroups.set(AG.toLowerCase(), { id: AG, enabled: true, webhooks: [{ name: "AutoStopVM", target: "https://func-x.azurewebsites.net/api/AutoStopVM", useCommonAlertSchema: true }] });
   store = new MemoryAutoStopStore();
   queue = new MemoryQueue<AutoStopMessage>();
@@ -50,7 +53,7 @@ beforeEach(() => {
   for (let i = 1; i <= 6; i++) compute.add(ref(`dev-${i}`), "running");
   for (let i = 1; i <= 3; i++) compute.add(ref(`web-${i}`, "rg-web"), "running");
   deps = {
-    compute, alerts, store, queue,
+    compute, alerts, instances, store, queue,
     clock: { now: () => new Date(now), sleep: async (s) => void (now += s * 1000), appSeconds: (s) => s, realSeconds: (s) => s },
     random: () => 0.5,
     retry: DEFAULT_RETRY_POLICY,
@@ -204,15 +207,21 @@ describe("AutoStopVM", () => {
     await sync(body());
   });
 
+  const INSTANCE = `/subscriptions/${SUB}/providers/Microsoft.AlertsManagement/alerts/0b1e5a11-0000-4000-8000-000000000001`;
   const fired = (name: string, over: { rule?: string; instance?: string; condition?: "Fired" | "Resolved"; vm?: VmRef } = {}) => ({
-    alertInstanceId: over.instance ?? "/subscriptions/x/providers/Microsoft.AlertsManagement/alerts/1",
+    alertInstanceId: over.instance ?? INSTANCE,
     ruleName: over.rule ?? alertName(ref(name), "default"),
     vm: over.vm ?? { ...ref(name), resourceGroup: "rg-dev" },
     condition: over.condition ?? "Fired",
   });
+  /** Azure Monitor raises an alert instance of our rule on that VM (what the Alerts Management API then shows). */
+  const raise = (name: string, id = INSTANCE) => instances.fire({ id, alertRuleId: alertId({ subscriptionId: SUB, resourceGroup: "rg-dev", name: alertName(ref(name), "default") }), targetResourceId: vmId(ref(name)) });
+  const refusals = () => events.map((l) => JSON.parse(l)).filter((e) => e.name === "AutoStopAlertRefused").map((e) => e.reason);
+  const stop = (n: ReturnType<typeof fired>) => stopOnAlert(engine, deps, n);
 
-  it("a firing of our alert starts one stop request for its VM; five firings still one", async () => {
-    const verdicts = await Promise.all(Array.from({ length: 5 }, () => stopOnAlert(engine, alerts, "func-test", fired("dev-3"))));
+  it("a warranted firing starts one stop request for its VM; five deliveries of it still one", async () => {
+    raise("dev-3");
+    const verdicts = await Promise.all(Array.from({ length: 5 }, () => stop(fired("dev-3"))));
     const ids = new Set(verdicts.map((v) => (v.kind === "stopping" ? v.request.requestId : v.kind)));
     expect(ids.size).toBe(1);
     expect(orchestration.sent).toHaveLength(1);
@@ -221,14 +230,73 @@ describe("AutoStopVM", () => {
     expect(request?.request.scopes.vms).toEqual([expect.objectContaining({ name: "dev-3" })]);
   });
 
+  it("a forged alert (an id Azure Monitor never raised) stops nothing", async () => {
+    expect(await stop(fired("dev-3"))).toMatchObject({ kind: "refused", code: "alert-not-found" });
+    expect(await stop(fired("dev-3", { instance: "/subscriptions/x/providers/Microsoft.AlertsManagement/alerts/forged" }))).toMatchObject({ kind: "refused", code: "alert-not-found" });
+    expect(orchestration.sent).toHaveLength(0);
+    expect(refusals()).toEqual(["alert-not-found", "alert-not-found"]);
+  });
+
+  it("a replayed alert (an old firing, resolved since) stops nothing", async () => {
+    raise("dev-3");
+    instances.resolve(INSTANCE);
+    expect(await stop(fired("dev-3"))).toMatchObject({ kind: "refused", code: "alert-not-fired" });
+    expect(orchestration.sent).toHaveLength(0);
+  });
+
+  it("a look-alike rule elsewhere, named like ours and aimed at our VM, stops nothing", async () => {
+    // The instance really fired, but from a rule in another group that copied our rule's name and tags.
+    const lookAlike = alertId({ subscriptionId: SUB, resourceGroup: "rg-attacker", name: alertName(ref("dev-3"), "default") });
+    instances.fire({ id: INSTANCE, alertRuleId: lookAlike, targetResourceId: vmId(ref("dev-3")) });
+    expect(await stop(fired("dev-3"))).toMatchObject({ kind: "refused", code: "alert-of-another-rule" });
+    // Our rule's alert, posted for another VM of the group.
+    raise("dev-4");
+    expect(await stop(fired("dev-4", { vm: ref("dev-4") }))).toMatchObject({ kind: "stopping" });
+    instances.fire({ id: `${INSTANCE.slice(0, -1)}2`, alertRuleId: alertId({ subscriptionId: SUB, resourceGroup: "rg-dev", name: alertName(ref("dev-5"), "default") }), targetResourceId: vmId(ref("dev-6")) });
+    expect(await stop(fired("dev-5", { instance: `${INSTANCE.slice(0, -1)}2` }))).toMatchObject({ kind: "refused", code: "alert-on-another-vm" });
+    expect(orchestration.sent).toHaveLength(1);
+  });
+
+  it("our rule edited to always fire (threshold 100) is not ours any more, and stops nothing", async () => {
+    const rule = (await alerts.get(SUB, "rg-dev", alertName(ref("dev-3"), "default")))!;
+    await alerts.put({ ...rule, criteria: [{ ...rule.criteria[0]!, operator: "LessThan", threshold: 100 }] });
+    raise("dev-3");
+    const verdict = await stop(fired("dev-3"));
+    expect(verdict).toMatchObject({ kind: "refused", code: "rule-differs" });
+    expect(verdict.kind === "refused" && verdict.reason).toMatch(/threshold/);
+  });
+
+  it("each link of the warrant is checked: disabled rule, another action group, configuration off or gone, VM excluded or out of scope", async () => {
+    raise("dev-3");
+    const name = alertName(ref("dev-3"), "default");
+    const rule = (await alerts.get(SUB, "rg-dev", name))!;
+    await alerts.put({ ...rule, enabled: false });
+    expect(await stop(fired("dev-3"))).toMatchObject({ code: "rule-disabled" });
+    await alerts.put({ ...rule, actionGroupIds: [`/subscriptions/${SUB}/resourceGroups/rg-x/providers/Microsoft.Insights/actionGroups/theirs`] });
+    expect(await stop(fired("dev-3"))).toMatchObject({ code: "rule-not-our-action-group" });
+    await alerts.put(rule);
+    const configuration = (await store.getConfiguration("default"))!;
+    await store.saveConfiguration({ ...configuration, enabled: false });
+    expect(await stop(fired("dev-3"))).toMatchObject({ code: "configuration-disabled" });
+    await store.saveConfiguration({ ...configuration, scopes: { ...configuration.scopes, resourceGroups: configuration.scopes.resourceGroups.filter((g) => g.resourceGroup !== "rg-dev") } });
+    expect(await stop(fired("dev-3"))).toMatchObject({ code: "vm-out-of-scope" });
+    await store.saveConfiguration({ ...configuration, scopes: { ...configuration.scopes, exclusions: [{ kind: "name", name: "dev-3" }] } });
+    expect(await stop(fired("dev-3"))).toMatchObject({ code: "vm-excluded" });
+    await alerts.put({ ...rule, tags: { ...rule.tags, "startstop-autostop": "gone" }, name });
+    expect(await stop(fired("dev-3"))).toMatchObject({ code: "rule-watches-another-vm" }); // the name is per configuration
+    expect(orchestration.sent).toHaveLength(0);
+    expect(refusals()).toEqual(["rule-disabled", "rule-not-our-action-group", "configuration-disabled", "vm-out-of-scope", "vm-excluded", "rule-watches-another-vm"]);
+  });
+
   it("refuses what is not our live alert on that VM, and Resolved does nothing", async () => {
-    expect(await stopOnAlert(engine, alerts, "func-test", fired("dev-3", { rule: "made-up" }))).toMatchObject({ kind: "refused", status: 404 });
+    raise("dev-3");
+    expect(await stop(fired("dev-3", { rule: "made-up" }))).toMatchObject({ kind: "refused", status: 404 });
     // Another VM's alert posted for this VM: it exists and is ours, but does not watch dev-3.
-    expect(await stopOnAlert(engine, alerts, "func-test", fired("dev-3", { rule: alertName(ref("dev-4"), "default") }))).toMatchObject({ kind: "refused", status: 403 });
-    expect(await stopOnAlert(engine, alerts, "other-deployment", fired("dev-3"))).toMatchObject({ kind: "refused", status: 403 });
+    expect(await stop(fired("dev-3", { rule: alertName(ref("dev-4"), "default") }))).toMatchObject({ kind: "refused", status: 403 });
+    expect(await stopOnAlert(engine, { ...deps, settings: { ...deps.settings, managedBy: "other-deployment" } }, fired("dev-3"))).toMatchObject({ kind: "refused", status: 403 });
     // The right rule name, but posted for another VM in the same group.
-    expect(await stopOnAlert(engine, alerts, "func-test", fired("dev-3", { vm: ref("dev-5") }))).toMatchObject({ kind: "refused", status: 403 });
-    expect(await stopOnAlert(engine, alerts, "func-test", fired("dev-3", { condition: "Resolved" }))).toMatchObject({ kind: "ignored" });
+    expect(await stop(fired("dev-3", { vm: ref("dev-5") }))).toMatchObject({ kind: "refused", status: 403 });
+    expect(await stop(fired("dev-3", { condition: "Resolved" }))).toMatchObject({ kind: "ignored" });
     expect(orchestration.sent).toHaveLength(0);
   });
 });

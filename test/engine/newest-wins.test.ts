@@ -4,6 +4,7 @@
  * whichever order their expansion, claims, supersede writes and act steps land in; the watchdog never multiplies a
  * request's orchestration chains.
  */
+import type { PowerAction } from "../../src/targets/powerAction";
 import { beforeEach, describe, expect, it } from "vitest";
 import { actOnVms } from "../../src/engine/act";
 import { orchestrate } from "../../src/engine/orchestrate";
@@ -52,7 +53,8 @@ async function deliverActs(): Promise<void> {
   for (let acts = takeActs(); acts.length > 0; acts = takeActs()) await Promise.all(acts.map((m) => actOnVms(deps, m)));
 }
 const takeActs = () => execution.take().filter((m): m is ActMessage => m.type === "act");
-const calls = (action: "start" | "stop") => compute.accepted.filter((c) => c.action === action);
+/** Accepted calls of one power action (a stop request's VMs are called with "deallocate"). */
+const calls = (action: PowerAction) => compute.accepted.filter((c) => c.action === action);
 const lastCallPerVm = () => new Map(compute.accepted.map((c) => [c.key, c.action]));
 
 describe("newest wins (in-memory twins)", () => {
@@ -66,7 +68,7 @@ describe("newest wins (in-memory twins)", () => {
 
     await orchestrate(deps, { requestId: "stop-1900" }); // the 19:00 stop's orchestration arrives late
     expect(takeActs()).toEqual([]); // planned Superseded: not even an act message
-    expect(calls("stop")).toEqual([]);
+    expect(calls("deallocate")).toEqual([]);
     const rows = await store.listVmRows("stop-1900");
     expect(rows.map((r) => r.status)).toEqual(Array(20).fill("Superseded"));
     expect(rows.every((r) => r.note?.includes("start-1901"))).toBe(true);
@@ -86,7 +88,7 @@ describe("newest wins (in-memory twins)", () => {
     expect(planned.map((r) => r.status)).toEqual(Array(20).fill("Pending")); // the gap the act-time check closes
 
     await deliverActs();
-    expect(calls("stop")).toEqual([]);
+    expect(calls("deallocate")).toEqual([]);
     const rows = await store.listVmRows("stop-1900");
     expect(rows.map((r) => r.status)).toEqual(Array(20).fill("Superseded"));
     expect(rows.every((r) => r.note?.includes("start-1901"))).toBe(true);
@@ -115,8 +117,8 @@ describe("newest wins (in-memory twins)", () => {
     await sweepSubscription(deps, { type: "verify", requestId: "start-1900", subscriptionId: SUB, sweep: 1 }, 1);
     await deliverActs();
     expect(calls("start")).toHaveLength(20); // made before the stop existed
-    expect(calls("stop")).toHaveLength(20);
-    expect([...lastCallPerVm().values()]).toEqual(Array(20).fill("stop"));
+    expect(calls("deallocate")).toHaveLength(20);
+    expect([...lastCallPerVm().values()]).toEqual(Array(20).fill("deallocate"));
     expect([...compute.vms.values()].every((v) => v.powerState === "deallocated")).toBe(true);
   });
 
@@ -135,6 +137,17 @@ describe("newest wins (in-memory twins)", () => {
       expect(reports.flatMap((r) => r.reorchestrated)).toEqual([]);
     }
     expect(orchestration.sent).toHaveLength(1);
+  });
+
+  it("a slow orchestration whose request row the watchdog leased meanwhile still records its expansion and releases the work", async () => {
+    fleet("deallocated");
+    await submit("start-1850", "start", "2026-11-23T18:50:00Z");
+    // While this (slow) orchestration claims its VMs, the watchdog sees the request stalled and takes its lease.
+    desired.afterNextClaim = async () => void (await watchRequests(deps));
+    await orchestrate(deps, { requestId: "start-1850" });
+    expect((await store.getRequest("start-1850"))!.stage).toBe("released");
+    await deliverActs();
+    expect(calls("start")).toHaveLength(20);
   });
 
   it("a request whose orchestration message was lost is re-sent once per stall period, even by two watchdogs ticking together", async () => {

@@ -70,7 +70,7 @@ describe("Bicep: no keys anywhere", () => {
     expect(settings.AzureWebJobsStorage__credential).toBe("managedidentity");
     const site = resources(file("app/function-app.bicep")).find((r) => r.typeAndVersion.startsWith("Microsoft.Web/sites@"))!;
     expect((site.body.properties as any).functionAppConfig.deployment.storage.authentication.type).toBe("UserAssignedIdentity");
-    expect((site.body.properties as any).functionAppConfig.runtime).toEqual({ name: "node", version: "20" });
+    expect((site.body.properties as any).functionAppConfig.runtime).toEqual({ name: "node", version: "22" });
   });
 });
 
@@ -83,6 +83,8 @@ describe("Bicep: app settings", () => {
     APP_RESOURCE_ID: "/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg-app/providers/Microsoft.Web/sites/func-abc123",
     AUTO_UPDATE_MODE: "notify",
     RELEASE_FEED_URL: "",
+    AUTO_UPDATE_SIGNING_KEY: "", // a parameter, empty by default (needed only for apply)
+    DEPLOYMENT_STORAGE_CONTAINER_URL: "https://st.blob.core.windows.net/app-package-func-abc123",
     NOTIFY_WEBHOOK_URL: "", // a @secure() parameter, empty by default
   };
   const sample = (name: string, value: unknown): string =>
@@ -133,7 +135,8 @@ describe("Bicep: Logic Apps", () => {
     expect(schedules.map((s) => s.name).sort()).toEqual(["ststv2_vms_AutoStop", "ststv2_vms_Scheduled_start", "ststv2_vms_Scheduled_stop", "ststv2_vms_Sequenced_start", "ststv2_vms_Sequenced_stop"]);
     expect(paramDefaults(file("schedules/logic-app.bicep")).state).toBe("Disabled");
     const recurrence = (workflow().body.properties as any).definition.triggers.Recurrence.recurrence;
-    expect(recurrence).toMatchObject({ startTime: { $expr: "startTime" }, timeZone: { $expr: "timeZone" } });
+    // the recurrence found in Azure (kept on a re-provision, provision-idempotence.test.ts), else the one built here
+    expect(recurrence.$expr).toMatch(/^!empty\(recurrence\) \? recurrence : \{[\s\S]*startTime: startTime[\s\S]*timeZone: timeZone/);
   });
 
   it("each HTTP action targets a route and method the app registers, with the workflow's managed identity", () => {

@@ -57,6 +57,8 @@ describe("least privilege of the operator role", () => {
     expect((await run({ Action: "start", EnableClassic: true, RequestScopes: { VMLists: [vmIdOf(SUB_C, "rg-c", "c-01")] } })).state).toBe("Succeeded");
     const running = (await world.vms()).filter((v) => v.powerState === "running").map((v) => v.name);
     expect(running).toEqual(expect.arrayContaining(["app-01", "c-01", "db-01"]));
+    // StopMode powerOff needs its own action (a hibernate is a deallocate with hibernate=true, the same action).
+    expect((await run({ Action: "stop", StopMode: "powerOff", RequestScopes: { VMLists: [vmIdOf(SUB_C, "rg-c", "c-01")] } })).state).toBe("Succeeded");
 
     // AutoStop: alerts made for a subscription and a resource-group scope, updated, then all removed again.
     const autoStop = async (body: object) => {
@@ -71,6 +73,11 @@ describe("least privilege of the operator role", () => {
     };
     const autoStopScopes = { Subscriptions: [`/subscriptions/${SUB_A}/`], ResourceGroups: [rgId(SUB_B, "rg-apps")] };
     expect((await autoStop({ RequestScopes: autoStopScopes })).state).toBe("Succeeded");
+    // AutoStopVM confirms a firing with Alerts Management before it stops app-01 (a resource-group scoped identity).
+    const app01 = vmIdOf(SUB_B, "rg-apps", "app-01").toLowerCase();
+    const rule = (await world.sim<{ alerts: { id: string; scopes: string[] }[] }>("GET", "metricAlerts")).alerts.find((a) => a.scopes[0]!.toLowerCase() === app01)!;
+    expect((await world.sim<{ sent: number }>("POST", "alertNotifications", { ruleId: rule.id, monitorCondition: "Fired" })).sent).toBe(1);
+    await world.eventually("app-01 to be deallocated by its AutoStop alert", async () => (await world.vms()).find((v) => v.id.toLowerCase() === app01)!.powerState === "deallocated", { everyMs: 300 });
     expect((await autoStop({ AutoStop_Threshold: "3", RequestScopes: autoStopScopes })).state).toBe("Succeeded");
     expect((await autoStop({ AutoStop_Enabled: false, RequestScopes: autoStopScopes })).state).toBe("Succeeded");
     expect((await world.sim<{ alerts: unknown[] }>("GET", "metricAlerts")).alerts).toEqual([]);
@@ -84,6 +91,16 @@ describe("least privilege of the operator role", () => {
       return body.lastEviction?.verdict === "stoppedByCaller" && body;
     }, { everyMs: 300 });
     expect(view.lastEviction).toMatchObject({ verdict: "stoppedByCaller" });
+
+    // Tag schedules: the ScheduleEvaluator reads VMs and resource groups' tags in a subscription and in a
+    // resource-group-only scope (the app's own evaluator, composed from this world's settings).
+    await world.sim("PUT", `tags?scope=${encodeURIComponent(scope(rgId(SUB_B, "rg-apps")))}`, { tags: { "startstop-schedule": "always" } });
+    expect((await world.callFunction("PUT", "schedules/always", { timezone: "UTC", periods: [{ beginTime: "00:00" }] })).status).toBe(201);
+    Object.assign(process.env, world.appSettings(), { TARGET_SCOPES: `/subscriptions/${SUB_A},${scope(rgId(SUB_B, "rg-apps"))}` });
+    const runtime = await import("../../src/functions/shared/runtime.js");
+    const tick = await runtime.buildScheduleEvaluator().tick(new Date());
+    expect(tick.failed).toEqual([]);
+    expect(tick.vmsScheduled).toBeGreaterThan(0);
   });
 
   it("every ARM request maps to an action the role grants, none was refused, and the role grants nothing unused", async () => {

@@ -37,7 +37,7 @@ describe("ArmComputeGateway", () => {
 
   it("converts a refused call into the platform's code, status and Retry-After", async () => {
     sim.simulator.faults.add({ match: { operation: "deallocate" }, effect: { type: "http", status: 429, code: "OperationNotAllowed", message: "too many", retryAfterSeconds: 7 }, count: 1 }, sim.simulator.clock.now());
-    const error = await gateway.requestPowerAction(web01, "stop").catch((e) => e);
+    const error = await gateway.requestPowerAction(web01, "deallocate").catch((e) => e);
     expect(error).toBeInstanceOf(ArmRequestError);
     expect(error.failure).toMatchObject({ status: 429, code: "OperationNotAllowed", retryAfterSeconds: 7 });
   });
@@ -56,7 +56,7 @@ describe("readRemainingBudget", () => {
   it("parses the documented header forms, with or without window suffixes", () => {
     expect(readRemainingBudget(headers({ "x-ms-ratelimit-remaining-resource": "Microsoft.Compute/UpdateVM;1499,Microsoft.Compute/UpdateVMPerVM;11", "x-ms-ratelimit-remaining-subscription-writes": "199" }), "start"))
       .toEqual({ compute: 1499, armWrites: 199 });
-    expect(readRemainingBudget(headers({ "x-ms-ratelimit-remaining-resource": "Microsoft.Compute/DeleteVM3Min;40,Microsoft.Compute/DeleteVM30Min;900" }), "stop"))
+    expect(readRemainingBudget(headers({ "x-ms-ratelimit-remaining-resource": "Microsoft.Compute/DeleteVM3Min;40,Microsoft.Compute/DeleteVM30Min;900" }), "deallocate"))
       .toEqual({ compute: 40, armWrites: undefined });
     expect(readRemainingBudget(headers({}), "start")).toEqual({ compute: undefined, armWrites: undefined });
   });

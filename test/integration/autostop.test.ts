@@ -96,7 +96,7 @@ describe("AutoStop", () => {
     const other = (await managedAlerts()).find((a) => a.scopes[0].endsWith("/busy-0043"))!;
     const notification = (rule: string, vm: string) => ({
       schemaId: "azureMonitorCommonAlertSchema",
-      data: { essentials: { alertId: "/subscriptions/x/providers/Microsoft.AlertsManagement/alerts/forged", alertRule: rule, signalType: "Metric", monitorCondition: "Fired", alertTargetIDs: [vm.toLowerCase()] }, alertContext: {} },
+      data: { essentials: { alertId: `/subscriptions/${SUB_A}/providers/Microsoft.AlertsManagement/alerts/0f0f0f0f-0000-4000-8000-00000000f0f0`, alertRule: rule, signalType: "Metric", monitorCondition: "Fired", alertTargetIDs: [vm.toLowerCase()] }, alertContext: {} },
     });
     // Sent as Azure Monitor would (its secure-webhook token): the body must still be checked against Azure.
     const post = (body: unknown) => world.callAs(ACTION_GROUPS_PRINCIPAL, "POST", "AutoStopVM", body);
@@ -113,13 +113,17 @@ describe("AutoStop", () => {
     expect((await world.vms()).find((v) => v.id === busy.scopes[0])!.powerState).toBe("running");
     expect((await deallocates()).filter((c) => c.vmId === busy.scopes[0])).toEqual([]);
 
-    // The real alert fires five times (as Azure would repeat a notification): one stop request, one deallocate.
-    const sent = await world.sim<{ sent: number }>("POST", "alertNotifications", { ruleId: busy.id, monitorCondition: "Fired", repeat: 5 });
-    expect(sent.sent).toBe(5);
+    // The VM goes idle and its alert really fires (Alerts Management has the instance), then Azure repeats the
+    // notification four times: one stop request, one deallocate.
+    const firedDeliveries = async () => (await world.sim<{ deliveries: any[] }>("GET", "webhooks")).deliveries.filter((d) => d.ruleId === busy.id && d.monitorCondition === "Fired");
+    await world.sim("POST", "cpu", { vmIds: [busy.scopes[0]], percent: 1 });
+    await world.eventually("the busy VM's alert to fire", async () => (await firedDeliveries()).length >= 1, { everyMs: 200 });
+    const sent = await world.sim<{ sent: number }>("POST", "alertNotifications", { ruleId: busy.id, monitorCondition: "Fired", repeat: 4 });
+    expect(sent.sent).toBe(4);
     await world.eventually("the alerted VM to be deallocated", async () => (await world.vms()).find((v) => v.id === busy.scopes[0])!.powerState === "deallocated", { everyMs: 300 });
     await new Promise((r) => setTimeout(r, 2000));
     expect((await deallocates()).filter((c) => c.vmId === busy.scopes[0])).toHaveLength(1);
-    const deliveries = (await world.sim<{ deliveries: any[] }>("GET", "webhooks")).deliveries.filter((d) => d.ruleId === busy.id);
+    const deliveries = await firedDeliveries();
     expect(deliveries).toHaveLength(5);
     expect(deliveries.every((d) => d.status === 202 && !String(d.target).includes("code="))).toBe(true);
   }, 120_000);

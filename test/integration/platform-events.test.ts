@@ -21,19 +21,22 @@ let world: World;
 let imds01: RunningImdsSimulator;
 let imds02: RunningImdsSimulator;
 let otherTenant: RunningImdsSimulator;
+let outsider: RunningImdsSimulator;
+const OUTSIDER = vmIdOf(SUB_A, "rg-not-ours", "stray-01");
 
 beforeAll(async () => {
   imds01 = await startImdsSimulator({ vmResourceId: WEB_01 });
   imds02 = await startImdsSimulator({ vmResourceId: WEB_02, sameTenantAs: imds01 });
   otherTenant = await startImdsSimulator({ vmResourceId: WEB_01, tenantId: "99999999-0000-4000-8000-000000000999" });
+  outsider = await startImdsSimulator({ vmResourceId: OUTSIDER, sameTenantAs: imds01 });
   world = await World.start({
     fleet: smallFleet(),
-    settings: { EVENTS_TOKEN_AUDIENCE: AUDIENCE, EVENTS_TOKEN_ISSUER: imds01.issuer, EVENTS_JWKS_URL: imds01.jwksUrl },
+    settings: { EVENTS_TOKEN_AUDIENCE: AUDIENCE, EVENTS_TOKEN_ISSUER: imds01.issuer, EVENTS_JWKS_URL: imds01.jwksUrl, TARGET_SCOPES: `/subscriptions/${SUB_A}/resourceGroups/rg-web` },
   });
 });
 afterAll(async () => {
   await world?.stop();
-  await Promise.all([imds01, imds02, otherTenant].map((s) => s?.close()));
+  await Promise.all([imds01, imds02, otherTenant, outsider].map((s) => s?.close()));
 });
 
 async function tokenFrom(imds: RunningImdsSimulator, audience = AUDIENCE): Promise<string> {
@@ -99,11 +102,11 @@ describe("POST /api/events", () => {
     });
     try {
       const rows = await world.eventually("the agent's report to be stored", async () => { const r = await storedEvents(); return r.length > 0 && r; }, { everyMs: 200 });
-      const events = rows.filter((r) => r.partitionKey !== "windows");
+      const events = rows.filter((r) => !String(r.partitionKey).startsWith("windows|") && !String(r.rowKey).startsWith("~"));
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({ rowKey: eventId, eventType: "Freeze", status: "Scheduled", vmId: WEB_01.toLowerCase(), durationSeconds: 9 });
       // The window the executor keeps out of: from NotBefore, for the event's duration.
-      const windows = (await storedEvents()).filter((r) => r.partitionKey === "windows");
+      const windows = (await storedEvents()).filter((r) => String(r.partitionKey).startsWith("windows|"));
       expect(windows).toHaveLength(1);
       expect(Date.parse(String(windows[0]!.end)) - Date.parse(String(windows[0]!.start))).toBe(9_000);
     } finally {
@@ -132,4 +135,30 @@ describe("POST /api/events", () => {
     expect(calls).toHaveLength(1);
     expect(Date.parse(calls[0]!.time)).toBeGreaterThanOrEqual(windowEnds);
   }, 90_000);
+
+  it("a VM outside the app's scopes records nothing, and a flood of absurd durations from one of ours is cut at its rate limit: 202 then 429, never a 5xx", async () => {
+    const post = async (body: unknown, token: string) =>
+      requestJson(`${world.hostUrl}/api/events`, { method: "POST", body, headers: { authorization: `Bearer ${token}` } });
+    const before = (await storedEvents()).length;
+    const stray = await post(report(OUTSIDER), await tokenFrom(outsider));
+    expect(stray.status).toBe(403);
+    expect(stray.body.detail).toMatch(/not a VM this app manages/);
+    expect((await storedEvents()).length).toBe(before);
+
+    const token = await tokenFrom(imds01);
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const flood = report(WEB_01, `0000ffff-5e5e-4000-8000-${String(i).padStart(12, "0")}`);
+      flood.event = { ...flood.event, DurationInSeconds: i % 2 === 0 ? 1e20 : 1e9 };
+      const answer = await post(flood, token);
+      statuses.push(answer.status);
+      if (answer.status === 429) expect(Number(answer.headers["retry-after"])).toBeGreaterThan(0);
+    }
+    expect(statuses.filter((s) => s >= 500)).toEqual([]);
+    expect(statuses.filter((s) => s === 202).length).toBeLessThanOrEqual(20);
+    expect(statuses.slice(-5)).toEqual([429, 429, 429, 429, 429]);
+    // What was kept holds web-01 for a Freeze's cap at most, not for 31 years.
+    const windows = (await storedEvents()).filter((r) => String(r.partitionKey).startsWith("windows|"));
+    expect(Math.max(...windows.map((w) => Date.parse(String(w.end)) - Date.parse(String(w.start))))).toBeLessThanOrEqual(15 * 60_000);
+  });
 });

@@ -47,7 +47,7 @@ describe("the shared budget's fairness", () => {
     // they would alone, plus the large one's calls granted just before it asked (one call window) and one batch
     // spread. Served in arrival order instead, it measured 76-131 s here, against 23 s.
     const refillPerSecond = (compute.perMinute / 60) * DOCUMENTED_BUDGET.share;
-    const callWindowSeconds = Number(world.setting("BUDGET_CALL_WINDOW_SECONDS"));
+    const callWindowSeconds = Number(world.appSettings().BUDGET_CALL_WINDOW_SECONDS);
     const boundMs = ((2 * SMALL) / refillPerSecond + callWindowSeconds + BATCH_SPREAD_SECONDS) * 1000;
     expect(smallLast - smallFirst).toBeLessThanOrEqual(boundMs);
     // And it did not go first by stopping the large one: the large request still had calls to make after it.

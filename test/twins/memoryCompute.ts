@@ -5,7 +5,7 @@
 import { ArmRequestError, type ArmFailure } from "../../src/domain/armError";
 import type { PowerState } from "../../src/domain/power";
 import { vmKey, type VmRef } from "../../src/domain/resourceId";
-import type { PowerAction } from "../../src/domain/scheduledRequest";
+import { targetPowerState, type PowerAction } from "../../src/targets/powerAction";
 import type { ObservedVmStatus } from "../../src/domain/verification";
 import type { ComputeGateway, VmInfo } from "../../src/engine/ports";
 import type { RemainingBudget } from "../../src/engine/backpressure";
@@ -16,6 +16,8 @@ export class MemoryCompute implements ComputeGateway {
   readonly accepted: { key: string; action: PowerAction }[] = [];
   /** Calls to refuse next, with this failure. */
   refuseNext: ArmFailure[] = [];
+  /** Calls to one VM (by key) to refuse next, with these failures. */
+  readonly refuseFor = new Map<string, ArmFailure[]>();
 
   add(ref: VmRef, powerState: PowerState, location = "westeurope"): void {
     const key = vmKey(ref);
@@ -54,12 +56,12 @@ export class MemoryCompute implements ComputeGateway {
 
   async requestPowerAction(ref: VmRef, action: PowerAction): Promise<RemainingBudget> {
     await new Promise((resolve) => setImmediate(resolve));
-    const refusal = this.refuseNext.shift();
+    const refusal = this.refuseFor.get(vmKey(ref))?.shift() ?? this.refuseNext.shift();
     if (refusal) throw new ArmRequestError(refusal);
     const v = this.vms.get(vmKey(ref));
     if (!v) throw new ArmRequestError({ status: 404, code: "ResourceNotFound", message: `no VM ${ref.name}` });
     this.accepted.push({ key: vmKey(ref), action });
-    v.powerState = action === "start" ? "running" : "deallocated";
+    v.powerState = targetPowerState(action);
     return {};
   }
 }

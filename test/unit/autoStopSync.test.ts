@@ -64,7 +64,7 @@ describe("planAlertSync", () => {
 describe("the webhook body", () => {
   const body = (essentials: Record<string, unknown>) => ({
     schemaId: "azureMonitorCommonAlertSchema",
-    data: { essentials: { alertId: "/subscriptions/x/providers/Microsoft.AlertsManagement/alerts/1", alertRule: "autostop-a-1", signalType: "Metric", monitorCondition: "Fired", alertTargetIDs: [vmId(ref("a")).toLowerCase()], ...essentials }, alertContext: {} },
+    data: { essentials: { alertId: "/subscriptions/aaaaaaaa-0000-4000-8000-000000000001/providers/Microsoft.AlertsManagement/alerts/0b1e5a11-0000-4000-8000-000000000001", alertRule: "autostop-a-1", signalType: "Metric", monitorCondition: "Fired", alertTargetIDs: [vmId(ref("a")).toLowerCase()], ...essentials }, alertContext: {} },
   });
 
   it("reads a common-schema metric alert", () => {
@@ -78,5 +78,16 @@ describe("the webhook body", () => {
     expect(parseAlertNotification(body({ alertTargetIDs: [] }))).toMatchObject({ ok: false, field: "data.essentials.alertTargetIDs" });
     expect(parseAlertNotification(body({ alertTargetIDs: ["/subscriptions/x/resourceGroups/y/providers/Microsoft.Storage/storageAccounts/z"] }))).toMatchObject({ ok: false });
     expect(parseAlertNotification("hello")).toMatchObject({ ok: false, field: "(body)" });
+  });
+
+  it("a body built to crash the parser gets a 400 naming the field: deep nesting, rule names and ids ARM could not take", () => {
+    let deep: unknown = "Metric";
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const refused = parseAlertNotification(body({ signalType: deep }));
+    expect(refused).toMatchObject({ ok: false, field: "data.essentials.signalType" });
+    expect(!refused.ok && refused.message).toMatch(/an array/);
+    expect(parseAlertNotification(body({ alertRule: "autostop-\ud800-x" }))).toMatchObject({ ok: false, field: "data.essentials.alertRule" });
+    expect(parseAlertNotification(body({ alertRule: "../../x" }))).toMatchObject({ ok: false, field: "data.essentials.alertRule" });
+    expect(parseAlertNotification(body({ alertId: "/subscriptions/x/providers/Microsoft.AlertsManagement/alerts/forged" }))).toMatchObject({ ok: false, field: "data.essentials.alertId" });
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { countStatuses, summarizeRun, type VmRunStatus } from "../../src/domain/runState";
 import { judgeActingVm } from "../../src/domain/verification";
-import { powerStateFromStatusCodes, isInTransitionToTarget, targetPowerState } from "../../src/domain/power";
+import { powerStateFromStatusCodes, isInTransitionToTarget } from "../../src/domain/power";
+import { targetPowerState } from "../../src/targets/powerAction";
 
 const state = (statuses: VmRunStatus[], scopeErrors = 0) => summarizeRun(true, countStatuses(statuses), scopeErrors);
 
@@ -26,11 +27,11 @@ describe("summarizeRun", () => {
 
 describe("power rules", () => {
   it("stop means deallocated, and reads PowerState from instance-view codes", () => {
-    expect(targetPowerState("stop")).toBe("deallocated");
+    expect(targetPowerState("deallocate")).toBe("deallocated");
     expect(powerStateFromStatusCodes(["ProvisioningState/succeeded", "PowerState/Running"])).toBe("running");
     expect(powerStateFromStatusCodes(["ProvisioningState/succeeded"])).toBeUndefined();
     expect(isInTransitionToTarget("start", "starting")).toBe(true);
-    expect(isInTransitionToTarget("stop", "stopping")).toBe(false);
+    expect(isInTransitionToTarget("deallocate", "stopping")).toBe(false);
   });
 });
 
@@ -39,7 +40,7 @@ describe("judgeActingVm", () => {
   const deadline = new Date("2026-01-05T10:00:00Z");
   const base = { action: "start" as const, actedAt, deadline, now: new Date("2026-01-05T08:01:00Z") };
   it("reports reached, gone and still going", () => {
-    expect(judgeActingVm({ ...base, observed: { powerState: "running" } })).toEqual({ kind: "reached", powerState: "running" });
+    expect(judgeActingVm({ ...base, observed: { powerState: "running" } })).toEqual({ kind: "reached", powerState: "running", hibernated: false });
     expect(judgeActingVm({ ...base, observed: undefined })).toEqual({ kind: "gone" });
     expect(judgeActingVm({ ...base, observed: { powerState: "starting" } })).toEqual({ kind: "stillGoing" });
   });

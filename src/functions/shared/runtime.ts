@@ -17,6 +17,7 @@ import { remoteSigningKeys } from "../../trust/signingKeys";
 import type { SigningKeyLookup } from "../../trust/bearerToken";
 import { SCHEDULED_EVENTS_TABLE, TableScheduledEventStore } from "../../adapters/tableScheduledEventStore";
 import { ArmMetricAlertGateway } from "../../adapters/armMetricAlerts";
+import { ArmAlertsManagementGateway } from "../../adapters/armAlertsManagement";
 import { BUDGET_TABLE, TableBudgetLedger } from "../../adapters/tableBudgetLedger";
 import { AUTOSTOP_TABLES, TableAutoStopStore } from "../../adapters/tableAutoStopStore";
 import { TokenBuckets } from "../../domain/pacing";
@@ -33,6 +34,7 @@ import { RequestFinishedEvent } from "../../telemetry/requestFinishedEvent";
 import type { AutoUpdateDeps } from "../../autoUpdate/updateDeps";
 import { HttpReleaseFeed } from "../../adapters/releaseFeed";
 import { ArmOneDeploy } from "../../adapters/armWebDeploy";
+import { BlobPackageStaging } from "../../adapters/blobPackageStaging";
 import { AUTO_UPDATE_TABLE, TableAutoUpdateStore } from "../../adapters/tableAutoUpdateStore";
 import { usableReleases } from "../../autoUpdate/release";
 import type { RequestFinishedListener } from "../../engine/ports";
@@ -52,6 +54,10 @@ import { parseLogicAppSchedules } from "../../dashboard/transitions";
 import { parseSchedule, type Schedule } from "../../schedules/schedule";
 import { countStatuses } from "../../domain/runState";
 import { SCHEDULES_TABLE, TableScheduleStore } from "../../adapters/tableScheduleStore";
+import { SCHEDULE_STATE_TABLE, TableScheduleStateStore } from "../../adapters/tableScheduleStateStore";
+import { ArmResourceGroups } from "../../adapters/armResourceGroups";
+import { ScheduleEvaluator } from "../../schedules/evaluator";
+import { submitRequest } from "../../engine/submitRequest";
 
 export const config: AppConfig = loadConfig();
 /** The app's one clock: the only reader of the local world's time compression (see Clock in src/engine/ports.ts). */
@@ -135,6 +141,9 @@ export interface PlatformEventDeps {
   keys: SigningKeyLookup;
   store: TableScheduledEventStore;
   clock: EngineDeps["clock"];
+  /** Reports are kept only for VMs in TARGET_SCOPES or with a desired state. */
+  targetScopes: string[];
+  desiredStates: EngineDeps["desiredStates"];
 }
 
 let platformEventDeps: PlatformEventDeps | undefined;
@@ -154,6 +163,8 @@ export function platformEvents(): PlatformEventDeps | undefined {
     keys: remoteSigningKeys(config.platformEvents.jwksUrl),
     store: scheduledEventStore(config),
     clock: engine().clock,
+    targetScopes: config.operations.targetScopes,
+    desiredStates: engine().desiredStates,
   };
   return platformEventDeps;
 }
@@ -166,6 +177,7 @@ export function autoStop(): AutoStopDeps {
   autoStopDeps ??= {
     compute: e.compute,
     alerts: new ArmMetricAlertGateway(armSettings(config)),
+    instances: new ArmAlertsManagementGateway(armSettings(config)),
     store: new TableAutoStopStore(tableClient(config.storage, AUTOSTOP_TABLES.configurations), tableClient(config.storage, AUTOSTOP_TABLES.runs)),
     queue: new StorageMessageQueue(queueService(config.storage), QUEUE_NAMES.createAlert, clock),
     clock: e.clock,
@@ -231,7 +243,7 @@ export function heartbeat(): HeartbeatDeps {
     settings: { targetScopes: config.operations.targetScopes, overdueGraceMinutes: config.operations.overdueGraceMinutes, version: runningVersion(), checkTimeoutMs: 20_000 },
     latestRelease: config.autoUpdate.feedUrl && config.autoUpdate.mode !== "off"
       ? async () => {
-        const newest = usableReleases(await new HttpReleaseFeed(config.autoUpdate.feedUrl!).releases())[0];
+        const newest = usableReleases(await new HttpReleaseFeed(config.autoUpdate.feedUrl!).releases(), config.autoUpdate.feedUrl)[0];
         return newest && { version: newest.version, url: newest.pageUrl };
       }
       : undefined,
@@ -255,12 +267,13 @@ export function autoUpdate(): AutoUpdateDeps | undefined {
   autoUpdateDeps ??= {
     feed: new HttpReleaseFeed(c.feedUrl),
     deployer: new ArmOneDeploy(armSettings(config), c.appResourceId ?? ""),
+    staging: new BlobPackageStaging(c.deploymentContainerUrl ?? "https://unset.invalid/deployments", config.storage),
     store: new TableAutoUpdateStore(tableClient(config.storage, AUTO_UPDATE_TABLE)),
     heartbeat: { read: async () => heartbeatStore().last() },
     queue: new StorageMessageQueue(queueService(config.storage), QUEUE_NAMES.autoUpdate, clock),
     clock: engine().clock,
     telemetry: telemetry(),
-    settings: { mode: c.mode, runningVersion: runningVersion(), verifyMinutes: c.verifyMinutes },
+    settings: { mode: c.mode, runningVersion: runningVersion(), verifyMinutes: c.verifyMinutes, feedUrl: c.feedUrl, signingKey: c.signingKey },
   };
   return autoUpdateDeps;
 }
@@ -350,4 +363,55 @@ export function dashboard(): DashboardDeps {
     savingsWeeks: 8,
   };
   return dashboardDeps;
+}
+
+let scheduleStates: TableScheduleStateStore | undefined;
+
+/** What the ScheduleEvaluator remembers per VM between ticks (`schedulestatestoretable`); GET /api/vms/{id} reads it too. */
+export function scheduleStateStore(): TableScheduleStateStore {
+  scheduleStates ??= new TableScheduleStateStore(tableClient(config.storage, SCHEDULE_STATE_TABLE));
+  return scheduleStates;
+}
+
+let evaluator: ScheduleEvaluator | undefined;
+
+/** The ScheduleEvaluator of this process: its VM inventory and stored states live in memory between ticks. */
+export function scheduleEvaluator(): ScheduleEvaluator {
+  evaluator ??= buildScheduleEvaluator();
+  return evaluator;
+}
+
+/** A new evaluator with empty memory (what a restarted process has); the timer uses the one above. */
+export function buildScheduleEvaluator(): ScheduleEvaluator {
+  const e = engine();
+  const compute = computeGateway(config);
+  const groups = new ArmResourceGroups(armSettings(config));
+  return new ScheduleEvaluator({
+    schedules: scheduleStore(),
+    states: scheduleStateStore(),
+    inventory: {
+      listVms: (sub) => compute.listVmsWithStatus(sub), resourceGroupTags: (sub) => groups.tagsByGroup(sub),
+      listVmsInGroup: (sub, rg) => compute.listVmsInResourceGroupWithStatus(sub, rg), groupTags: (sub, rg) => groups.tagsOfGroup(sub, rg),
+    },
+    submit: async (request, identity) => (await submitRequest(e, request, identity)).record.requestId,
+    settings: { scopes: config.operations.targetScopes, ...config.schedules },
+    log: (message) => telemetry().trace(message, { level: "warning" }),
+    notices: noticeSender(),
+  });
+}
+
+/** Notices before a stop go to the operations webhook, with postpone links; off unless both the key and the webhook are set. */
+function noticeSender(): ConstructorParameters<typeof ScheduleEvaluator>[0]["notices"] {
+  const key = config.schedules.postponeLinkKey;
+  const webhook = config.operations.notifyWebhookUrl;
+  if (!key || !webhook) return undefined;
+  const poster = new HttpWebhookPoster();
+  return {
+    key,
+    baseUrl: config.operations.appBaseUrl ?? "http://localhost:7071",
+    send: async (notice) => {
+      const status = await poster.post(webhook, { text: notice.text, schedule: notice.schedule, stopAt: notice.stopAt.toISOString(), stopAtLocal: notice.stopAtLocal, vms: notice.vms.map((v) => v.id), postpone: notice.postpone });
+      if (status >= 300) throw new Error(`the notice webhook answered ${status}`);
+    },
+  };
 }

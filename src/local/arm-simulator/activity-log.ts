@@ -24,6 +24,7 @@ export interface ActivityEvent {
 const OPERATION_NAMES: Partial<Record<ActionKind, string>> = {
   start: "Microsoft.Compute/virtualMachines/start/action",
   deallocate: "Microsoft.Compute/virtualMachines/deallocate/action",
+  hibernate: "Microsoft.Compute/virtualMachines/deallocate/action",
   powerOff: "Microsoft.Compute/virtualMachines/powerOff/action",
   restart: "Microsoft.Compute/virtualMachines/restart/action",
 };

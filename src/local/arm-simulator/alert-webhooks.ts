@@ -10,12 +10,14 @@ import { alertInstanceId, durationMs, meets, type Criterion, type StoredResource
 import { powerStateOf, type SimVm } from "./operations";
 import type { InsightsModel } from "./insights-model";
 import type { Clock } from "./clock";
+import type { AlertsManagement } from "./alerts-management";
 
 /** What the alert evaluator needs of the simulator (so this module does not depend on the whole simulator). */
 export interface AlertWebhookHost {
   now(): number;
   readonly clock: Pick<Clock, "timeScale">;
   readonly insights: InsightsModel;
+  readonly alertsManagement: AlertsManagement;
   vmById(id: string): SimVm | undefined;
   secureWebhookToken?: (receiver: { identifierUri: string; objectId?: string; tenantId?: string }) => string;
 }
@@ -92,6 +94,7 @@ export class AlertWebhooks {
         this.notify(rule, "Fired", now, value);
       } else if (!firing && state.monitorCondition === "Fired" && p.autoMitigate !== false) {
         state.monitorCondition = "Resolved";
+        if (state.alertInstanceId) this.sim.alertsManagement.resolved(state.alertInstanceId, now);
         this.notify(rule, "Resolved", now, value);
       }
     }
@@ -101,7 +104,14 @@ export class AlertWebhooks {
   notify(rule: StoredResource, condition: "Fired" | "Resolved", now: number, value?: number): number {
     const state = this.sim.insights.states.get(rule.id.toLowerCase());
     if (state && !state.alertInstanceId) state.alertInstanceId = alertInstanceId(rule.subscriptionId, rule.id, now);
-    const payload = commonAlertSchema(rule, condition, state?.alertInstanceId ?? alertInstanceId(rule.subscriptionId, rule.id, now), state?.firedAt ?? now, now, value);
+    const instanceId = state?.alertInstanceId ?? alertInstanceId(rule.subscriptionId, rule.id, now);
+    // Azure Monitor records the alert instance (Alerts Management) before it notifies anyone.
+    if (condition === "Fired") {
+      this.sim.alertsManagement.fired({
+        id: instanceId, name: rule.name, ruleId: rule.id, targetResource: String((rule.properties.scopes as string[])[0]), severity: `Sev${String(rule.properties.severity)}`, startedAt: state?.firedAt ?? now,
+      });
+    }
+    const payload = commonAlertSchema(rule, condition, instanceId, state?.firedAt ?? now, now, value);
     let sent = 0;
     for (const action of (rule.properties.actions as Array<{ actionGroupId: string; webHookProperties?: Record<string, string> }> | undefined) ?? []) {
       const group = this.sim.insights.actionGroups.get(action.actionGroupId.toLowerCase());

@@ -42,6 +42,7 @@ export function instanceView(vm: SimVm, now: number): { statuses: InstanceViewSt
     });
   }
   statuses.push({ code: `PowerState/${power}`, level: "Info", displayStatus: POWER_DISPLAY[power] });
+  if (power === "deallocated" && vm.hibernated) statuses.push({ code: "HibernationState/Hibernated", level: "Info", displayStatus: "VM hibernated" });
   return { statuses };
 }
 
@@ -56,6 +57,10 @@ export function vmJson(vm: SimVm, now: number, withInstanceView: boolean): unkno
   };
   if (vm.licenseType) properties.licenseType = vm.licenseType;
   if (vm.evictionPolicy) properties.evictionPolicy = vm.evictionPolicy;
+  if (vm.hibernationEnabled) properties.additionalCapabilities = { hibernationEnabled: true };
+  if (vm.flexibleScaleSet) {
+    properties.virtualMachineScaleSet = { id: `/subscriptions/${vm.subscriptionId}/resourceGroups/${vm.resourceGroup}/providers/Microsoft.Compute/virtualMachineScaleSets/${vm.flexibleScaleSet}` };
+  }
   properties.provisioningState = provisioningStateOf(vm, now);
   if (withInstanceView) properties.instanceView = instanceView(vm, now);
   return {

@@ -19,6 +19,8 @@ import { bearerToken, principalOf } from "./principal";
 import { isInsightsRoute, isWebRoute, parseArmRoute, type Route } from "./route-table";
 import { serveInsights } from "./insights-routes";
 import { authorizationFailedBody, requiredAction } from "./rbac";
+import { isResourcesRoute } from "./resource-routes";
+import { serveResources } from "./resource-tags";
 
 export interface ArmRequest {
   method: string;
@@ -55,7 +57,7 @@ const POLICY_NAMES: Record<BucketName, string> = {
 type LogFields = Pick<RequestLogEntry, "principal" | "subscriptionId" | "region" | "vmId" | "operation" | "throttledBy" | "faultId">;
 
 export function handleArmRequest(sim: ArmSimulator, req: ArmRequest, options: ArmRouteOptions = {}): SimResponse {
-  const route = parseArmRoute(req.method, req.path);
+  const route = withHibernate(parseArmRoute(req.method, req.path), req.query);
   const fields: LogFields = {
     principal: null,
     subscriptionId: route.sub ?? null,
@@ -97,7 +99,7 @@ function serve(sim: ArmSimulator, req: ArmRequest, route: Route, fields: LogFiel
 
   // 1b. authorization (403), before throttling and lookup: ARM refuses a scope it cannot confirm access to
   const need = requiredAction(req.method, req.path);
-  if (need && !sim.rbac.allows(fields.principal, need)) {
+  if (need && route.op !== "alertGet" && !sim.rbac.allows(fields.principal, need)) {
     return { status: 403, headers, body: authorizationFailedBody(fields.principal, need) };
   }
 
@@ -229,9 +231,16 @@ function serve(sim: ArmSimulator, req: ArmRequest, route: Route, fields: LogFiel
 
   // 6. the operation
   if (isInsightsRoute(route)) return serveInsights(sim, route, req.body ?? "", headers);
+  if (route.op === "alertGet") {
+    return sim.alertsManagement.serve(req.path, new URLSearchParams(req.query), (action, scope) => sim.rbac.allows(fields.principal ?? "", { action, scope }), fields.principal ?? "unknown", headers);
+  }
   if (isWebRoute(route)) return sim.webSites.serve(route, req.body ?? "", sim.now(), fields.principal ?? "unknown", headers);
   const now = sim.now();
   const query = new URLSearchParams(req.query);
+  if (isResourcesRoute(route)) {
+    const skip = Math.max(0, Number.parseInt(query.get("$skiptoken") ?? "0", 10) || 0);
+    return serveResources(sim, route, req.body ?? "", sim.pageSize, headers, skip, (next) => nextLink(req, next));
+  }
   switch (route.op) {
     case "list": {
       const all = rgVms ?? sub.vms;
@@ -297,6 +306,7 @@ function computeChecks(route: Route, sub: SubscriptionEntry, vm: SimVm | undefin
         { bucket: "vmUpdateVm", key: vm!.key },
       ];
     case "deallocate":
+    case "hibernate":
     case "simulateEviction":
       return [
         { bucket: "computeDeleteVm", key: regional(vm!.location) },
@@ -310,6 +320,12 @@ function computeChecks(route: Route, sub: SubscriptionEntry, vm: SimVm | undefin
     default:
       return [];
   }
+}
+
+/** `POST …/deallocate?hibernate=true` is the hibernate (Compute spec, VirtualMachines_Deallocate): its own kind here. */
+function withHibernate(route: Route, query: string): Route {
+  if (route.op !== "deallocate") return route;
+  return isTrue(new URLSearchParams(query).get("hibernate")) ? { ...route, op: "hibernate" } : route;
 }
 
 function faultResponse(sim: ArmSimulator, fault: FaultRule, headers: Record<string, string>): SimResponse {

@@ -1,10 +1,12 @@
 /** Control API under /_sim (docs/local-world.md "Control API"): JSON, no auth, not logged. */
+import { alertInstanceId } from "./insights-model";
 import type { ArmSimulator } from "./simulator";
 import type { SimResponse } from "./http-util";
 import type { FleetSpec } from "./fleet";
 import type { FaultRuleInput } from "./faults";
 import type { LimitsInput } from "./buckets";
 import type { RoleAssignmentInput } from "./rbac";
+import { setTagsAtScope } from "./resource-tags";
 
 export interface ControlRequest {
   method: string;
@@ -49,6 +51,12 @@ function route(sim: ArmSimulator, req: ControlRequest): SimResponse {
         const vm = sim.vmById(id.startsWith("/") ? id : `/${id}`);
         return vm ? ok(sim.controlView(vm)) : fail(404, "ResourceNotFound", `No simulated VM '${id}'.`);
       }
+    case "tags":
+      // PUT /_sim/tags?scope=<resource group or VM id>  {"tags": {...}}: replaces the scope's tags.
+      if (m !== "PUT" || segs.length !== 1) break;
+      return setTagsAtScope(sim, q.get("scope") ?? "", json<{ tags?: Record<string, string> }>().tags ?? {})
+        ? { status: 204 }
+        : fail(404, "ResourceNotFound", `No simulated resource group or VM '${q.get("scope") ?? ""}'.`);
     case "fleet":
       if (m !== "POST" || segs.length !== 1) break;
       {
@@ -135,6 +143,10 @@ function route(sim: ArmSimulator, req: ControlRequest): SimResponse {
       // Every package deployed to a function app through one deploy.
       if (m === "GET" && segs.length === 1) return ok({ deployments: sim.webSites.deployments });
       break;
+    case "alerts":
+      // Microsoft.AlertsManagement alert instances (one per firing), as Alerts_GetById shows them.
+      if (m === "GET" && segs.length === 1) return ok({ alerts: sim.alertsManagement.list() });
+      break;
     case "webhooks":
       if (m === "GET" && segs.length === 1) return ok({ deliveries: sim.alertWebhooks.deliveries });
       break;
@@ -145,6 +157,14 @@ function route(sim: ArmSimulator, req: ControlRequest): SimResponse {
         const rule = sim.insights.alerts.get(String(body.ruleId ?? "").toLowerCase());
         if (!rule) return fail(404, "ResourceNotFound", `No metric alert '${body.ruleId}'.`);
         const condition = body.monitorCondition === "Resolved" ? "Resolved" : "Fired";
+        // The rule changes state as if its condition had been met (or cleared): a new firing is a new alert instance.
+        const state = sim.insights.states.get(rule.id.toLowerCase());
+        if (state && condition === "Fired" && state.monitorCondition !== "Fired") {
+          Object.assign(state, { monitorCondition: "Fired", firedAt: sim.now(), firedCount: state.firedCount + 1, alertInstanceId: alertInstanceId(rule.subscriptionId, rule.id, sim.now()) });
+        } else if (state && condition === "Resolved" && state.monitorCondition === "Fired") {
+          state.monitorCondition = "Resolved";
+          if (state.alertInstanceId) sim.alertsManagement.resolved(state.alertInstanceId, sim.now());
+        }
         let sent = 0;
         for (let i = 0; i < Math.min(Math.max(body.repeat ?? 1, 1), 100); i++) sent += sim.alertWebhooks.notify(rule, condition, sim.now());
         return ok({ sent });

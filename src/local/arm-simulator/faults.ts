@@ -1,7 +1,7 @@
 /** Fault rules (docs/local-world.md "Fault rule"): matching, probability, count and window. */
 
 export type FaultOperation =
-  | "list" | "get" | "instanceView" | "start" | "deallocate" | "powerOff" | "restart" | "simulateEviction" | "operationStatus"
+  | "list" | "get" | "instanceView" | "start" | "deallocate" | "hibernate" | "powerOff" | "restart" | "simulateEviction" | "operationStatus"
   | "activityLog" | "availabilityStatus"
   | "metricAlertPut" | "metricAlertGet" | "metricAlertDelete" | "metricAlertList" | "actionGroupPut" | "actionGroupGet"
   | "oneDeployPut" | "oneDeployGet";
@@ -42,7 +42,7 @@ export interface FaultContext {
   firstAttempt: boolean;
 }
 
-const POWER_ACTIONS = new Set(["start", "deallocate", "powerOff", "restart", "simulateEviction"]);
+const POWER_ACTIONS = new Set(["start", "deallocate", "hibernate", "powerOff", "restart", "simulateEviction"]);
 
 export class FaultBook {
   private rules: Array<FaultRule & { vmIdSet?: Set<string>; nameRegex?: RegExp }> = [];

@@ -1,7 +1,7 @@
 /** Fleet file format (docs/local-world.md "Fleet file") and its expansion into VM seeds. */
 
 export type SettledPowerState = "running" | "stopped" | "deallocated";
-export type DurationKind = "start" | "deallocate" | "powerOff" | "restart" | "simulateEviction";
+export type DurationKind = "start" | "deallocate" | "hibernate" | "powerOff" | "restart" | "simulateEviction";
 
 export interface DurationRange {
   minSeconds: number;
@@ -41,6 +41,10 @@ export interface FleetVmSpec {
   evictionPolicy?: "Deallocate" | "Delete";
   location?: string;
   tags?: Record<string, string>;
+  /** `additionalCapabilities.hibernationEnabled`: the VM may be hibernated. */
+  hibernationEnabled?: boolean;
+  /** Name of a Flexible scale set (same resource group) the VM is a member of. */
+  flexibleScaleSet?: string;
 }
 
 export interface FleetGenerateSpec extends Omit<FleetVmSpec, "name"> {
@@ -56,6 +60,8 @@ export interface FleetSpec {
     resourceGroups?: Array<{
       name: string;
       location: string;
+      /** The resource group's own tags. */
+      tags?: Record<string, string>;
       vms?: FleetVmSpec[];
       generate?: FleetGenerateSpec[];
     }>;
@@ -75,11 +81,14 @@ export interface VmSeed {
   priority: "Regular" | "Spot" | "Low";
   evictionPolicy?: "Deallocate" | "Delete";
   tags: Record<string, string>;
+  hibernationEnabled: boolean;
+  flexibleScaleSet?: string;
 }
 
 export const DEFAULT_DURATIONS: Record<DurationKind, DurationRange> = {
   start: { minSeconds: 30, maxSeconds: 180 },
   deallocate: { minSeconds: 30, maxSeconds: 120 },
+  hibernate: { minSeconds: 30, maxSeconds: 120 },
   powerOff: { minSeconds: 10, maxSeconds: 30 },
   restart: { minSeconds: 30, maxSeconds: 90 },
   simulateEviction: { minSeconds: 10, maxSeconds: 30 },
@@ -144,5 +153,7 @@ function toSeed(
     // Azure only reports an eviction policy for Spot/Low VMs.
     evictionPolicy: priority === "Regular" ? undefined : (vm.evictionPolicy ?? "Deallocate"),
     tags: { ...(vm.tags ?? {}) },
+    hibernationEnabled: vm.hibernationEnabled === true,
+    ...(vm.flexibleScaleSet ? { flexibleScaleSet: vm.flexibleScaleSet } : {}),
   };
 }

@@ -5,7 +5,8 @@
 import type { SettledPowerState, VmSeed } from "./fleet";
 
 export type PowerState = SettledPowerState | "starting" | "stopping" | "deallocating";
-export type ActionKind = "start" | "deallocate" | "powerOff" | "restart" | "simulateEviction";
+/** `hibernate` is a deallocate sent with `?hibernate=true` (one route, its own kind here). */
+export type ActionKind = "start" | "deallocate" | "hibernate" | "powerOff" | "restart" | "simulateEviction";
 export type OperationStatus = "InProgress" | "Succeeded" | "Failed" | "Canceled";
 
 export interface HistoryEntry {
@@ -45,6 +46,8 @@ export interface SimVm extends VmSeed {
   failure?: OperationError & { time: number };
   current?: Operation;
   history: HistoryEntry[];
+  /** The last deallocate was a hibernate: the instance view says HibernationState/Hibernated until the next start. */
+  hibernated?: boolean;
   /** Requests per operation kind, for `firstAttemptOnly` faults. */
   attempts?: Map<string, number>;
 }
@@ -52,6 +55,7 @@ export interface SimVm extends VmSeed {
 const TRANSITIONS: Record<ActionKind, { from: ReadonlySet<SettledPowerState>; transitional: PowerState; target: SettledPowerState }> = {
   start: { from: new Set(["deallocated", "stopped"]), transitional: "starting", target: "running" },
   deallocate: { from: new Set(["running", "stopped"]), transitional: "deallocating", target: "deallocated" },
+  hibernate: { from: new Set(["running"]), transitional: "deallocating", target: "deallocated" },
   powerOff: { from: new Set(["running"]), transitional: "stopping", target: "stopped" },
   restart: { from: new Set(["running"]), transitional: "starting", target: "running" },
   simulateEviction: { from: new Set(["running"]), transitional: "deallocating", target: "deallocated" },
@@ -72,6 +76,8 @@ export function settle(vm: SimVm, now: number): void {
   vm.provisioningState = "Succeeded";
   vm.failure = undefined;
   vm.settled = op.target;
+  // A hibernate that changed state leaves the VM hibernated; any other change (a start, a plain deallocate) ends it.
+  if (!op.noop) vm.hibernated = op.kind === "hibernate";
   if (!op.noop) vm.history.push({ time: op.endTime, powerState: op.target });
 }
 
@@ -143,6 +149,9 @@ export function beginAction(req: ActionRequest): ActionOutcome {
         ? `Simulate eviction is only supported for Spot virtual machines; '${vm.name}' has priority 'Regular'.`
         : `Simulate eviction requires a running Spot VM; '${vm.name}' is ${from}.`,
     };
+  }
+  if (action === "hibernate" && !vm.hibernationEnabled) {
+    return { kind: "notAllowed", message: `Hibernation is not enabled on the virtual machine '${vm.name}'; enable it with additionalCapabilities.hibernationEnabled before hibernating.` };
   }
   if (action === "restart" && from !== "running") {
     return { kind: "notAllowed", message: `Cannot restart the VM '${vm.name}' because it is not running (it is ${from}).` };

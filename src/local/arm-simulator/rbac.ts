@@ -5,6 +5,7 @@
  */
 import { armErrorBody } from "./errors";
 import { parseArmRoute } from "./route-table";
+import { isResourcesRoute, resourcesAction } from "./resource-routes";
 
 export interface RoleAssignmentInput {
   principal: string;
@@ -39,9 +40,13 @@ const INSIGHTS_VERBS: Record<string, string> = {
 export function requiredAction(method: string, path: string): RequiredAction | undefined {
   const route = parseArmRoute(method.toUpperCase(), path);
   const sub = `/subscriptions/${route.sub}`;
+  if (isResourcesRoute(route)) return resourcesAction(route);
   switch (route.op) {
     case "unknown":
       return undefined;
+    // ARM checks this one on the alert's target resource, which only alerts-management.ts knows (it checks there).
+    case "alertGet":
+      return { action: "Microsoft.AlertsManagement/alerts/read", scope: sub };
     // A list needs read on the scope it lists (ARM answers 403, it does not filter by per-VM access).
     case "list":
       return { action: `${VM}/read`, scope: route.rg ? `${sub}/resourceGroups/${route.rg}` : sub };

@@ -1,5 +1,6 @@
 /** Which simulated ARM route a method + path addresses (shared by the request pipeline and RBAC). */
 import type { ActionKind } from "./operations";
+import { parseResourcesRoute, type ResourcesRoute } from "./resource-routes";
 
 export type Route =
   | { op: "list"; sub: string; rg?: string }
@@ -8,8 +9,10 @@ export type Route =
   | { op: "operationStatus"; sub: string; region: string; opId: string }
   | { op: "activityLog"; sub: string }
   | { op: "availabilityStatus"; sub: string; rg: string; vm: string }
+  | { op: "alertGet"; sub: string }
   | InsightsRoute
   | WebRoute
+  | ResourcesRoute
   | { op: "unknown"; sub?: string; badMethod?: boolean };
 
 /** Microsoft.Insights resources: metric alerts (by resource group, or listed by subscription) and action groups. */
@@ -64,9 +67,13 @@ export function parseArmRoute(method: string, path: string): Route {
   const isGet = method === "GET";
   const want = (route: Route, needGet: boolean): Route => (needGet === isGet ? route : { op: "unknown", sub, badMethod: true });
   const computeAt = (i: number) => low[i] === "providers" && low[i + 1] === "microsoft.compute";
+  const resources = parseResourcesRoute(method, segs, low);
+  if (resources) return resources;
   if (low.length === 7 && low[2] === "providers" && low[3] === "microsoft.insights" && low[4] === "eventtypes" && low[5] === "management" && low[6] === "values") {
     return want({ op: "activityLog", sub }, true);
   }
+  // Microsoft.AlertsManagement alert instances (scope = the subscription, as in essentials.alertId)
+  if (low.length === 6 && low[2] === "providers" && low[3] === "microsoft.alertsmanagement" && low[4] === "alerts") return want({ op: "alertGet", sub }, true);
   const insightsAt = (i: number) => low[i] === "providers" && low[i + 1] === "microsoft.insights";
   if (low.length === 5 && insightsAt(2) && low[4] === "metricalerts") return want({ op: "metricAlertList", sub }, true);
   if (low[2] === "resourcegroups" && segs[3] && insightsAt(4) && INSIGHTS_BY_METHOD[low[6] ?? ""]) {

@@ -10,6 +10,7 @@ import { mulberry32 } from "./random";
 import { ActivityLog } from "./activity-log";
 import { InsightsModel } from "./insights-model";
 import { AlertWebhooks } from "./alert-webhooks";
+import { AlertsManagement } from "./alerts-management";
 import { WebSites } from "./web-sites";
 import {
   beginAction,
@@ -34,6 +35,8 @@ export interface ResourceGroupEntry {
   name: string;
   location: string;
   vms: SimVm[];
+  /** The group's own tags (Microsoft.Resources; resource-tags.ts). */
+  tags?: Record<string, string>;
 }
 
 export interface SubscriptionEntry {
@@ -53,6 +56,9 @@ export interface ControlVm {
   tags: Record<string, string>;
   powerState: PowerState;
   provisioningState: string;
+  /** The instance view says HibernationState/Hibernated. */
+  hibernated: boolean;
+  hibernationEnabled: boolean;
   history: Array<{ time: string; powerState: PowerState }>;
 }
 
@@ -71,6 +77,8 @@ export class ArmSimulator {
   /** Metric alerts, action groups and the VMs' CPU (AutoStop), and the webhook deliveries their alerts make. */
   readonly insights = new InsightsModel();
   readonly alertWebhooks = new AlertWebhooks(this);
+  /** Microsoft.AlertsManagement: one alert instance per firing (alerts-management.ts). */
+  readonly alertsManagement = new AlertsManagement();
   /**
    * Azure Monitor's secure webhook: the Entra token an action group sends to a receiver with `useAadAuth` (set by the
    * local world from its Entra simulator); without it such a delivery fails as it would without a token.
@@ -113,6 +121,7 @@ export class ArmSimulator {
       this.vms.clear();
       this.operations.clear();
       this.insights.clear();
+      this.alertsManagement.clear();
       this.durations = { ...DEFAULT_DURATIONS };
     }
     Object.assign(this.durations, durations);
@@ -121,13 +130,17 @@ export class ArmSimulator {
     // Subscriptions/groups listed without VMs still exist (so they answer empty lists, not 404).
     for (const sub of spec.subscriptions ?? []) {
       const s = this.ensureSubscription(sub.subscriptionId);
-      for (const rg of sub.resourceGroups ?? []) this.ensureGroup(s, rg.name, rg.location);
+      for (const rg of sub.resourceGroups ?? []) {
+        const group = this.ensureGroup(s, rg.name, rg.location);
+        if (rg.tags) group.tags = { ...rg.tags };
+      }
     }
     return { vms: this.vms.size };
   }
 
   reset(): void {
     this.insights.clear();
+    this.alertsManagement.clear();
     this.subscriptions.clear();
     this.vms.clear();
     this.operations.clear();
@@ -341,6 +354,8 @@ export class ArmSimulator {
       tags: vm.tags,
       powerState: powerStateOf(vm, now),
       provisioningState: provisioningStateOf(vm, now),
+      hibernated: powerStateOf(vm, now) === "deallocated" && vm.hibernated === true,
+      hibernationEnabled: vm.hibernationEnabled,
       history: vm.history.map((h) => ({ time: new Date(h.time).toISOString(), powerState: h.powerState })),
     };
   }

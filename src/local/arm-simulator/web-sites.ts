@@ -11,11 +11,17 @@ export interface WebDeployment {
   siteId: string;
   packageUri: string;
   principal: string;
+  /** Filled in by the world's platform model (src/local/deployedPackages.ts): the bytes it fetched, their version. */
+  sha256?: string;
+  version?: string;
+  error?: string;
 }
 
 export class WebSites {
   private readonly sites = new Map<string, string>();
   readonly deployments: WebDeployment[] = [];
+  /** Told of every accepted deployment (the world's platform model runs the package). */
+  onDeploy?: (deployment: WebDeployment) => void;
 
   clear(): void {
     this.sites.clear();
@@ -46,6 +52,7 @@ export class WebSites {
     }
     const deployment: WebDeployment = { time: new Date(now).toISOString(), siteId, packageUri, principal };
     this.deployments.push(deployment);
+    this.onDeploy?.(deployment);
     return { status: 200, headers, body: extensionJson(siteId, deployment) };
   }
 }

@@ -1,0 +1,11 @@
+import { Language, Parser } from "web-tree-sitter";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+const require = createRequire(import.meta.url);
+await Parser.init();
+const p = new Parser();
+p.setLanguage(await Language.load(readFileSync(require.resolve("tree-sitter-bicep/tree-sitter-bicep.wasm"))));
+const src = process.argv[2];
+const t = p.parse(src);
+const show = (n, d) => { if (!n.isNamed) return; let f=''; console.log("  ".repeat(d) + n.type + (n.childCount===0? " " + JSON.stringify(n.text):"")); for (let i=0;i<n.childCount;i++){const c=n.child(i); const fn=n.fieldNameForChild(i); if(c.isNamed){ if(fn) process.stdout.write("  ".repeat(d+1)+"<"+fn+">\n"); show(c, d+1);} else if (!/^[\[\]{}(),:=']$/.test(c.type)) console.log("  ".repeat(d+1)+"~"+c.type);} };
+show(t.rootNode, 0);
