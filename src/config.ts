@@ -296,13 +296,18 @@ function readPlatformEvents(env: Env, problems: string[]): AppConfig["platformEv
     problems.push("EVENTS_TOKEN_AUDIENCE is set, so the app needs AZURE_TENANT_ID (or EVENTS_TOKEN_ISSUER and EVENTS_JWKS_URL) to check the VM agents' tokens");
     return undefined;
   }
+  checkJwksUrl("EVENTS_JWKS_URL", jwksUrl, problems);
+  return { audience, issuer, jwksUrl };
+}
+
+/** A token issuer's signing keys must come over https (loopback aside: the local world's issuer). */
+function checkJwksUrl(name: string, jwksUrl: string, problems: string[]): void {
   try {
     const url = new URL(jwksUrl);
-    if (url.protocol !== "https:" && !isLoopbackHost(url.hostname)) problems.push(`EVENTS_JWKS_URL must be an https URL (got "${jwksUrl}")`);
+    if (url.protocol !== "https:" && !isLoopbackHost(url.hostname)) problems.push(`${name} must be an https URL (got "${jwksUrl}")`);
   } catch {
-    problems.push(`EVENTS_JWKS_URL must be a URL (got "${jwksUrl}")`);
+    problems.push(`${name} must be a URL (got "${jwksUrl}")`);
   }
-  return { audience, issuer, jwksUrl };
 }
 
 /**
@@ -321,12 +326,7 @@ function readCallers(env: Env, problems: string[]): AppConfig["callers"] {
     problems.push("CALLER_TOKEN_AUDIENCE is set, so the app needs AZURE_TENANT_ID (or CALLER_TOKEN_ISSUER and CALLER_JWKS_URL) to check callers' tokens");
     return undefined;
   }
-  try {
-    const url = new URL(jwksUrl);
-    if (url.protocol !== "https:" && !isLoopbackHost(url.hostname)) problems.push(`CALLER_JWKS_URL must be an https URL (got "${jwksUrl}")`);
-  } catch {
-    problems.push(`CALLER_JWKS_URL must be a URL (got "${jwksUrl}")`);
-  }
+  checkJwksUrl("CALLER_JWKS_URL", jwksUrl, problems);
   const ids = (name: string): string[] => {
     const list = (env[name] ?? "").split(",").map((x) => x.trim().toLowerCase()).filter(Boolean);
     const bad = list.filter((x) => !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(x));
