@@ -22,11 +22,12 @@ import { OUTAGE_SECONDS, hibernateNotes, requestPerResourceGroup, runAppRow, sce
 import { runV2Like } from "./baselines/v2Like";
 import { runNaiveSdk } from "./baselines/naiveSdk";
 import { measureSimulatorSpeed, simulatorSpeedMarkdown } from "./simulatorSpeed";
+import { measureSavingsQuery, savingsMarkdown } from "./savingsQuery";
 
-type RowKey = "1" | "2" | "3" | "4" | "5" | "6" | "7" | "h" | "v2" | "naive" | "orch" | "sim";
+type RowKey = "1" | "2" | "3" | "4" | "5" | "6" | "7" | "h" | "v2" | "naive" | "orch" | "sim" | "savings";
 
 /** Simulated seconds per real second, per row ("orch", the orchestrator alone, always runs in real time). */
-const DEFAULT_SCALES: Record<RowKey, number> = { "1": 3, "2": 1, "3": 3, "4": 3, "5": 3, "6": 3, "7": 5, h: 3, v2: 10, naive: 10, orch: 1, sim: 1 };
+const DEFAULT_SCALES: Record<RowKey, number> = { "1": 3, "2": 1, "3": 3, "4": 3, "5": 3, "6": 3, "7": 5, h: 3, v2: 10, naive: 10, orch: 1, sim: 1, savings: 1 };
 
 /** Issue #12's targets: concurrent requests on 3 instances, and every other row of it. */
 const ISSUE_12_CONCURRENT: RowTargets = { issue: "#12", ratio: 1.1, throttledShare: 0.01, writesPerVm: 1.02 };
@@ -54,7 +55,7 @@ interface Cli {
   outageCode: string;
 }
 
-const ALL_ROWS: RowKey[] = ["orch", "sim", "1", "2", "3", "4", "5", "6", "7", "h", "v2", "naive"];
+const ALL_ROWS: RowKey[] = ["orch", "sim", "1", "2", "3", "4", "5", "6", "7", "h", "v2", "naive", "savings"];
 
 function parseArgs(argv: string[]): Cli {
   const cli: Cli = {
@@ -150,6 +151,16 @@ async function main(): Promise<void> {
     log("the simulator with a big fleet");
     simulatorSection = simulatorSpeedMarkdown(await measureSimulatorSpeed());
   }
+  let savingsSection = "";
+  if (cli.only.includes("savings")) {
+    log("savings: GET /api/savings over 30 days");
+    try {
+      savingsSection = savingsMarkdown(await measureSavingsQuery(cli.vms, log));
+    } catch (error) {
+      log(`savings: FAILED ${(error as Error).stack ?? error}`);
+      process.exitCode = 1;
+    }
+  }
   const runRow = async (key: string, run: () => Promise<RowResult>) => {
     if (!cli.only.includes(key)) return;
     log(`row ${key}: starting`);
@@ -241,6 +252,7 @@ async function main(): Promise<void> {
     orchestrator,
   );
   if (simulatorSection) body = `${body.trimEnd()}\n\n${simulatorSection}`;
+  if (savingsSection) body = `${body.trimEnd()}\n\n${savingsSection}`;
   process.stdout.write(`\n${body}`);
   const out = path.resolve(REPO_ROOT, cli.out);
   mkdirSync(path.dirname(out), { recursive: true });

@@ -86,6 +86,9 @@ param releaseSignatureVerifier string = ''
 @secure()
 param notifyWebhookUrl string = ''
 
+@description('Client ID of the Entra app registration people sign in to the dashboard with (App Service authentication). Empty: the dashboard is off in Azure. docs/dashboard.md')
+param dashboardAuthClientId string = ''
+
 param resourceGroupName string = ''
 
 var tags = { 'azd-env-name': environmentName, SolutionName: 'StartStopVMsNext' }
@@ -176,6 +179,7 @@ module app 'app/function-app.bicep' = {
     releaseFeedUrl: releaseFeedUrl
     releaseSignatureVerifier: releaseSignatureVerifier
     notifyWebhookUrl: notifyWebhookUrl
+    logicAppSchedules: string(map(schedules, s => { name: s.name, action: s.body.Action, weekDays: s.weekDays, hour: s.hour, minute: 0, timeZone: timeZone, enabled: false }))
   }
 }
 
@@ -245,6 +249,14 @@ module logicApps 'schedules/logic-app.bicep' = [for s in schedules: {
     recurrence: found[?s.name].?recurrence ?? {}
   }
 }]
+
+module dashboardAuth 'app/dashboard-auth.bicep' = if (!empty(dashboardAuthClientId)) { name: 'dashboard-auth', scope: rg, params: { appName: app.outputs.name, clientId: dashboardAuthClientId } }
+
+module workbook 'monitoring/workbook.bicep' = {
+  name: 'workbook'
+  scope: rg
+  params: { location: location, tags: tags, appInsightsId: telemetry.outputs.appInsightsId }
+}
 
 module alerts 'monitoring/alerts.bicep' = {
   name: 'alerts'

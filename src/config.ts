@@ -65,6 +65,10 @@ export interface AppConfig {
   autoStop: { actionGroupId?: string; managedBy: string; syncSchedule: string; runDeadlineMinutes: number };
   /** Schedules applied by tag: the ScheduleEvaluator's timer, the tag names, catch-up after downtime, how often the VM inventory is re-read. */
   schedules: { evaluatorSchedule: string; intervalMinutes: number; tagName: string; overrideTagName: string; catchUpMinutes: number; inventoryMinutes: number; postponeLinkKey?: string };
+  /** Savings (src/savings/): the Retail Prices API, the default currency, sizes covered by reservations, the schedule tag. */
+  savings: { pricesUrl: string; currency: string; reservedSizes: string[]; scheduleTag: string; lookbackDays: number };
+  /** The dashboard: how it signs people in (DASHBOARD_AUTH / LOCAL_FUNCTION_KEY) and the Logic Apps' recurrences it lists. */
+  dashboard: { auth: "appService" | "key" | "off"; localKey?: string; logicAppSchedules?: string };
 }
 
 export class ConfigError extends Error {
@@ -207,10 +211,48 @@ export function loadConfig(env: Env = process.env): AppConfig {
       inventoryMinutes: int("SCHEDULE_INVENTORY_MINUTES", 5, 1, 60),
       postponeLinkKey: readPostponeLinkKey(env, problems),
     },
+    savings: readSavings(env, problems, int("SAVINGS_LOOKBACK_DAYS", 35, 1, 400)),
+    dashboard: readDashboard(env, problems),
   };
   problems.push(...callWindowProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * DASHBOARD_AUTH=appService: App Service authentication (Entra ID) signs users in before requests reach the app (the
+ * Bicep sets it with the auth settings). Otherwise the local host's LOCAL_FUNCTION_KEY signs in locally; without
+ * either the dashboard is off. LOGIC_APP_SCHEDULES: the Logic Apps' recurrences (JSON, written by the Bicep).
+ */
+function readDashboard(env: Env, problems: string[]): AppConfig["dashboard"] {
+  const mode = env.DASHBOARD_AUTH?.trim().toLowerCase();
+  if (mode && mode !== "appservice" && mode !== "off") problems.push(`DASHBOARD_AUTH must be appService or off (got "${env.DASHBOARD_AUTH}")`);
+  const localKey = env.LOCAL_FUNCTION_KEY?.trim() || undefined;
+  // App Service sets WEBSITE_AUTH_ENABLED when its authentication is on (the Bicep's dashboard-auth module turns it on).
+  const platformAuth = env.WEBSITE_AUTH_ENABLED?.trim().toLowerCase() === "true";
+  const auth = mode === "off" ? "off" : mode === "appservice" || platformAuth ? "appService" : localKey ? "key" : "off";
+  return { auth, ...(auth === "key" ? { localKey } : {}), logicAppSchedules: env.LOGIC_APP_SCHEDULES };
+}
+
+/**
+ * RETAIL_PRICES_URL (default Azure's), SAVINGS_CURRENCY (ISO 4217, default USD), SAVINGS_RESERVED_SIZES (comma-separated
+ * `Standard_D2s_v5` or `westeurope/Standard_D2s_v5`: sizes a reservation or savings plan covers), SAVINGS_SCHEDULE_TAG.
+ */
+function readSavings(env: Env, problems: string[], lookbackDays: number): AppConfig["savings"] {
+  const pricesUrl = env.RETAIL_PRICES_URL?.trim() || "https://prices.azure.com/api/retail/prices";
+  try {
+    const url = new URL(pricesUrl);
+    if (url.protocol !== "https:" && !isLoopbackHost(url.hostname)) problems.push(`RETAIL_PRICES_URL must be an https URL (got "${pricesUrl}")`);
+  } catch {
+    problems.push(`RETAIL_PRICES_URL must be a URL such as https://prices.azure.com/api/retail/prices (got "${pricesUrl}")`);
+  }
+  const currency = env.SAVINGS_CURRENCY?.trim() || "USD";
+  if (!/^[A-Z]{3}$/.test(currency)) problems.push(`SAVINGS_CURRENCY must be an ISO 4217 code in capitals such as EUR (got "${currency}")`);
+  const reservedSizes = (env.SAVINGS_RESERVED_SIZES ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+  for (const entry of reservedSizes) {
+    if (!/^([a-z0-9]+\/)?[A-Za-z0-9_]+$/.test(entry)) problems.push(`SAVINGS_RESERVED_SIZES entries must be a size such as Standard_D2s_v5 or region/size such as westeurope/Standard_D2s_v5 (got "${entry}")`);
+  }
+  return { pricesUrl, currency, reservedSizes: reservedSizes.map((x) => x.toLowerCase()), scheduleTag: env.SAVINGS_SCHEDULE_TAG?.trim() || "startstop-schedule", lookbackDays };
 }
 
 /**
@@ -254,13 +296,18 @@ function readPlatformEvents(env: Env, problems: string[]): AppConfig["platformEv
     problems.push("EVENTS_TOKEN_AUDIENCE is set, so the app needs AZURE_TENANT_ID (or EVENTS_TOKEN_ISSUER and EVENTS_JWKS_URL) to check the VM agents' tokens");
     return undefined;
   }
+  checkJwksUrl("EVENTS_JWKS_URL", jwksUrl, problems);
+  return { audience, issuer, jwksUrl };
+}
+
+/** A token issuer's signing keys must come over https (loopback aside: the local world's issuer). */
+function checkJwksUrl(name: string, jwksUrl: string, problems: string[]): void {
   try {
     const url = new URL(jwksUrl);
-    if (url.protocol !== "https:" && !isLoopbackHost(url.hostname)) problems.push(`EVENTS_JWKS_URL must be an https URL (got "${jwksUrl}")`);
+    if (url.protocol !== "https:" && !isLoopbackHost(url.hostname)) problems.push(`${name} must be an https URL (got "${jwksUrl}")`);
   } catch {
-    problems.push(`EVENTS_JWKS_URL must be a URL (got "${jwksUrl}")`);
+    problems.push(`${name} must be a URL (got "${jwksUrl}")`);
   }
-  return { audience, issuer, jwksUrl };
 }
 
 /**
@@ -279,12 +326,7 @@ function readCallers(env: Env, problems: string[]): AppConfig["callers"] {
     problems.push("CALLER_TOKEN_AUDIENCE is set, so the app needs AZURE_TENANT_ID (or CALLER_TOKEN_ISSUER and CALLER_JWKS_URL) to check callers' tokens");
     return undefined;
   }
-  try {
-    const url = new URL(jwksUrl);
-    if (url.protocol !== "https:" && !isLoopbackHost(url.hostname)) problems.push(`CALLER_JWKS_URL must be an https URL (got "${jwksUrl}")`);
-  } catch {
-    problems.push(`CALLER_JWKS_URL must be a URL (got "${jwksUrl}")`);
-  }
+  checkJwksUrl("CALLER_JWKS_URL", jwksUrl, problems);
   const ids = (name: string): string[] => {
     const list = (env[name] ?? "").split(",").map((x) => x.trim().toLowerCase()).filter(Boolean);
     const bad = list.filter((x) => !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(x));

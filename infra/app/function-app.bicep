@@ -28,6 +28,8 @@ param releaseSignatureVerifier string = ''
 @description('Teams/Slack incoming-webhook URL for failure notices; empty = none. A secret.')
 @secure()
 param notifyWebhookUrl string = ''
+@description('The Logic Apps\' recurrences as JSON, listed by the dashboard\'s next transitions (LOGIC_APP_SCHEDULES).')
+param logicAppSchedules string = '[]'
 param maximumInstanceCount int = 40
 param instanceMemoryMB int = 2048
 
@@ -84,6 +86,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'NOTIFY_WEBHOOK_URL', value: notifyWebhookUrl }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
+        // The dashboard's next transitions (src/dashboard/transitions.ts)
+        { name: 'LOGIC_APP_SCHEDULES', value: logicAppSchedules }
       ]
     }
     functionAppConfig: {

@@ -150,6 +150,8 @@ function toVmInfo(vm: VirtualMachine): VmInfo | undefined {
     powerState: powerStateFromStatusCodes((vm.instanceView?.statuses ?? []).map((s) => s.code)),
     hibernationEnabled: vm.additionalCapabilities?.hibernationEnabled === true,
     scaleSetId: vm.virtualMachineScaleSet?.id,
+    size: vm.hardwareProfile?.vmSize,
+    licenseType: vm.licenseType,
   };
 }
 

@@ -26,6 +26,17 @@ export class TableBudgetLedger implements BudgetLedger {
     this.limits = ledgerLimits(budget);
   }
 
+  /** Every bucket as last written (the dashboard's budget view): subscription, bucket, tokens left then, and when. */
+  async snapshot(): Promise<Array<{ subscriptionId: string; bucket: string; tokens: number; at: number; burst: number }>> {
+    await this.created();
+    const out: Array<{ subscriptionId: string; bucket: string; tokens: number; at: number; burst: number }> = [];
+    for await (const e of this.table.listEntities<BucketEntity>({ queryOptions: { select: ["PartitionKey", "RowKey", "tokens", "at"] } })) {
+      const bucket = e.rowKey!;
+      out.push({ subscriptionId: e.partitionKey!, bucket, tokens: Number(e.tokens), at: Number(e.at), burst: bucket === WRITES_ROW ? this.limits.armWrites.burst : this.limits.compute.burst });
+    }
+    return out;
+  }
+
   async reserve(demand: BudgetDemand, nowMs: number): Promise<BudgetGrant> {
     await this.created();
     const partition = demand.subscriptionId.toLowerCase();

@@ -88,6 +88,11 @@ export class CircuitBreakers {
   }
 
   /** An open breaker's story: how many failed in a row, since when, and the last error. */
+  /** Every failure domain whose breaker is open (the dashboard's view of this instance). */
+  openDomains(): Array<{ key: string; failures: number; since: number; openUntil: number; lastError?: { code: string; message: string } }> {
+    return [...this.states].flatMap(([key, s]) => (s.openUntil === undefined ? [] : [{ key, failures: s.consecutiveFailures, since: s.since, openUntil: s.openUntil, lastError: s.lastError }]));
+  }
+
   describe(key: string): { failures: number; since: number; lastError?: { code: string; message: string } } | undefined {
     const s = this.states.get(key);
     return s?.openUntil === undefined ? undefined : { failures: s.consecutiveFailures, since: s.since, lastError: s.lastError };

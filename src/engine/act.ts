@@ -223,7 +223,10 @@ export function retryOrFail(deps: EngineDeps, row: VmRecord, failure: ArmFailure
     };
   }
   const attemptsMade = row.status === "Acting" ? row.attempt : row.attempt + 1;
+  const wasFailing = deps.backpressure.domainFailing(row);
   deps.backpressure.afterFailure(row, failure, now.getTime());
+  // One line when a failure domain's breaker opens: what the workbook counts as breaker openings.
+  if (!wasFailing && deps.backpressure.domainFailing(row)) deps.log(`Circuit breaker opened for ${domainName(row)} after ${failure.code}: ${failure.message.slice(0, 300)}`, { requestId: row.requestId, vmId: row.id });
   const decision = decideRetry(failure, attemptsMade, now, deadline, deps.settings.retry, deps.random, {
     domainFailing: deps.backpressure.domainFailing(row),
   });

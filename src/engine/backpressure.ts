@@ -113,6 +113,11 @@ export class Backpressure {
     return { domain: domainName(row), failures: story.failures, since: new Date(story.since), lastError: story.lastError ?? { code: "Unknown", message: "no error recorded" } };
   }
 
+  /** The failure domains whose breaker this instance holds open (`subscription|region|os`), for the dashboard. */
+  openBreakers(): ReturnType<CircuitBreakers["openDomains"]> {
+    return this.breakers.openDomains();
+  }
+
   afterReached(row: VmRecord): void {
     this.breakers.recordSuccess(breakerKey(row));
   }

@@ -26,6 +26,10 @@ export interface VmInfo {
   hibernationEnabled?: boolean;
   /** `virtualMachineScaleSet.id`: the VM is a member of a Flexible scale set. */
   scaleSetId?: string;
+  /** `hardwareProfile.vmSize` (what savings are priced by). */
+  size?: string;
+  /** `licenseType`: Azure Hybrid Benefit (`Windows_Server`, `Windows_Client`) bills a Windows VM at the base rate. */
+  licenseType?: string;
 }
 
 /** A per-VM read already made by an earlier attempt of an expansion (kept on the request, so a retry resumes). */

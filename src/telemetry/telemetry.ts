@@ -4,7 +4,7 @@
  */
 
 /** Event names the deployment's alert rules and workbooks rely on: renaming one silently breaks an alert. */
-export type TelemetryEventName = "RequestFinished" | "HeartBeatCheckFailed" | "AutoUpdate" | "AutoStopAlertsSynced" | "VmEvicted" | "VmRecovered" | "AutoStopAlertRefused";
+export type TelemetryEventName = "RequestFinished" | "HeartBeatCheckFailed" | "AutoUpdate" | "AutoStopAlertsSynced" | "VmEvicted" | "VmRecovered" | "AutoStopAlertRefused" | "SavingsReport";
 
 export type TelemetryProperties = Record<string, string | number | boolean | undefined>;
 

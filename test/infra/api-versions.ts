@@ -22,5 +22,8 @@ export const SPEC_FILES: Record<string, string> = {
   "Microsoft.Insights/scheduledQueryRules@2023-12-01": `${SPECS}/monitor/resource-manager/Microsoft.Insights/stable/2023-12-01/scheduledQueryRule_API.json`,
   "Microsoft.Web/serverfarms@2024-04-01": `${SPECS}/web/resource-manager/Microsoft.Web/stable/2024-04-01/AppServicePlans.json`,
   "Microsoft.Web/sites@2024-04-01": `${SPECS}/web/resource-manager/Microsoft.Web/stable/2024-04-01/WebApps.json`,
+  // sites/config named authsettingsV2 (SiteAuthSettingsV2): the dashboard's App Service authentication.
+  "Microsoft.Web/sites/config@2024-04-01": `${SPECS}/web/resource-manager/Microsoft.Web/stable/2024-04-01/WebApps.json`,
+  "Microsoft.Insights/workbooks@2023-06-01": `${SPECS}/applicationinsights/resource-manager/Microsoft.Insights/stable/2023-06-01/workbooks_API.json`,
   "Microsoft.Logic/workflows@2019-05-01": `${SPECS}/logic/resource-manager/Microsoft.Logic/stable/2019-05-01/logic.json`,
 };

@@ -40,6 +40,19 @@ import { usableReleases } from "../../autoUpdate/release";
 import type { RequestFinishedListener } from "../../engine/ports";
 import { StorageHealth } from "../../adapters/storageHealth";
 import { HEARTBEAT_TABLE, TableHeartbeatStore } from "../../adapters/tableHeartbeatStore";
+import { SAVINGS_HISTORY_TABLE, TableSavingsHistoryStore } from "../../adapters/tableSavingsHistoryStore";
+import { SAVINGS_PRICES_TABLE, TablePriceCache } from "../../adapters/tablePriceCache";
+import { HttpRetailPrices } from "../../adapters/retailPrices";
+import { SavingsHistoryRecorder } from "../../savings/recordHistory";
+import { ActivityLogStartLookup } from "../../savings/startLookup";
+import { savingsReport, type SavingsDeps } from "../../savings/savingsService";
+import { RUN_SUMMARY_TABLE, TableRunSummaryStore } from "../../adapters/tableRunSummaryStore";
+import { RunSummaryRecorder } from "../../dashboard/runSummary";
+import type { DashboardDeps } from "../../dashboard/dashboardData";
+import type { DashboardAuth } from "../../dashboard/auth";
+import { parseLogicAppSchedules } from "../../dashboard/transitions";
+import { parseSchedule, type Schedule } from "../../schedules/schedule";
+import { countStatuses } from "../../domain/runState";
 import { SCHEDULES_TABLE, TableScheduleStore } from "../../adapters/tableScheduleStore";
 import { SCHEDULE_STATE_TABLE, TableScheduleStateStore } from "../../adapters/tableScheduleStateStore";
 import { ArmResourceGroups } from "../../adapters/armResourceGroups";
@@ -202,6 +215,10 @@ export function evictionStore(): TableEvictionStore {
 /** Who hears of a finished request: always the RequestFinished event; the failure notice when a webhook is set. */
 function finishedListeners(c: AppConfig): RequestFinishedListener[] {
   const listeners: RequestFinishedListener[] = [new RequestFinishedEvent(telemetry(), c.operations.appBaseUrl)];
+  // The savings history: each finished start/stop run's verified stops and starts (src/savings/recordHistory.ts).
+  listeners.push({ requestFinished: (finished) => new SavingsHistoryRecorder(engine().store, savingsHistory()).requestFinished(finished) });
+  // The dashboard's list of runs (src/dashboard/runSummary.ts).
+  listeners.push(new RunSummaryRecorder(runSummaries(), () => clock.now()));
   if (c.operations.notifyWebhookUrl) {
     listeners.push(new FailureNotifier(new HttpWebhookPoster(), clock, {
       webhookUrl: c.operations.notifyWebhookUrl, appBaseUrl: c.operations.appBaseUrl, attempts: 3, firstRetrySeconds: clock.appSeconds(2),
@@ -261,6 +278,30 @@ export function autoUpdate(): AutoUpdateDeps | undefined {
   return autoUpdateDeps;
 }
 
+let savingsHistoryStore: TableSavingsHistoryStore | undefined;
+
+function savingsHistory(): TableSavingsHistoryStore {
+  savingsHistoryStore ??= new TableSavingsHistoryStore(tableClient(config.storage, SAVINGS_HISTORY_TABLE));
+  return savingsHistoryStore;
+}
+
+let savingsDeps: SavingsDeps | undefined;
+
+/** What GET /api/savings needs: the history, the prices (API + cache), the VM lists and the Activity Log. */
+export function savings(): SavingsDeps {
+  const e = engine();
+  savingsDeps ??= {
+    history: savingsHistory(),
+    prices: new HttpRetailPrices(config.savings.pricesUrl),
+    priceCache: new TablePriceCache(tableClient(config.storage, SAVINGS_PRICES_TABLE)),
+    compute: e.compute,
+    starts: new ActivityLogStartLookup(new ArmPlatformEventsGateway(armSettings(config))),
+    now: () => e.clock.now(),
+    settings: { reservedSizes: new Set(config.savings.reservedSizes), scheduleTag: config.savings.scheduleTag, lookbackDays: config.savings.lookbackDays, priceMaxAgeHours: 24, maxStartLookups: 100 },
+  };
+  return savingsDeps;
+}
+
 let callerKeys: SigningKeyLookup | undefined;
 
 /** How machine callers are proven (src/trust/): the settings and the issuer's signing keys; undefined when not set up. */
@@ -277,6 +318,51 @@ let scheduleStoreInstance: TableScheduleStore | undefined;
 export function scheduleStore(): TableScheduleStore {
   scheduleStoreInstance ??= new TableScheduleStore(tableClient(config.storage, SCHEDULES_TABLE));
   return scheduleStoreInstance;
+}
+
+let runSummaryStore: TableRunSummaryStore | undefined;
+
+function runSummaries(): TableRunSummaryStore {
+  runSummaryStore ??= new TableRunSummaryStore(tableClient(config.storage, RUN_SUMMARY_TABLE));
+  return runSummaryStore;
+}
+
+export function dashboardAuth(): DashboardAuth {
+  const d = config.dashboard;
+  return d.auth === "key" ? { mode: "key", key: d.localKey! } : { mode: d.auth };
+}
+
+let dashboardDeps: DashboardDeps | undefined;
+
+/** What the dashboard reads: run summaries, open runs, schedules and Logic Apps, savings, budget, breakers, heartbeat. */
+export function dashboard(): DashboardDeps {
+  const e = engine();
+  const budget = e.budget as TableBudgetLedger;
+  dashboardDeps ??= {
+    runs: runSummaries(),
+    openRuns: async () => {
+      const open = (await e.store.listOpenRequests()).slice(0, 20);
+      const out = [];
+      for (const o of open) {
+        const r = await e.store.getRequest(o.requestId);
+        if (r) out.push({ requestId: r.requestId, action: r.action, state: r.state, createdAt: r.createdAt, counts: countStatuses(await e.store.listVmStatuses(r.requestId)) });
+      }
+      return out;
+    },
+    schedules: async () => (await scheduleStore().list()).flatMap((s): Schedule[] => {
+      const parsed = parseSchedule(s.input);
+      return parsed.ok ? [parsed.schedule] : [];
+    }),
+    logicApps: parseLogicAppSchedules(config.dashboard.logicAppSchedules),
+    savings: (from, to) => savingsReport(savings(), { from, to, groupBy: { kind: "subscription" }, currency: config.savings.currency }),
+    budget: () => budget.snapshot(),
+    breakers: () => e.backpressure.openBreakers(),
+    heartbeat: () => heartbeatStore().last(),
+    now: () => e.clock.now(),
+    recentDays: 7,
+    savingsWeeks: 8,
+  };
+  return dashboardDeps;
 }
 
 let scheduleStates: TableScheduleStateStore | undefined;

@@ -55,6 +55,7 @@ export function vmJson(vm: SimVm, now: number, withInstanceView: boolean): unkno
     },
     priority: vm.priority,
   };
+  if (vm.licenseType) properties.licenseType = vm.licenseType;
   if (vm.evictionPolicy) properties.evictionPolicy = vm.evictionPolicy;
   if (vm.hibernationEnabled) properties.additionalCapabilities = { hibernationEnabled: true };
   if (vm.flexibleScaleSet) {

@@ -34,6 +34,8 @@ export interface FleetVmSpec {
   name: string;
   osType?: "Linux" | "Windows";
   vmSize?: string;
+  /** Azure Hybrid Benefit: `Windows_Server` / `Windows_Client` (a Windows VM billed at the base, Linux, rate). */
+  licenseType?: string;
   powerState?: SettledPowerState;
   priority?: "Regular" | "Spot" | "Low";
   evictionPolicy?: "Deallocate" | "Delete";
@@ -74,6 +76,7 @@ export interface VmSeed {
   location: string;
   osType: "Linux" | "Windows";
   vmSize: string;
+  licenseType?: string;
   powerState: SettledPowerState;
   priority: "Regular" | "Spot" | "Low";
   evictionPolicy?: "Deallocate" | "Delete";
@@ -144,6 +147,7 @@ function toSeed(
     location: vm.location ?? base.rgLocation,
     osType: vm.osType ?? "Linux",
     vmSize: vm.vmSize ?? "Standard_D2s_v5",
+    ...(vm.licenseType ? { licenseType: vm.licenseType } : {}),
     powerState,
     priority,
     // Azure only reports an eviction policy for Spot/Low VMs.
