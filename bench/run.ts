@@ -2,7 +2,7 @@
  * `npm run bench`: the benchmark of issues #4 and #12. Each row runs in a fresh simulator (and, for the app's rows,
  * a fresh Azurite and host(s)), one after the other, and the table goes to stdout, a results file and the README.
  *
- *   node dist/bench/run.js [--scale <n> | --scale 1=3,2=1,...] [--vms 10000] [--only orch,sim,1,2,3,4,5,6,7,v2,naive] [--out bench/results/latest.md]
+ *   node dist/bench/run.js [--scale <n> | --scale 1=3,2=1,...] [--vms 10000] [--only orch,sim,1,2,3,4,5,6,7,h,v2,naive] [--out bench/results/latest.md]
  *     [--no-readme] [--seed 1] [--concurrency 200] [--outage-code VMExtensionProvisioningError]
  *
  * Time scale per row: compressing time makes the app's own work (storage, CPU) look that many times slower
@@ -109,7 +109,7 @@ function parseArgs(argv: string[]): Cli {
       case "--outage-code": cli.outageCode = value(); break;
       case "--help":
       case "-h":
-        process.stdout.write("node dist/bench/run.js [--scale <n> | <row>=<n>,...] [--vms 10000] [--only orch,sim,1,2,3,4,5,6,7,v2,naive] [--out bench/results/latest.md] [--no-readme] [--seed 1] [--concurrency 200] [--outage-code <code>]\n");
+        process.stdout.write("node dist/bench/run.js [--scale <n> | <row>=<n>,...] [--vms 10000] [--only orch,sim,1,2,3,4,5,6,7,h,v2,naive] [--out bench/results/latest.md] [--no-readme] [--seed 1] [--concurrency 200] [--outage-code <code>]\n");
         process.exit(0);
       default:
         throw new Error(`unknown option ${arg}`);

@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-npx tsc -p tsconfig.json
+# PACKAGE_BUILD=0: dist/ is already built (the packaging test runs right after npm test's build).
+[ "${PACKAGE_BUILD:-1}" = 0 ] || npx tsc -p tsconfig.json
 
 # .package/node_modules is reused while package.json and package-lock.json equal the copies in .package-deps/ (the
 # ones it was installed from); otherwise it is installed again.

@@ -14,6 +14,8 @@ import { createdOnFirstUse, storageAnswered } from "./storageClients";
 export const BUDGET_TABLE = "budgetledgerstoretable";
 const WRITES_ROW = "armWrites";
 const MAX_TRIES = 8;
+/** How long calls wait, jittered up to twice that, when every try lost to other reservations. */
+const CONTENDED_WAIT_SECONDS = 1;
 
 export class TableBudgetLedger implements BudgetLedger {
   private readonly created: () => Promise<void>;
@@ -55,8 +57,12 @@ export class TableBudgetLedger implements BudgetLedger {
         await this.table.submitTransaction(actions);
         return result;
       } catch (error) {
+        if (!storageAnswered(error, 412, 409)) throw error;
+        // Still losing to other reservations after every try: the bucket is that contended, so these calls wait,
+        // like calls the bucket refused (un-claimed, due again shortly). Throwing would fail the executor run and
+        // leave its claimed VMs to the stall grace.
+        if (attempt >= MAX_TRIES) return { granted: 0, waitSeconds: CONTENDED_WAIT_SECONDS * (1 + this.random()), secondsPerToken: result.secondsPerToken };
         // Another reservation changed a bucket since it was read: read again (briefly jittered) and recompute.
-        if (!storageAnswered(error, 412, 409) || attempt >= MAX_TRIES) throw error;
         await new Promise((r) => setTimeout(r, 5 + this.random() * 20 * attempt));
       }
     }

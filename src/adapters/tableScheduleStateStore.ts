@@ -8,6 +8,7 @@ import type { Override } from "../schedules/decision";
 import type { ScheduleStateStore, VmScheduleState } from "../schedules/scheduleStateStore";
 import { createdOnFirstUse, entityOrUndefined, storageAnswered, tableDate } from "./storageClients";
 import { vmRowKey } from "./tableRequestStore";
+import { mapWithConcurrency } from "../engine/concurrency";
 
 export const SCHEDULE_STATE_TABLE = "schedulestatestoretable";
 const TICK_PARTITION = "tick";
@@ -43,15 +44,18 @@ export class TableScheduleStateStore implements ScheduleStateStore {
       const p = s.subscriptionId.toLowerCase();
       byPartition.set(p, [...(byPartition.get(p) ?? []), s]);
     }
-    for (const [partitionKey, list] of byPartition) {
-      for (let i = 0; i < list.length; i += BATCH) {
-        const actions: TransactionAction[] = list.slice(i, i + BATCH).map((s) => ["upsert", {
+    const batches: { partitionKey: string; list: VmScheduleState[] }[] = [];
+    for (const [partitionKey, list] of byPartition) for (let i = 0; i < list.length; i += BATCH) batches.push({ partitionKey, list: list.slice(i, i + BATCH) });
+    // Transactions of different partitions (and of one) are independent: a few at a time.
+    await mapWithConcurrency(batches, 8, async ({ partitionKey, list }) => {
+      {
+        const actions: TransactionAction[] = list.map((s) => ["upsert", {
           partitionKey, rowKey: vmRowKey(s.vmKey)!, vmKey: s.vmKey, vmId: s.vmId, subscriptionId: s.subscriptionId, schedule: s.schedule, stored: s.stored,
           decidedAt: s.decidedAt, action: s.action, reason: s.reason.slice(0, 2000), requestId: s.requestId,
         }, "Replace"]);
         await this.table.submitTransaction(actions);
       }
-    }
+    });
   }
 
   async lastTick(): Promise<Date | undefined> {

@@ -18,6 +18,8 @@ const RATE_LIMIT_ROW = "~ratelimit";
 /** Tries at taking a token while concurrent reports of the same VM keep changing its bucket. */
 const TOKEN_TRIES = 4;
 const REFUSED_VMS_KEPT = 10_000;
+/** Events kept per VM: far more than IMDS announces to one VM in months. */
+export const EVENTS_KEPT_PER_VM = 50;
 
 export const SCHEDULED_EVENTS_TABLE = "scheduledeventstoretable";
 
@@ -93,6 +95,17 @@ export class TableScheduledEventStore implements MaintenanceCalendar, ScheduledE
     if (previousPartition && previousPartition !== windowPartition) {
       await unlessMissing(() => this.table.deleteEntity(previousPartition, windowRow));
     }
+    if (!previous) await this.forgetOldest(partitionKey);
+  }
+
+  /** Keeps a VM's newest EVENTS_KEPT_PER_VM events: what its page shows stays one read, whatever it reported. */
+  private async forgetOldest(partitionKey: string): Promise<void> {
+    const rows: { rowKey: string; receivedAt: number }[] = [];
+    const query = this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${partitionKey}`, select: ["RowKey", "receivedAt"] } });
+    for await (const e of query) if (!String(e.rowKey).startsWith("~")) rows.push({ rowKey: String(e.rowKey), receivedAt: tableDate(e.receivedAt).getTime() });
+    if (rows.length <= EVENTS_KEPT_PER_VM) return;
+    rows.sort((a, b) => b.receivedAt - a.receivedAt);
+    for (const old of rows.slice(EVENTS_KEPT_PER_VM)) await unlessMissing(() => this.table.deleteEntity(partitionKey, old.rowKey));
   }
 
   async openWindows(now: Date): Promise<MaintenanceWindow[]> {

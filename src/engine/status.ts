@@ -158,7 +158,8 @@ function toView(row: VmRecord, sequence: SequenceState | undefined): VmStatusVie
     kind: row.kind ? describeKind(row.kind, row.scaleSetId) : undefined,
     hibernated: row.hibernated,
     fallback: row.fallbackCode ? { code: row.fallbackCode, message: row.fallbackMessage } : undefined,
-    warning: row.powerAction ? billingWarning(row.powerAction) : undefined,
+    // Only a VM this run powered off (or is powering off) is still billed because of it.
+    warning: row.powerAction && ["Pending", "Held", "Acting", "Waiting", "Succeeded"].includes(row.status) ? billingWarning(row.powerAction) : undefined,
     attempts: row.attempt,
     errorCode: row.errorCode,
     errorMessage: row.errorMessage,

@@ -10,7 +10,6 @@ import type { AutoStopConfiguration } from "../autostop/autoStopStore";
 import { updateConfiguration } from "../autostop/configurationUpdate";
 import { invalidFields, json, problem, readJsonBody } from "./shared/http";
 import { autoStop, config } from "./shared/runtime";
-import { withCaller } from "./shared/callerGate";
 
 export async function autoStopHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const read = await readJsonBody(request, config.maxRequestBodyBytes);
@@ -72,5 +71,3 @@ async function whatIf(configuration: AutoStopConfiguration): Promise<HttpRespons
 
 
 app.http("AutoStop", { methods: ["POST"], authLevel: "function", route: "AutoStop", handler: autoStopHandler });
-// The Logic App's door: its managed identity's Entra token instead of a key (src/trust/, docs/security.md).
-app.http("AutoStopByIdentity", { methods: ["POST"], authLevel: "anonymous", route: "identity/AutoStop", handler: withCaller("operator", autoStopHandler) });

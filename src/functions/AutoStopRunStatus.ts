@@ -3,7 +3,6 @@ import { app, type HttpRequest, type HttpResponseInit } from "@azure/functions";
 import { isGuid } from "../domain/resourceId";
 import { invalidFields, json, problem } from "./shared/http";
 import { autoStop } from "./shared/runtime";
-import { withCaller } from "./shared/callerGate";
 
 const ORDER = ["Failed", "Created", "Updated", "Deleted", "Excluded", "Unchanged"];
 
@@ -30,4 +29,3 @@ export async function autoStopRunStatus(request: HttpRequest): Promise<HttpRespo
 }
 
 app.http("AutoStopRunStatus", { methods: ["GET"], authLevel: "function", route: "autostop/runs/{runId}", handler: autoStopRunStatus });
-app.http("AutoStopRunStatusByIdentity", { methods: ["GET"], authLevel: "anonymous", route: "identity/autostop/runs/{runId}", handler: withCaller("operator", autoStopRunStatus) });

@@ -4,7 +4,6 @@ import { isGuid } from "../domain/resourceId";
 import { readStatus, STATUS_FILTERS, type StatusFilter } from "../engine/status";
 import { invalidFields, json, problem } from "./shared/http";
 import { engine } from "./shared/runtime";
-import { withCaller } from "./shared/callerGate";
 
 const MAX_PAGE = 1000;
 
@@ -38,4 +37,3 @@ export async function requestStatus(request: HttpRequest): Promise<HttpResponseI
 }
 
 app.http("RequestStatus", { methods: ["GET"], authLevel: "function", route: "requests/{requestId}", handler: requestStatus });
-app.http("RequestStatusByIdentity", { methods: ["GET"], authLevel: "anonymous", route: "identity/requests/{requestId}", handler: withCaller("operator", requestStatus) });

@@ -14,8 +14,8 @@ import { expandScopes } from "../engine/expandScopes";
 import { planRun } from "../engine/orchestrate";
 import { submitRequest } from "../engine/submitRequest";
 import { invalidFields, json, problem, readJsonBody } from "./shared/http";
-import { config, engine } from "./shared/runtime";
-import { withCaller } from "./shared/callerGate";
+import { config, engine, scheduleStateStore } from "./shared/runtime";
+import { overrideView } from "../schedules/overrideApi";
 
 const MAX_IDEMPOTENCY_KEY = 255;
 
@@ -105,6 +105,17 @@ async function whatIf(request: ScheduledRequest, context: InvocationContext): Pr
       warning: willCall && r.powerAction ? billingWarning(r.powerAction) : undefined,
     };
   });
+  // Overrides hold VMs against their schedules (the ScheduleEvaluator); a WhatIf names them so nobody is surprised.
+  // Storage that does not answer leaves the WhatIf without them rather than failing it.
+  const overrides = await scheduleStateStore().overrides().catch((error: unknown) => {
+    context.warn(`WhatIf could not read schedule overrides: ${(error as Error).message}`);
+    return new Map<string, never>();
+  });
+  const appNow = engine().clock.now();
+  for (const v of vms as (typeof vms[number] & { scheduleOverride?: ReturnType<typeof overrideView> })[]) {
+    const o = overrides.get(v.id.toLowerCase());
+    if (o && o.until.getTime() > appNow.getTime()) v.scheduleOverride = overrideView(o, appNow);
+  }
   const count = (p: string) => vms.filter((v) => v.plan === p).length;
   return json(200, {
     whatIf: true,
@@ -145,5 +156,3 @@ function scaleSetsOf(rows: { scaleSetId?: string; vm: { name: string; plan: stri
 }
 
 app.http("Scheduled", { methods: ["POST"], authLevel: "function", route: "Scheduled", handler: scheduled });
-// The Logic Apps' door: their managed identity's Entra token instead of a key (src/trust/, docs/security.md).
-app.http("ScheduledByIdentity", { methods: ["POST"], authLevel: "anonymous", route: "identity/Scheduled", handler: withCaller("operator", scheduled) });

@@ -61,6 +61,8 @@ async function main(): Promise<void> {
       CALLER_TOKEN_AUDIENCE: audience, CALLER_TOKEN_ISSUER: entra.issuer, CALLER_JWKS_URL: entra.jwksUrl, AUTOSTOP_CALLER_OBJECT_IDS: webhookCaller,
       ARM_ENDPOINT: sim.url, ARM_CA_CERT_PATH: caPath, VERIFY_INTERVAL_SECONDS: process.env.VERIFY_INTERVAL_SECONDS ?? "3",
       AUTOSTOP_ACTION_GROUP_ID: actionGroupId, AUTOSTOP_MANAGED_BY: "startstop-local",
+      // The demo fleet's two subscriptions: the ScheduleEvaluator applies local/demo-schedules.json to its tagged groups.
+      TARGET_SCOPES: process.env.TARGET_SCOPES ?? "/subscriptions/11111111-1111-4111-8111-111111111111,/subscriptions/22222222-2222-4222-8222-222222222222",
     });
     const prices = await startRetailPrices();
     stops.push(() => prices.close());
@@ -88,6 +90,7 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => void shutdown(0));
   process.on("SIGTERM", () => void shutdown(0));
   host.once("exit", (code) => void shutdown(code ?? 1));
+  if (!useAzure) void putDemoSchedules(key);
 
   if (!useAzure) {
     console.log(`
@@ -100,6 +103,24 @@ Then follow the "statusUrl" it returns (with the same x-functions-key header), o
   curl -sk "https://127.0.0.1:${SIM_PORT}/_sim/vms?resourceGroup=rg-web-prod&powerState=running"
 Press Ctrl-C to stop.
 `);
+  }
+}
+
+/** The demo's named schedules (local/demo-schedules.json), PUT through the API once the host answers. */
+async function putDemoSchedules(key: string): Promise<void> {
+  const schedules = JSON.parse(readFileSync(path.join(ROOT, "local/demo-schedules.json"), "utf8")) as Record<string, unknown>;
+  for (let attempt = 0; attempt < 120; attempt++) {
+    try {
+      for (const [name, body] of Object.entries(schedules)) {
+        const res = await fetch(`http://127.0.0.1:${HOST_PORT}/api/schedules/${name}`, { method: "PUT", headers: { "x-functions-key": key, "content-type": "application/json" }, body: JSON.stringify(body) });
+        if (res.status >= 300) throw new Error(`PUT /api/schedules/${name} answered ${res.status}: ${await res.text()}`);
+      }
+      console.log(`Demo schedules: ${Object.keys(schedules).join(", ")} (local/demo-schedules.json), applied to rg-batch and rg-dev by their startstop-schedule tags.`);
+      return;
+    } catch (error) {
+      if (attempt === 119) console.warn(`Demo schedules were not created: ${(error as Error).message}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
 }
 

@@ -12,7 +12,7 @@
  * - An override (`until` in the future) holds the VM in its state against the schedule.
  * An action is only asked for when the VM's last known power state differs from the target.
  */
-import { scheduleStateAt, type ScheduleState } from "./evaluate";
+import { scheduleStateAt, type ScheduleState, type StateAt } from "./evaluate";
 import type { Schedule } from "./schedule";
 
 /** What the evaluator stores per VM between ticks (AWS's instance states that matter here). */
@@ -34,6 +34,8 @@ export interface DecisionInput {
   /** What was stored for the VM under this schedule; undefined for a VM seen for the first time. */
   stored?: StoredState;
   override?: Override;
+  /** The schedule's answer at `at`, when the caller already has it (the evaluator computes it once per schedule and tick). */
+  state?: StateAt;
 }
 
 export interface Decision {
@@ -60,7 +62,7 @@ function act(wanted: "start" | "stop", vm: VmPower): Action {
 
 export function decide(input: DecisionInput): Decision {
   const { schedule, at, vm, stored, override } = input;
-  const s = scheduleStateAt(schedule, at);
+  const s = input.state ?? scheduleStateAt(schedule, at);
   const base = { desiredState: toDesired(s.state), period: s.period, localTime: s.localTime };
 
   if (override && override.until.getTime() > at.getTime()) {

@@ -17,7 +17,7 @@ import type { ScheduledRequest } from "../domain/scheduledRequest";
 import { tagValue } from "../domain/tags";
 import type { VmInfo } from "../engine/ports";
 import { decide, type Action, type VmPower } from "./decision";
-import { lastTransitionBefore, transitionsBetween } from "./evaluate";
+import { lastTransitionBefore, scheduleStateAt, transitionsBetween, type StateAt } from "./evaluate";
 import { stopNotice, type StopNotice } from "./postpone";
 import { activeOverride, overrideFromTag } from "./override";
 import { parseSchedule, type Schedule } from "./schedule";
@@ -74,6 +74,8 @@ export interface TickReport {
   unknownSchedules: string[];
   failed: string[];
   notices: string[];
+  /** Milliseconds per phase of the tick (where its time goes). */
+  phases: Record<"read" | "inventory" | "decide" | "submit" | "save", number>;
 }
 
 const MINUTE_MS = 60_000;
@@ -129,7 +131,13 @@ export class ScheduleEvaluator {
 
   async tick(now: Date): Promise<TickReport> {
     const { settings } = this.deps;
-    const report: TickReport = { at: now.toISOString(), vmsInScope: 0, vmsScheduled: 0, inventoryRefreshed: [], requests: [], catchUp: false, unknownSchedules: [], failed: [], notices: [] };
+    const report: TickReport = { at: now.toISOString(), vmsInScope: 0, vmsScheduled: 0, inventoryRefreshed: [], requests: [], catchUp: false, unknownSchedules: [], failed: [], notices: [], phases: { read: 0, inventory: 0, decide: 0, submit: 0, save: 0 } };
+    let mark = Date.now();
+    const phase = (name: keyof TickReport["phases"]) => {
+      const t = Date.now();
+      report.phases[name] += t - mark;
+      mark = t;
+    };
     const schedules = new Map<string, Schedule>();
     for (const stored of await this.deps.schedules.list()) {
       const parsed = parseSchedule(stored.input, stored.input.name);
@@ -143,12 +151,15 @@ export class ScheduleEvaluator {
     const overrides = await this.deps.states.overrides();
 
     const scopes = scopesOf(settings.scopes);
+    phase("read");
     await this.refreshInventory(scopes, now, report);
+    phase("inventory");
 
     const changed = new Map<string, VmScheduleState>();
     const groups = new Map<string, { subscriptionId: string; schedule: string; action: "start" | "stop"; vms: VmInfo[] }>();
     const unknown = new Set<string>();
     const runningBySchedule = new Map<string, { key: string; id: string }[]>();
+    const stateOf = new Map<string, StateAt>();
     for (const scope of scopes) {
       const inv = this.inventory.get(scope.subscriptionId);
       if (!inv) continue;
@@ -172,7 +183,9 @@ export class ScheduleEvaluator {
         // A cached power state may be minutes old: it decides only where AWS needs it (a VM seen the first time,
         // enforced, retainRunning); otherwise the engine finds out whether the VM is already there.
         const vmPower = stored === undefined || schedule.enforced || schedule.retainRunning || override ? seen : "unknown";
-        const d = decide({ schedule, at: now, vm: vmPower, stored, override });
+        let state = stateOf.get(name);
+        if (!state) stateOf.set(name, (state = scheduleStateAt(schedule, now)));
+        const d = decide({ schedule, at: now, vm: vmPower, stored, override, state });
         let action: Action = d.action;
         let reason = d.reason;
         if (action !== "none" && downtime && stored !== undefined && !schedule.enforced && !override) {
@@ -208,8 +221,9 @@ export class ScheduleEvaluator {
     report.unknownSchedules = [...unknown].sort();
     if (unknown.size > 0) this.deps.log(`ScheduleEvaluator: VMs are tagged with schedules that do not exist: ${report.unknownSchedules.join(", ")}`);
 
+    phase("decide");
     const minute = now.toISOString().slice(0, 16);
-    for (const g of groups.values()) {
+    await Promise.all([...groups.values()].map(async (g) => {
       const request: ScheduledRequest = {
         action: g.action, sequenced: false, whatIf: false, continueOnError: true, sequenceDelaySeconds: 0,
         scopes: { subscriptions: [], resourceGroups: [], vms: g.vms.map((v) => v.ref), exclusions: [] },
@@ -224,7 +238,9 @@ export class ScheduleEvaluator {
         report.failed.push(`${g.schedule}/${g.action}/${g.subscriptionId}: ${(error as Error).message.slice(0, 300)}`);
         this.deps.log(`ScheduleEvaluator: submitting ${g.action} for ${g.vms.length} VMs of schedule ${g.schedule} in ${g.subscriptionId} failed; the next tick tries again`);
       }
-    }
+    }));
+    report.requests.sort((a, b) => `${a.subscriptionId}|${a.schedule}|${a.action}`.localeCompare(`${b.subscriptionId}|${b.schedule}|${b.action}`));
+    phase("submit");
     const toSave = [...changed.values()];
     if (toSave.length > 0) {
       await this.deps.states.save(toSave);
@@ -232,6 +248,7 @@ export class ScheduleEvaluator {
     }
     await this.sendNotices(schedules, runningBySchedule, now, report);
     await this.deps.states.saveTick(now);
+    phase("save");
     return report;
   }
 

@@ -18,7 +18,7 @@ export interface StopModeChoice {
   fallback?: { code: typeof HIBERNATE_UNAVAILABLE; message: string };
 }
 
-export function chooseStopMode(requested: StopMode, target: { tags: Record<string, string>; hibernationEnabled?: boolean }): StopModeChoice {
+export function chooseStopMode(requested: StopMode, target: { tags: Record<string, string>; hibernationEnabled?: boolean; powerState?: string }): StopModeChoice {
   const raw = tagValue(target.tags, STOP_MODE_TAG);
   const tagged = raw === undefined ? undefined : readStopMode(raw);
   const mode = tagged ?? requested;
@@ -29,6 +29,13 @@ export function chooseStopMode(requested: StopMode, target: { tags: Record<strin
     return {
       mode: "deallocate", note,
       fallback: { code: HIBERNATE_UNAVAILABLE, message: "hibernation is not enabled on this VM (additionalCapabilities.hibernationEnabled is not true); deallocated instead" },
+    };
+  }
+  // Only a running guest has memory to save: a VM stopped (powered off, still allocated) is deallocated instead.
+  if (mode === "hibernate" && target.powerState === "stopped") {
+    return {
+      mode: "deallocate", note,
+      fallback: { code: HIBERNATE_UNAVAILABLE, message: "the VM is stopped (powered off), not running, so there is nothing to hibernate; deallocated instead" },
     };
   }
   return { mode, note };

@@ -276,11 +276,16 @@ describe("AutoStopVM", () => {
     expect(await stop(fired("dev-3"))).toMatchObject({ code: "rule-not-our-action-group" });
     await alerts.put(rule);
     const configuration = (await store.getConfiguration("default"))!;
-    await store.saveConfiguration({ ...configuration, enabled: false });
+    // Each change is saved over the row as it is now (the store is etag-checked).
+    const reconfigure = async (change: Partial<AutoStopConfiguration>) => {
+      const current = (await store.getConfiguration("default"))!;
+      expect(await store.saveConfiguration({ ...current, ...change })).toBe(true);
+    };
+    await reconfigure({ enabled: false });
     expect(await stop(fired("dev-3"))).toMatchObject({ code: "configuration-disabled" });
-    await store.saveConfiguration({ ...configuration, scopes: { ...configuration.scopes, resourceGroups: configuration.scopes.resourceGroups.filter((g) => g.resourceGroup !== "rg-dev") } });
+    await reconfigure({ enabled: true, scopes: { ...configuration.scopes, resourceGroups: configuration.scopes.resourceGroups.filter((g) => g.resourceGroup !== "rg-dev") } });
     expect(await stop(fired("dev-3"))).toMatchObject({ code: "vm-out-of-scope" });
-    await store.saveConfiguration({ ...configuration, scopes: { ...configuration.scopes, exclusions: [{ kind: "name", name: "dev-3" }] } });
+    await reconfigure({ scopes: { ...configuration.scopes, exclusions: [{ kind: "name", name: "dev-3" }] } });
     expect(await stop(fired("dev-3"))).toMatchObject({ code: "vm-excluded" });
     await alerts.put({ ...rule, tags: { ...rule.tags, "startstop-autostop": "gone" }, name });
     expect(await stop(fired("dev-3"))).toMatchObject({ code: "rule-watches-another-vm" }); // the name is per configuration

@@ -172,8 +172,11 @@ function dosTime(d: Date): { time: number; date: number } {
   };
 }
 
-/** Writes the entries as a deflated zip with Unix modes, as Go's archive/zip does for rzip (no folder entries). */
-export function writeZip(entries: ZipEntry[], out: string): void {
+/**
+ * Writes the entries as a deflated zip with Unix modes, as Go's archive/zip does for rzip (no folder entries).
+ * `level` is zlib's; azd uses Go's default. The level changes the zip's size, never what is extracted.
+ */
+export function writeZip(entries: ZipEntry[], out: string, level = 6): void {
   const fd = openSync(out, "w");
   const central: Buffer[] = [];
   let offset = 0;
@@ -181,7 +184,7 @@ export function writeZip(entries: ZipEntry[], out: string): void {
   try {
     for (const e of entries) {
       const data = readFileSync(e.source);
-      const packed = deflateRawSync(data);
+      const packed = deflateRawSync(data, { level });
       const crc = crc32(data);
       const name = Buffer.from(e.name, "utf8");
       const { time, date } = dosTime(e.mtime);

@@ -1,8 +1,8 @@
 /**
  * 10,000 generated bad requests through the real HTTP path (local host → every route: Scheduled, RequestStatus,
- * /api/events, /api/vms/{id}, AutoStopVM, AutoStop, AutoStopRunStatus and the Logic Apps' token doors), each route
- * with authenticated (a valid key or Entra token, bad input) and unauthenticated (no, wrong or forged proof)
- * variants: none gets a 5xx, every case is refused with a 4xx, and nothing is written: every table's entities and
+ * /api/events, /api/vms/{id}, AutoStopVM, AutoStop, AutoStopRunStatus, the schedules API and the Logic Apps' token
+ * doors), each route with authenticated (a valid key or Entra token, bad input) and unauthenticated (no, wrong or
+ * forged proof) variants: none gets a 5xx, every case is refused with a 4xx, and nothing is written: every table's entities and
  * every queue's messages are counted with the storage SDKs before and after.
  */
 import http from "node:http";
@@ -73,6 +73,7 @@ describe("HTTP fuzzing", () => {
     const rule = (await world.sim<{ alerts: { name: string }[] }>("GET", "metricAlerts")).alerts[0]!;
     // Every route once, so the tables they create on first use exist before the snapshot.
     expect((await world.callFunction("GET", `vms/${encodeURIComponent(vmIdOf(SUB_A, "rg-data", "azure-db-02"))}`)).status).toBe(200);
+    expect((await world.callFunction("GET", "schedules")).status).toBe(200);
     await new Promise((r) => setTimeout(r, 2_000)); // its last queue messages are consumed
     const before = await storageSnapshot();
 

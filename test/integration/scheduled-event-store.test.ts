@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TableClient } from "@azure/data-tables";
 import { QueueServiceClient } from "@azure/storage-queue";
 import { startAzurite, type RunningAzurite } from "../../src/local/azurite";
-import { SCHEDULED_EVENTS_TABLE, TableScheduledEventStore } from "../../src/adapters/tableScheduledEventStore";
+import { EVENTS_KEPT_PER_VM, SCHEDULED_EVENTS_TABLE, TableScheduledEventStore } from "../../src/adapters/tableScheduledEventStore";
 import { StorageMessageQueue } from "../../src/adapters/storageQueues";
 import { parseEventReport, type ScheduledEventReport } from "../../src/platformEvents/eventReport";
 import { admitReport } from "../../src/platformEvents/reportAdmission";
@@ -100,6 +100,18 @@ describe("scheduled-event store (Azurite)", () => {
     for await (const e of table.listEntities({ queryOptions: { filter: "PartitionKey ge 'windows|' and PartitionKey lt 'windows}'" } })) partitions.add(e.partitionKey!);
     expect([...partitions].sort()).toEqual(["windows|2026-11-22", "windows|2026-11-23"]);
     expect((await store.listForVm(vmIdOf("vm-1e20").toLowerCase()))[0]!.durationSeconds).toBe(24 * 3600);
+  });
+
+  it("a VM's event rows expire: only its newest 50 are kept, so its page stays one read however long it reports", async () => {
+    const start = Date.parse("2026-10-01T00:00:00Z");
+    for (let i = 0; i < EVENTS_KEPT_PER_VM + 10; i++) {
+      const at = new Date(start + i * 3_600_000);
+      await store.record(report("chatty-01", `ev-chatty-${i}`, { DurationInSeconds: 9 }, at), at);
+    }
+    const kept = await store.listForVm(vmIdOf("chatty-01").toLowerCase());
+    expect(kept).toHaveLength(EVENTS_KEPT_PER_VM);
+    expect(kept.map((e) => e.eventId)).not.toContain("ev-chatty-9");
+    expect(kept.map((e) => e.eventId)).toContain(`ev-chatty-${EVENTS_KEPT_PER_VM + 9}`);
   });
 
   it("a delay beyond the queue's 7-day visibility limit is clamped, not refused (no poisoned act message)", async () => {

@@ -9,7 +9,11 @@
  * so the days pass in seconds; requests are waited for every 8 simulated hours (before any VM's next transition).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { World } from "../../src/local/world";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { FUNCTION_KEY, REPO_ROOT, World } from "../../src/local/world";
 import type { ScheduleEvaluator } from "../../src/schedules/evaluator";
 import type { TickReport } from "../../src/schedules/evaluator";
 import { SUB_A, SUB_B, vmIdOf } from "../support/fleets";
@@ -45,7 +49,7 @@ const TICK_MS = 15 * 60_000;
 
 beforeAll(async () => {
   // Verification looks every 0.2 real seconds (4 simulated), so each tick's requests end quickly.
-  world = await World.start({ fleet, timeScale: 20, settings: { VERIFY_INTERVAL_SECONDS: "4" } });
+  world = await World.start({ fleet, timeScale: 20, settings: { VERIFY_INTERVAL_SECONDS: "4", POSTPONE_LINK_KEY: "integration-test-postpone-link-key-0123456789" } });
   // The tags API of the simulator, as an operator would set them.
   const ny = await world.sim("PUT", `tags?scope=${encodeURIComponent(`/subscriptions/${SUB_B}/resourceGroups/rg-ny`)}`, { tags: { "startstop-schedule": "ny-office" } });
   expect(ny).toBeUndefined();
@@ -56,10 +60,13 @@ beforeAll(async () => {
   });
   runtime = await import("../../src/functions/shared/runtime.js");
   evaluator = runtime.buildScheduleEvaluator();
-  for (const [name, body] of Object.entries(SCHEDULES)) {
-    const res = await world.callFunction("PUT", `schedules/${name}`, body);
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-  }
+  // The schedules are deployed as azd's postdeploy hook does it (scripts/deploy-schedules.mjs over schedules.json).
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "ssv-schedules-")), "schedules.json");
+  writeFileSync(file, JSON.stringify(SCHEDULES));
+  const deployed = execFileSync(process.execPath, [path.join(REPO_ROOT, "scripts/deploy-schedules.mjs"), file], {
+    encoding: "utf8", env: { ...process.env, FUNCTION_BASE_URL: world.hostUrl, FUNCTION_KEY },
+  });
+  expect(deployed.trim().split("\n")).toEqual(["deploy-schedules: berlin-office created", "deploy-schedules: ny-office created", "deploy-schedules: tokyo-batch created"]);
 });
 afterAll(async () => world?.stop());
 
@@ -158,4 +165,23 @@ describe("a fleet following three schedules", () => {
     expect(tk1!.reason).toMatch(/missed while the app was down .*older than catchUpMinutes \(60\)/);
     expect((await world.vms()).find((v) => v.name === "tk-1")!.powerState).toBe("deallocated");
   });
+
+  it("an override set through the API shows in GET /api/vms/{id} and in a WhatIf; a forged postpone link is 403", async () => {
+    const id = vmIdOf(SUB_A, "rg-berlin", "be-2");
+    const until = new Date(Date.now() + 86_400_000).toISOString();
+    const set = await world.callFunction("POST", `vms${id}/override`, { state: "running", until });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    expect((await world.callFunction("POST", `vms${id}/override`, { state: "paused", until: "soon" })).body.errors.map((e: { field: string }) => e.field)).toEqual(["state", "until"]);
+    expect((await world.callFunction("GET", `vms/${encodeURIComponent(id)}`)).body.override).toMatchObject({ state: "running", active: true, source: "POST /api/vms/{id}/override" });
+    const whatIf = await world.callFunction("POST", "Scheduled", { Action: "stop", WhatIf: true, RequestScopes: { ResourceGroups: [`/subscriptions/${SUB_A}/resourceGroups/rg-berlin/`] } });
+    expect(whatIf.status).toBe(200);
+    const held = whatIf.body.vms.filter((v: { scheduleOverride?: unknown }) => v.scheduleOverride).map((v: { name: string }) => v.name);
+    expect(held).toEqual(["be-2"]);
+    for (const method of ["GET", "POST"]) {
+      const forged = await world.callFunction(method, "postpone?token=eyJwdXJwb3NlIjoic2NoZWR1bGUtcG9zdHBvbmUifQ.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+      expect(forged.status).toBe(403);
+    }
+    expect((await world.callFunction("DELETE", `vms${id}/override`)).status).toBe(204);
+  });
 });
+

@@ -63,6 +63,26 @@ describe("ARM simulator model (no HTTP)", () => {
     expect(sim.controlVms({ powerState: "stopped" }).map((v) => v.name)).toEqual(["b"]);
   });
 
+  it("hibernates only a running VM with hibernation enabled, reports it Hibernated until it starts again", () => {
+    const sim = new ArmSimulator({ seed: 3 });
+    sim.loadFleet({
+      durations: { hibernate: { minSeconds: 10, maxSeconds: 10 }, start: { minSeconds: 10, maxSeconds: 10 }, powerOff: { minSeconds: 10, maxSeconds: 10 } },
+      subscriptions: [{ subscriptionId: "s", resourceGroups: [{ name: "rg", location: "westeurope", vms: [
+        { name: "h", powerState: "running", hibernationEnabled: true }, { name: "n", powerState: "running" }, { name: "p", powerState: "running", hibernationEnabled: true },
+      ] }] }],
+    });
+    const vm = (name: string) => sim.vmById(`/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/${name}`)!;
+    expect(sim.act(vm("n"), "hibernate").kind).toBe("notAllowed");
+    expect(sim.act(vm("h"), "hibernate").kind).toBe("accepted");
+    expect(sim.act(vm("p"), "powerOff").kind).toBe("accepted");
+    sim.clock.advance(10);
+    expect(sim.controlView(vm("h"))).toMatchObject({ powerState: "deallocated", hibernated: true });
+    expect(sim.act(vm("p"), "hibernate").kind).toBe("notAllowed"); // stopped: nothing running to hibernate
+    expect(sim.act(vm("h"), "start").kind).toBe("accepted");
+    sim.clock.advance(10);
+    expect(sim.controlView(vm("h"))).toMatchObject({ powerState: "running", hibernated: false });
+  });
+
   it("draws durations log-normally around medianSeconds, clipped to [min, max], reproducibly from the seed", () => {
     const range = { minSeconds: 30, maxSeconds: 180, medianSeconds: 60 };
     const draw = (seed: number) => {

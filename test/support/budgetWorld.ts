@@ -16,6 +16,8 @@ export interface BudgetWorldOptions {
   compute?: { burst: number; perMinute: number };
   hosts?: number;
   startSeconds?: { minSeconds: number; maxSeconds: number };
+  /** Default 15×. Lower it where a test measures simulated durations that the host's own latency would otherwise swamp. */
+  timeScale?: number;
 }
 
 export async function startBudgetWorld(o: BudgetWorldOptions): Promise<World> {
@@ -27,7 +29,7 @@ export async function startBudgetWorld(o: BudgetWorldOptions): Promise<World> {
     ),
     // 15×: a 200 ms hiccup (a first TLS handshake, a GC pause) is 3 simulated seconds, inside the 3% reserve; at 60×
     // the tests would measure the machine, not the pacing.
-    timeScale: 15,
+    timeScale: o.timeScale ?? 15,
     hosts: o.hosts ?? 1,
     settings: {
       COMPUTE_POWER_BURST: String(compute.burst), COMPUTE_POWER_PER_MINUTE: String(compute.perMinute),

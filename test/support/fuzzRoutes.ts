@@ -88,6 +88,10 @@ export function* routeFuzzCases(seed: number, count: number, ctx: RouteFuzzConte
   const withDeep = (json: string) => json.split(JSON.stringify(DEEP)).join(deep());
   const scheduledBody = () => rnd() < 0.3 ? deep() : JSON.stringify({ Action: pick(["reboot", "", 1, null, text(5)]), RequestScopes: { VMLists: [ctx.vmId] } });
   const autoStopBody = () => rnd() < 0.3 ? deep() : JSON.stringify({ Action: "stop", AutoStop_Threshold: pick(["-5", "x", "1e999", 5, "", text(4)]), AutoStop_TimeWindow: pick(["00:05:00", "5m", "", "99:99:99"]), RequestScopes: { ResourceGroups: [pick(["", text(20), "/subscriptions/x/resourceGroups/y/"])] } });
+  const scheduleName = () => pick(["%25zz", pctBytes(text(1 + int(30))), "a".repeat(300), "..", "x%2Fy", "-", "_", "nope-does-not-exist", "%00"]);
+  const scheduleBody = () => rnd() < 0.3 ? deep() : rnd() < 0.3 ? malformed() : JSON.stringify(pick<unknown>([
+    [], "x", 1, null, { periods: "x" }, { timezone: 5 }, { timezone: "Mars/Olympus", periods: [] }, { periods: [{ begintime: "25:00" }] }, { holidays: [text(5)] }, { name: { a: 1 }, at: "never" },
+  ]));
   const vmPath = () => pick([
     "%25zz", "%25", "%2525zz%2F", `${pctBytes(text(1 + int(30)))}`, encodeURIComponent(ctx.vmId).replace(/%2F/g, pick(["%2F", "%252F", "/"])) + pick(["%25zz", "%", "%C0%AF", "/..", ""]),
     `subscriptions/${text(8)}/resourceGroups/x`, "%ED%A0%80", "%E0%A4%A", text(20).replace(/[^\x21-\x7e]/g, "x"),
@@ -118,6 +122,13 @@ export function* routeFuzzCases(seed: number, count: number, ctx: RouteFuzzConte
     () => post("identity/Scheduled:token", "identity/Scheduled", scheduledBody(), bearer(ctx.operatorToken)),
     () => post("identity/Scheduled:unauthenticated", "identity/Scheduled", JSON.stringify({ Action: "stop", RequestScopes: { VMLists: [ctx.vmId] } }), rnd() < 0.3 ? bearer(ctx.alertToken) : badProof()),
     () => get("identity/RequestStatus:unauthenticated", `identity/requests/${pick(["00000000-0000-4000-8000-000000000000", pctBytes(text(10))])}`, badProof()),
+    // The schedules API (#22): bad names and bodies with the key, anything without it.
+    () => post("schedules:key", `schedules/${scheduleName()}`, scheduleBody(), {}),
+    () => ({ ...post("schedules:key", `schedules/${scheduleName()}`, scheduleBody(), {}), method: "PUT" }),
+    () => ({ ...post("schedules:noKey", `schedules/office-hours`, JSON.stringify({ timezone: "Europe/Berlin", periods: [{ begintime: "08:00", endtime: "18:00" }] }), { "x-functions-key": pick(["", "wrong"]) }), method: pick(["PUT", "DELETE", "GET"]) }),
+    () => get("schedules:key", `schedules/${scheduleName()}${pick(["", "/preview", "/preview?from=x&to=y"])}`, {}),
+    () => ({ ...get("schedules:key", `schedules/${scheduleName()}`, {}), method: "DELETE" }),
+    () => post("schedules:key", "schedules/evaluate", scheduleBody(), {}),
     () => get("identity/RequestStatus:token", `identity/requests/${pick([pctBytes(text(1 + int(20))), "%25zz", "x"])}`, bearer(ctx.operatorToken)),
   ];
   for (let i = 0; i < count; i++) yield generators[i % generators.length]!();

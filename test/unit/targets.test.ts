@@ -10,6 +10,7 @@ import { kindOf } from "../../src/targets/targetKind";
 import { selectVms } from "../../src/domain/scope";
 import { hasReachedTarget, isHibernatedFromStatusCodes, isInTransitionToTarget } from "../../src/domain/power";
 import { parseScheduledRequest } from "../../src/domain/scheduledRequest";
+import { parseSchedule } from "../../src/schedules/schedule";
 
 const SUB = "aaaaaaaa-0000-4000-8000-000000000001";
 const ALL: PowerAction[] = ["start", "deallocate", "hibernate", "powerOff"];
@@ -56,6 +57,9 @@ describe("stop modes per VM", () => {
     const fallback = chooseStopMode("hibernate", { tags: {}, hibernationEnabled: false });
     expect(fallback).toMatchObject({ mode: "deallocate", fallback: { code: HIBERNATE_UNAVAILABLE, message: expect.stringContaining("hibernationEnabled") } });
     expect(chooseStopMode("deallocate", { tags: { "startstop-stopmode": "hibernate" } }).fallback?.code).toBe(HIBERNATE_UNAVAILABLE);
+    // A stopped (powered-off) VM has no running guest to hibernate: deallocated, saying why.
+    expect(chooseStopMode("hibernate", { tags: {}, hibernationEnabled: true, powerState: "stopped" })).toMatchObject({ mode: "deallocate", fallback: { message: expect.stringContaining("stopped") } });
+    expect(chooseStopMode("hibernate", { tags: {}, hibernationEnabled: true, powerState: "running" }).mode).toBe("hibernate");
   });
   it("falls back after a refusal about the VM or a failed hibernate, and retries a refusal about the moment", () => {
     expect(hibernateFallback({ status: 409, code: "OperationNotAllowed", message: "Hibernation is not enabled" })).toMatchObject({ then: "deallocate", message: expect.stringContaining("Hibernation is not enabled") });
@@ -135,5 +139,15 @@ describe("Flexible scale sets in VMLists", () => {
     expect(byGroup.excluded[0]?.reason).toContain("Flexible scale set");
     const bySet = selectVms({ subscriptions: [], resourceGroups: [], vms: [], scaleSets: [{ subscriptionId: SUB, resourceGroup: "rg-k8s", name: "FlexPool" }], exclusions: [] }, [member, other]);
     expect(bySet.selected.map((v) => v.ref.name)).toEqual(["aksflex-0"]);
+  });
+});
+
+describe("a schedule's stopMode", () => {
+  it("takes the same three stop modes as a request", () => {
+    for (const stopMode of STOP_MODES) {
+      const r = parseSchedule({ name: "office", timezone: "UTC", periods: [{ beginTime: "8:00", endTime: "18:00" }], stopMode });
+      expect(r.ok && r.schedule.stopMode).toBe(stopMode);
+    }
+    expect(parseSchedule({ name: "office", timezone: "UTC", periods: [{ beginTime: "8:00" }], stopMode: "stop" }).ok).toBe(false);
   });
 });

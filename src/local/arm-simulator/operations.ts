@@ -153,6 +153,9 @@ export function beginAction(req: ActionRequest): ActionOutcome {
   if (action === "hibernate" && !vm.hibernationEnabled) {
     return { kind: "notAllowed", message: `Hibernation is not enabled on the virtual machine '${vm.name}'; enable it with additionalCapabilities.hibernationEnabled before hibernating.` };
   }
+  if (action === "hibernate" && from === "stopped") {
+    return { kind: "notAllowed", message: `Cannot hibernate the virtual machine '${vm.name}' because it is not running (it is stopped).` };
+  }
   if (action === "restart" && from !== "running") {
     return { kind: "notAllowed", message: `Cannot restart the VM '${vm.name}' because it is not running (it is ${from}).` };
   }
