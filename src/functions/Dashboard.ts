@@ -55,7 +55,12 @@ export async function dashboardHandler(request: HttpRequest): Promise<HttpRespon
   }
   const m = /^requests\/([^/]+)$/.exec(path);
   if (m) {
-    const requestId = decodeURIComponent(m[1]!);
+    let requestId = "";
+    try {
+      requestId = decodeURIComponent(m[1]!);
+    } catch {
+      // A malformed %-escape is bad input, not a failure: it is refused below as not a GUID.
+    }
     const outcome = request.query.get("outcome") ?? undefined;
     const errors = [];
     if (!isGuid(requestId)) errors.push({ field: "requestId (path)", message: "must be a request id (a GUID)" });

@@ -339,5 +339,16 @@ describe("the dashboard in a real browser", () => {
     const page = await fetch(`${world.hostUrl}/api/dashboard`, { headers: { "x-functions-key": FUNCTION_KEY } });
     expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
     expect(await page.text()).not.toContain(FUNCTION_KEY);
+    // Garbage never gets a 5xx, signed in or not.
+    const garbage = ["dashboard/requests/not-a-guid", "dashboard/requests/%E0%A4%A", "dashboard/nope/../data", "dashboard/requests/00000000-0000-4000-8000-000000000000?outcome=Nope",
+      "savings?from=2026-02-30", "savings?to=%00", "savings?groupBy=tag:", "savings?currency=EURO", "savings?from=2020-01-01&to=2026-01-01"];
+    for (const route of garbage) {
+      for (const headers of [{}, { "x-functions-key": FUNCTION_KEY }] as Record<string, string>[]) {
+        const res = await fetch(`${world.hostUrl}/api/${route}`, { headers });
+        expect(res.status, `${route} ${JSON.stringify(headers)}`).toBeLessThan(500);
+      }
+    }
+    const post = await fetch(`${world.hostUrl}/api/dashboard/data`, { method: "POST", headers: { "x-functions-key": FUNCTION_KEY } });
+    expect(post.status).toBe(405);
   });
 });
