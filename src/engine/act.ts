@@ -134,7 +134,7 @@ type CallResult = { kind: "done"; write?: RowWrite } | { kind: "late"; vm: Claim
  * a call that left later than this could meet that second call. On a starved host (slow storage, a CPU stall) the
  * claim is given back instead, and the VM is due again at once.
  */
-export function claimCallByMs(deps: Pick<EngineDeps, "settings">, claimed: VmRecord): number {
+function claimCallByMs(deps: Pick<EngineDeps, "settings">, claimed: VmRecord): number {
   return (claimed.actedAt?.getTime() ?? 0) + (deps.settings.stallGraceSeconds * 1000) / 2;
 }
 
