@@ -70,7 +70,12 @@ export interface WorldOptions {
    * assignments, the app's tables in Azurite, and one-deploy on the app through the simulator. Never restarted by a
    * deployment to the app.
    */
-  guardian?: { settings?: Record<string, string>; roleAssignments?: { scope: string; actions: string[] }[] };
+  guardian?: {
+    settings?: Record<string, string>;
+    roleAssignments?: { scope: string; actions: string[] }[];
+    /** The guardian's function app folder (its deploy package, unzipped); default: this checkout's build. */
+    appDir?: string;
+  };
 }
 
 /** Per function: invocations counted from the hosts' `Executed '<fn>' (...)` lines (not capped like hostLogs). */
@@ -197,18 +202,12 @@ export class World {
     for (let i = 0; i < (options.hosts ?? 1); i++) await world.startHost();
     if (options.guardian) {
       for (const a of options.guardian.roleAssignments ?? []) simulator.simulator.rbac.assign({ principal: GUARDIAN_PRINCIPAL, ...a });
-      await world.startGuardian(dir, options.guardian.settings ?? {});
+      await world.startGuardian(options.guardian.appDir ?? guardianAppOfCheckout(dir), options.guardian.settings ?? {});
     }
     return world;
   }
 
-  /** The guardian's own function app: its host.json, and a package.json whose "main" is its compiled function. */
-  private async startGuardian(dir: string, extra: Record<string, string>): Promise<void> {
-    const appDir = path.join(dir, "guardian-app");
-    mkdirSync(appDir, { recursive: true });
-    copyFileSync(path.join(REPO_ROOT, "guardian/host.json"), path.join(appDir, "host.json"));
-    const main = path.relative(appDir, path.join(REPO_ROOT, "dist/src/guardian/functions/*.js")).split(path.sep).join("/");
-    writeFileSync(path.join(appDir, "package.json"), JSON.stringify({ name: "startstop-vms-next-guardian", main }));
+  private async startGuardian(appDir: string, extra: Record<string, string>): Promise<void> {
     const s = this.settings;
     const env: Record<string, string> = {
       // Its own host storage in Azure (guardian-storage.bicep); locally the same Azurite.
@@ -446,6 +445,16 @@ export class World {
     await this.simulator.close();
     await this.azurite.stop();
   }
+}
+
+/** The guardian's function app from this checkout's build: its host.json, and a package.json whose "main" is its function. */
+function guardianAppOfCheckout(dir: string): string {
+  const appDir = path.join(dir, "guardian-app");
+  mkdirSync(appDir, { recursive: true });
+  copyFileSync(path.join(REPO_ROOT, "guardian/host.json"), path.join(appDir, "host.json"));
+  const main = path.relative(appDir, path.join(REPO_ROOT, "dist/src/guardian/functions/*.js")).split(path.sep).join("/");
+  writeFileSync(path.join(appDir, "package.json"), JSON.stringify({ name: "startstop-vms-next-guardian", main }));
+  return appDir;
 }
 
 async function stopProcess(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
