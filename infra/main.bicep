@@ -94,6 +94,7 @@ param resourceGroupName string = ''
 var tags = { 'azd-env-name': environmentName, SolutionName: 'StartStopVMsNext' }
 var token = toLower(uniqueString(subscription().id, environmentName, location))
 var deploymentContainerName = 'app-package-${take(token, 7)}'
+var guardianContainerName = 'guardian-package-${take(token, 7)}'
 // Role names are unique per tenant: the token keeps two environments of one name in two subscriptions apart.
 var roleToken = take(toLower(uniqueString(subscription().id, environmentName)), 6)
 var roleName = 'Start/Stop VMs operator (${environmentName}, ${roleToken})'
@@ -129,6 +130,14 @@ module logicAppsIdentity 'core/identity.bicep' = {
   params: { name: 'id-logic-${token}', location: location, tags: tags }
 }
 
+// The guardian's own identity (src/guardian/, app/guardian.bicep): it may read heartbeats, change self-update attempts
+// and deploy to the app, nothing else; the app's identity can do nothing to the guardian.
+module guardianIdentity 'core/identity.bicep' = {
+  name: 'identity-guardian'
+  scope: rg
+  params: { name: 'id-guardian-${token}', location: location, tags: tags }
+}
+
 var audience = !empty(callerAudience) ? callerAudience : identity.outputs.clientId
 
 module storage 'core/storage.bicep' = {
@@ -152,6 +161,7 @@ module telemetry 'monitoring/telemetry.bicep' = {
     location: location
     tags: tags
     identityPrincipalId: identity.outputs.principalId
+    guardianPrincipalId: guardianIdentity.outputs.principalId
   }
 }
 
@@ -206,6 +216,49 @@ module selfUpdateAccess 'rbac/self-update-access.bicep' = if (autoUpdateMode == 
   name: 'access-self-update'
   scope: rg
   params: { roleDefinitionId: selfUpdateRole.outputs.id, principalId: identity.outputs.principalId, appName: app.outputs.name }
+}
+
+module guardianStorage 'core/guardian-storage.bicep' = {
+  name: 'guardian-storage'
+  scope: rg
+  params: {
+    name: 'stg${token}'
+    location: location
+    tags: tags
+    deploymentContainerName: guardianContainerName
+    identityPrincipalId: guardianIdentity.outputs.principalId
+  }
+}
+
+module guardian 'app/guardian.bicep' = {
+  name: 'guardian'
+  scope: rg
+  params: {
+    planName: 'plan-guardian-${token}'
+    appName: 'func-guardian-${token}'
+    location: location
+    tags: tags
+    identityId: guardianIdentity.outputs.id
+    identityClientId: guardianIdentity.outputs.clientId
+    storageBlobEndpoint: guardianStorage.outputs.blobEndpoint
+    deploymentContainerName: guardianContainerName
+    appStorageTableEndpoint: storage.outputs.tableEndpoint
+    appResourceId: app.outputs.id
+    appInsightsConnectionString: telemetry.outputs.connectionString
+  }
+}
+
+module guardianAccess 'rbac/guardian-access.bicep' = {
+  name: 'access-guardian-tables'
+  scope: rg
+  params: { storageName: storage.outputs.name, principalId: guardianIdentity.outputs.principalId }
+}
+
+// The guardian deploys to the app with self-update's role, on the app only: only where self-update can deploy at all.
+module guardianDeployAccess 'rbac/self-update-access.bicep' = if (autoUpdateMode == 'apply') {
+  name: 'access-guardian-deploy'
+  scope: rg
+  params: { roleDefinitionId: selfUpdateRole.outputs.id, principalId: guardianIdentity.outputs.principalId, appName: app.outputs.name }
 }
 
 module actionGroupAccess 'rbac/action-group-access.bicep' = {
@@ -268,6 +321,8 @@ output AZURE_RESOURCE_GROUP string = rg.name
 output FUNCTION_BASE_URL string = app.outputs.baseUrl
 output FUNCTION_APP_NAME string = app.outputs.name
 output IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+output GUARDIAN_APP_NAME string = guardian.outputs.name
+output GUARDIAN_PRINCIPAL_ID string = guardianIdentity.outputs.principalId
 // Read by the preprovision hook, which removes this role's assignments on scopes taken out of TARGET_SCOPES.
 output OPERATOR_ROLE_ID string = operatorRole.outputs.id
 output AUTOSTOP_ACTION_GROUP_ID string = autoStopActionGroup.outputs.id

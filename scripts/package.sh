@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the deployable package in .package/ (what azd zips and deploys) and .package.zip (to measure or deploy by
 # hand): the compiled app without the local world, host.json, package.json, production dependencies only, and a
-# minimal .funcignore for azd's zip step.
+# minimal .funcignore for azd's zip step. Then the guardian's own package in .package-guardian/ (azd service
+# "guardian", src/guardian/): the same compiled code and dependencies without the app's functions, guardian/host.json,
+# and a package.json whose "main" is the guardian's one function.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,6 +44,26 @@ local.settings.json
 *.map
 IGNORE
 
-# PACKAGE_ZIP=0 (the packaging test, which zips .package/ as azd does): no .package.zip.
-[ "${PACKAGE_ZIP:-1}" = 0 ] || (cd .package && zip -qr ../.package.zip . -x .funcignore)
-[ "${PACKAGE_ZIP:-1}" = 0 ] || echo "package: .package.zip $(du -k .package.zip | cut -f1) KiB ($(find .package -type f ! -name .funcignore | wc -l) files)"
+# The guardian: never self-updated, so it is its own package, deployed only by `azd deploy`. Its dependencies are
+# hard links to the app's (same bytes, no second install).
+rm -rf .package-guardian .package-guardian.zip
+mkdir -p .package-guardian/dist
+cp -R .package/dist/src .package-guardian/dist/src
+rm -rf .package-guardian/dist/src/functions   # the app's functions: never part of the guardian
+cp guardian/host.json .package-guardian/
+cp .package/.funcignore .package-guardian/
+node -e '
+  const app = require("./package.json");
+  const guardian = { name: `${app.name}-guardian`, version: app.version, description: "Rolls back a self-update of the app that cannot start (src/guardian/).",
+    private: true, license: app.license, main: "dist/src/guardian/functions/*.js", engines: app.engines, dependencies: app.dependencies };
+  require("node:fs").writeFileSync(".package-guardian/package.json", JSON.stringify(guardian, null, 2) + "\n");
+'
+cp -al .package/node_modules .package-guardian/node_modules 2>/dev/null || cp -R .package/node_modules .package-guardian/node_modules
+
+# PACKAGE_ZIP=0 (the packaging test, which zips the folders as azd does): no .zip files.
+if [ "${PACKAGE_ZIP:-1}" != 0 ]; then
+  for p in .package .package-guardian; do
+    (cd "$p" && zip -qr "../$p.zip" . -x .funcignore)
+    echo "package: $p.zip $(du -k "$p.zip" | cut -f1) KiB ($(find "$p" -type f ! -name .funcignore | wc -l) files)"
+  done
+fi

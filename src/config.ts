@@ -78,7 +78,7 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
 export function isLoopbackHost(hostname: string): boolean {
   const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
@@ -266,7 +266,8 @@ function callWindowProblems(c: AppConfig): string[] {
   ];
 }
 
-function readLocalTime(env: Env, simulator: boolean, problems: string[]): AppConfig["localTime"] {
+/** LOCAL_TIME_SCALE and LOCAL_TIME_ANCHOR (the local world only): the app clock then follows the simulator's. */
+export function readLocalTime(env: Env, simulator: boolean, problems: string[]): AppConfig["localTime"] {
   const scaleText = env.LOCAL_TIME_SCALE?.trim();
   if (!scaleText || scaleText === "1") return undefined;
   const scale = Number(scaleText);

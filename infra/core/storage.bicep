@@ -16,6 +16,8 @@ var tableNames = [
   'requeststoretable'
   'subscriptionrequeststoretable'
   'autoupdaterequestdetailsstoretable'
+  // Declared (the app also creates it on first use) so the guardian's read role can be scoped to it alone.
+  'heartbeatstoretable'
 ]
 // Built-in data roles (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/storage)
 var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'

@@ -1,9 +1,12 @@
-// Log Analytics + Application Insights with local auth off; the app identity may publish telemetry, nothing else.
+// Log Analytics + Application Insights with local auth off; the app's and the guardian's identities may publish
+// telemetry, nothing else.
 param logAnalyticsName string
 param appInsightsName string
 param location string
 param tags object = {}
 param identityPrincipalId string
+@description('Principal ID of the guardian identity (its host sends its logs here).')
+param guardianPrincipalId string
 
 var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
 
@@ -35,6 +38,16 @@ resource publisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringMetricsPublisher)
     principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource guardianPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(appInsights.id, guardianPrincipalId, monitoringMetricsPublisher)
+  scope: appInsights
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringMetricsPublisher)
+    principalId: guardianPrincipalId
     principalType: 'ServicePrincipal'
   }
 }

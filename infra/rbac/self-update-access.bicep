@@ -1,4 +1,4 @@
-// Assigns self-update's role to the app identity on the function app itself.
+// Assigns self-update's role on the function app itself: to the app identity, and to the guardian's (it rolls back).
 param roleDefinitionId string
 param principalId string
 param appName string

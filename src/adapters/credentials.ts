@@ -6,15 +6,17 @@ import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential
 import { isLoopbackHost } from "../config";
 
 export const SIMULATOR_TOKEN = "local-arm-simulator-token";
+/** The guardian's own token for the local simulator: another principal than the app's, with its own role assignments. */
+export const GUARDIAN_SIMULATOR_TOKEN = "local-arm-simulator-guardian-token";
 
-/** Hands out the simulator token only for the loopback endpoint it was created for. */
-export function simulatorCredential(endpoint: string): TokenCredential {
+/** Hands out a simulator token (the app's unless told) only for the loopback endpoint it was created for. */
+export function simulatorCredential(endpoint: string, token = SIMULATOR_TOKEN): TokenCredential {
   if (!isLoopbackHost(new URL(endpoint).hostname)) {
     throw new Error(`Refusing to use the local simulator token for ${endpoint}: it is only for loopback endpoints`);
   }
   return {
     async getToken() {
-      return { token: SIMULATOR_TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 };
+      return { token, expiresOnTimestamp: Date.now() + 3_600_000 };
     },
   };
 }

@@ -4,7 +4,9 @@
  * Ed25519 signature verifies against the key pinned in the app settings (and its SHA-256 matches the published one),
  * stages exactly those bytes in the app's own deployment container, deploys them from there through ARM, and checks
  * the heartbeat after AUTO_UPDATE_VERIFY_MINUTES: only a passing heartbeat run by the new version keeps it; otherwise
- * the package that ran before is deployed again (verified and staged the same way). A download or deployment that
+ * the package that ran before is deployed again. That package is verified and staged the same way before the new one
+ * is deployed, so a rollback (this check's, or the guardian's when the new version cannot start at all, src/guardian/)
+ * deploys bytes already checked, without the feed or the signing key. A download or deployment that
  * failed for a passing reason is tried again at the next check, never recorded as a refusal. Every attempt is a row of
  * autoupdaterequestdetailsstoretable.
  */
@@ -12,7 +14,9 @@ import { createHash, randomUUID } from "node:crypto";
 import { compareVersions } from "../domain/semver";
 import { isArmRequestError } from "../domain/armError";
 import { classifyFailure } from "../domain/retryPolicy";
-import { decideUpdate, packageName, parseChecksum, usableReleases, type Release } from "./release";
+import { assertNever } from "../targets/powerAction";
+import { decideUpdate, packageName, parseChecksum, type Release } from "./release";
+import { rollBack } from "./rollback";
 import { parseSignature, signatureValid } from "./signature";
 import type { AutoUpdateDeps, UpdateAttempt } from "./updateDeps";
 
@@ -44,17 +48,28 @@ export async function checkForUpdate(deps: AutoUpdateDeps): Promise<CheckOutcome
     await record(deps, { ...attempt, state: verified.transient ? "Available" : "Refused", reason: verified.transient ? `${verified.reason}; tried again at the next check` : verified.reason });
     return verified.transient ? "retrying" : "refused";
   }
+  // The package to roll back to, verified and staged first: a rollback never depends on the feed or the key again.
+  const fallback = previous ? await verifiedPackage(deps, previous) : undefined;
+  if (fallback && !fallback.ok && fallback.transient) {
+    await record(deps, { ...attempt, state: "Available", sha256: verified.sha256, reason: `${fallback.reason} (the package to roll back to); tried again at the next check` });
+    return "retrying";
+  }
   let stagedUrl: string;
+  let previousStagedUrl: string | undefined;
   try {
     stagedUrl = await deps.staging.stage(stagedName(release.version, verified.sha256), verified.bytes);
+    if (previous && fallback?.ok) previousStagedUrl = await deps.staging.stage(stagedName(previous.version, fallback.sha256), fallback.bytes);
   } catch (error) {
     await record(deps, { ...attempt, state: "Available", sha256: verified.sha256, reason: `staging ${release.version} in the deployment container failed: ${(error as Error).message}; tried again at the next check` });
     return "retrying";
   }
+  const noFallback = !previous ? `; ${runningVersion} is not in the feed, so a failure cannot be rolled back automatically`
+    : !previousStagedUrl ? `; ${runningVersion}'s package does not verify (${fallback && !fallback.ok ? fallback.reason : "unknown"}), so a failure cannot be rolled back automatically` : "";
   // Recorded, and its check queued, before the deployment: the platform restarts the app when the package lands.
   const deployed: UpdateAttempt = {
     ...attempt, state: "Deployed", sha256: verified.sha256, stagedUrl, deployedAt: deps.clock.now(),
-    reason: `${release.version} deployed (signature verified, staged at ${stagedUrl}); the new version's heartbeat is checked after ${deps.settings.verifyMinutes} min`,
+    previousStagedUrl, previousSha256: previousStagedUrl && fallback?.ok ? fallback.sha256 : undefined,
+    reason: `${release.version} deployed (signature verified, staged at ${stagedUrl}); the new version's heartbeat is checked after ${deps.settings.verifyMinutes} min${noFallback}`,
   };
   await record(deps, deployed);
   await deps.queue.send({ kind: "verify", attemptId: deployed.attemptId }, deps.settings.verifyMinutes * 60);
@@ -73,15 +88,22 @@ export async function checkForUpdate(deps: AutoUpdateDeps): Promise<CheckOutcome
 
 /**
  * After the wait: a heartbeat newer than the deployment, run by the new version, decides; a failed one, one still run
- * by another version (the new one did not start), or none at all rolls back.
+ * by another version (the new one did not start), or none at all rolls back. Every change of a deployed attempt is
+ * etag-checked, so this check and the guardian never both act on it.
  */
 export async function verifyUpdate(deps: AutoUpdateDeps, attemptId: string): Promise<UpdateAttempt | undefined> {
   const attempt = await deps.store.get(attemptId);
+  if (attempt?.state === "RollingBack" && attempt.rollbackBy === "app") return rollBackFrom(deps, attempt, attempt.reason);
   if (!attempt || attempt.state !== "Deployed" || !attempt.deployedAt) return attempt;
   const beat = await deps.heartbeat.read();
   const after = beat && Date.parse(beat.checkedAt) > attempt.deployedAt.getTime() ? beat : undefined;
   const byNewVersion = after && after.version !== undefined && compareVersions(after.version, attempt.toVersion) === 0;
-  if (after && byNewVersion && after.ok) return record(deps, { ...attempt, state: "Succeeded", reason: `${attempt.toVersion} runs and its heartbeat passed at ${after.checkedAt}` });
+  if (after && byNewVersion && after.ok) {
+    const kept = await deps.store.replaceIfUnchanged({ ...attempt, state: "Succeeded", reason: `${attempt.toVersion} runs and its heartbeat passed at ${after.checkedAt}` });
+    if (!kept) return deps.store.get(attemptId);
+    announce(deps, kept);
+    return kept;
+  }
   // The new version is the one checking (so it started) but has not run its first heartbeat yet: wait for it, up to
   // twice the verification period.
   const waitedMs = deps.clock.now().getTime() - attempt.deployedAt.getTime();
@@ -92,28 +114,25 @@ export async function verifyUpdate(deps: AutoUpdateDeps, attemptId: string): Pro
   const why = !after ? "no heartbeat ran after the deployment"
     : !byNewVersion ? `the heartbeat after the deployment was run by ${after.version ?? "an unknown version"}, not ${attempt.toVersion} (the new version did not start)`
     : `the heartbeat of ${attempt.toVersion} failed at ${after.checkedAt}`;
-  if (!attempt.previousPackageUrl) {
-    return record(deps, { ...attempt, state: "Failed", reason: `${why}, and the package of ${attempt.fromVersion} is not in the feed: roll back by hand (azd deploy)` });
-  }
-  const previous = usableReleases(await deps.feed.releases(), deps.settings.feedUrl).find((r) => compareVersions(r.version, attempt.fromVersion) === 0);
-  if (!previous) return record(deps, { ...attempt, state: "Failed", reason: `${why}; rolling back is not possible: ${attempt.fromVersion} left the feed` });
-  const checked = await verifiedPackage(deps, previous);
-  if (!checked.ok && checked.transient) return retryRollback(deps, attempt, `${why}; rolling back waits: ${checked.reason}`);
-  if (!checked.ok) return record(deps, { ...attempt, state: "Failed", reason: `${why}; rolling back is not possible: ${checked.reason}` });
-  try {
-    await deps.deployer.deploy(await deps.staging.stage(stagedName(previous.version, checked.sha256), checked.bytes));
-  } catch (error) {
-    // Throttling or an outage: try again shortly. Anything else will not heal by itself: say so.
-    if (!isArmRequestError(error) || classifyFailure(error.failure) !== "permanent") return retryRollback(deps, attempt, `${why}; rolling back waits: ${(error as Error).message}`);
-    return record(deps, { ...attempt, state: "Failed", reason: `${why}, and rolling back to ${attempt.fromVersion} failed: ${(error as Error).message}; roll back by hand (azd deploy)` });
-  }
-  return record(deps, { ...attempt, state: "RolledBack", reason: `${why}: rolled back to ${attempt.fromVersion}` });
+  return rollBackFrom(deps, attempt, why);
 }
 
-async function retryRollback(deps: AutoUpdateDeps, attempt: UpdateAttempt, reason: string): Promise<UpdateAttempt> {
-  await deps.queue.send({ kind: "verify", attemptId: attempt.attemptId }, ROLLBACK_RETRY_MINUTES * 60);
-  deps.telemetry.event("AutoUpdate", { attemptId: attempt.attemptId, state: attempt.state, fromVersion: attempt.fromVersion, toVersion: attempt.toVersion, reason });
-  return attempt;
+async function rollBackFrom(deps: AutoUpdateDeps, attempt: UpdateAttempt, why: string): Promise<UpdateAttempt | undefined> {
+  const outcome = await rollBack(deps, attempt, "app", why);
+  switch (outcome.kind) {
+    case "lost":
+      return deps.store.get(attempt.attemptId);
+    case "retry":
+      await deps.queue.send({ kind: "verify", attemptId: attempt.attemptId }, ROLLBACK_RETRY_MINUTES * 60);
+      deps.telemetry.event("AutoUpdate", { attemptId: attempt.attemptId, state: outcome.attempt.state, fromVersion: attempt.fromVersion, toVersion: attempt.toVersion, reason: outcome.reason });
+      return outcome.attempt;
+    case "rolledBack":
+    case "failed":
+      announce(deps, outcome.attempt);
+      return outcome.attempt;
+    default:
+      return assertNever(outcome, "rollback outcome");
+  }
 }
 
 type Verified = { ok: true; sha256: string; bytes: Buffer } | { ok: false; transient: boolean; reason: string };
@@ -152,6 +171,10 @@ function stagedName(version: string, sha256: string): string {
 
 async function record(deps: AutoUpdateDeps, attempt: UpdateAttempt): Promise<UpdateAttempt> {
   await deps.store.save(attempt);
-  deps.telemetry.event("AutoUpdate", { attemptId: attempt.attemptId, state: attempt.state, fromVersion: attempt.fromVersion, toVersion: attempt.toVersion, reason: attempt.reason });
+  announce(deps, attempt);
   return attempt;
+}
+
+function announce(deps: AutoUpdateDeps, attempt: UpdateAttempt): void {
+  deps.telemetry.event("AutoUpdate", { attemptId: attempt.attemptId, state: attempt.state, fromVersion: attempt.fromVersion, toVersion: attempt.toVersion, reason: attempt.reason });
 }

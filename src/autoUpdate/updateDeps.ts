@@ -8,7 +8,14 @@ export type AutoUpdateMessage = { kind: "check" } | { kind: "verify"; attemptId:
 
 export type AutoUpdateMode = "off" | "notify" | "apply";
 
-export type AttemptState = "Available" | "Refused" | "Deployed" | "Succeeded" | "RolledBack" | "Failed";
+/**
+ * `RollingBack`: the one actor that won the etag-checked change from `Deployed` (the app's own verification, or the
+ * guardian, src/guardian/) is deploying the package that ran before; nobody else deploys for this attempt.
+ */
+export type AttemptState = "Available" | "Refused" | "Deployed" | "RollingBack" | "Succeeded" | "RolledBack" | "Failed";
+
+/** Who rolls a failed update back: the new version's own check (verifyUpdate), or the guardian, from outside the app. */
+export type RollbackActor = "app" | "guardian";
 
 /** One row of `autoupdaterequestdetailsstoretable`. */
 export interface UpdateAttempt {
@@ -23,8 +30,18 @@ export interface UpdateAttempt {
   /** Where the verified bytes were staged (the app's deployment container): what was deployed. */
   stagedUrl?: string;
   deployedAt?: Date;
-  /** The package of the version that ran before, deployed again if the update fails its heartbeat. */
+  /** The feed's package of the version that ran before. */
   previousPackageUrl?: string;
+  /**
+   * That package, verified like the new one and staged in the deployment container before the new one was deployed:
+   * what a rollback deploys (the app's or the guardian's), so rolling back needs neither the feed nor the signing key.
+   */
+  previousStagedUrl?: string;
+  previousSha256?: string;
+  /** Who is rolling back or rolled back (states RollingBack and RolledBack). */
+  rollbackBy?: RollbackActor;
+  /** The row's version as read (storage's ETag): a conditional change succeeds only if nobody changed it since. */
+  etag?: string;
 }
 
 export interface ReleaseFeedReader {
@@ -49,6 +66,13 @@ export interface PackageStaging {
 export interface AutoUpdateStore {
   save(attempt: UpdateAttempt): Promise<void>;
   get(attemptId: string): Promise<UpdateAttempt | undefined>;
+  /**
+   * Writes the attempt only if its row is unchanged since it was read (`attempt.etag`): the new row (with its new
+   * etag), or undefined when someone else changed it first.
+   */
+  replaceIfUnchanged(attempt: UpdateAttempt): Promise<UpdateAttempt | undefined>;
+  /** Every attempt deployed and not yet settled (Deployed or RollingBack), newest deployment first. */
+  inFlight(): Promise<UpdateAttempt[]>;
   /** Every attempt for this target version, newest first. */
   forVersion(version: string): Promise<UpdateAttempt[]>;
 }

@@ -3,12 +3,16 @@
  * package `startstop-vms-next-<version>.zip`, its `.sha256` (or a wrong one) and its Ed25519 signature `.sig`, made
  * with the feed's own signing key (`publicKey` is what AUTO_UPDATE_SIGNING_KEY pins), or with another key, or none.
  * A release can also be swapped after its first download (the attack on verifying one download and deploying another),
- * and every download is counted.
+ * or be one that cannot start (its placeholder says so: the platform model then runs an app that fails to load), and
+ * every download is counted.
  */
 import { createHash, generateKeyPairSync, sign } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { packageName } from "../autoUpdate/release";
+
+/** What a placeholder package of a release that cannot start says (read by src/local/deployedPackages.ts). */
+export const CANNOT_START_MARK = "(cannot start: its entry point throws while loading)";
 
 export interface PublishOptions {
   wrongChecksum?: boolean;
@@ -17,6 +21,8 @@ export interface PublishOptions {
   signature?: "none" | "otherKey";
   /** Serve other bytes (with the same name) from the second download of the package on. */
   swapAfterFirstDownload?: boolean;
+  /** A signed, valid release whose code cannot start (src/local/deployedPackages.ts runs it as an app that fails to load). */
+  cannotStart?: boolean;
 }
 
 export interface RunningReleaseFeed {
@@ -63,7 +69,7 @@ export async function startReleaseFeed(): Promise<RunningReleaseFeed> {
     downloads,
     publish(version, options = {}) {
       const zip = packageName(version);
-      const content = Buffer.from(`PK placeholder package of startstop-vms-next ${version}`);
+      const content = Buffer.from(`PK placeholder package of startstop-vms-next ${version}${options.cannotStart ? ` ${CANNOT_START_MARK}` : ""}`);
       const sha = createHash("sha256").update(options.wrongChecksum ? Buffer.from("something else") : content).digest("hex");
       const packagePath = `/download/v${version}/${zip}`;
       files.set(packagePath, content);

@@ -4,7 +4,7 @@
  * killed like a real host).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { DEV_ACCOUNT, DEV_KEY, startAzurite, type RunningAzurite } from "./azurite";
@@ -18,7 +18,7 @@ import { startTelemetryCollector, type RunningTelemetryCollector } from "./telem
 import { startRetailPrices, RETAIL_PRICES_PATH, type RunningRetailPrices } from "./retail-prices";
 import { principalOf } from "./arm-simulator/principal";
 import { blobEndpointOf, DEPLOYMENT_CONTAINER, runDeployedPackages } from "./deployedPackages";
-import { SIMULATOR_TOKEN } from "../adapters/credentials";
+import { GUARDIAN_SIMULATOR_TOKEN, SIMULATOR_TOKEN } from "../adapters/credentials";
 import { ACTION_GROUPS_APP_ID, SECURE_WEBHOOK_ROLE, startEntraSimulator, type RunningEntraSimulator } from "./entra-simulator";
 
 /** Works from src/local (vitest) and dist/src/local (compiled). */
@@ -28,6 +28,8 @@ export const FUNCTION_KEY = "integration-test-key";
 export const APP_SUBSCRIPTION = "0a0a0a0a-0000-4000-8000-0000000000a0";
 /** The principal the simulator sees for the app (derived from the app's local token, as ARM derives it from a real one). */
 export const APP_PRINCIPAL = principalOf(SIMULATOR_TOKEN);
+/** The guardian's principal (its own identity, src/guardian/): the simulator's RBAC sees it apart from the app's. */
+export const GUARDIAN_PRINCIPAL = principalOf(GUARDIAN_SIMULATOR_TOKEN);
 /** The app's Entra application (the audience machine callers request tokens for) and its object ID. */
 export const CALLER_AUDIENCE = "api://startstop-world";
 export const APP_REGISTRATION_OBJECT_ID = "5e1f0000-0000-4000-8000-00000000a9b0";
@@ -62,6 +64,18 @@ export interface WorldOptions {
   deploymentStorage?: boolean;
   /** Folder of the function app the hosts load (host.json, package.json "main"); default the repository. */
   appDir?: string;
+  /**
+   * Runs the guardian (src/guardian/) as its own function app in its own host process, beside the app's hosts: its own
+   * settings (GUARDIAN_SCHEDULE, HEARTBEAT_PERIOD_SECONDS), its own principal (GUARDIAN_PRINCIPAL) with these role
+   * assignments, the app's tables in Azurite, and one-deploy on the app through the simulator. Never restarted by a
+   * deployment to the app.
+   */
+  guardian?: {
+    settings?: Record<string, string>;
+    roleAssignments?: { scope: string; actions: string[] }[];
+    /** The guardian's function app folder (its deploy package, unzipped); default: this checkout's build. */
+    appDir?: string;
+  };
 }
 
 /** Per function: invocations counted from the hosts' `Executed '<fn>' (...)` lines (not capped like hostLogs). */
@@ -78,6 +92,10 @@ export type SimRequest = RequestLogEntry;
 
 export class World {
   private hostProcesses: ChildProcess[] = [];
+  private guardianProcess: ChildProcess | undefined;
+  private guardianLines: string[] = [];
+  /** The app the hosts run now: the default one, or what the platform model deployed (a release that cannot start). */
+  private runningAppDir: string;
   readonly hostPort: number;
   private logs: string[] = [];
   private invocations = new Map<string, InvocationStats>();
@@ -99,6 +117,7 @@ export class World {
     private readonly appDir: string = REPO_ROOT,
   ) {
     this.hostPort = hostPort;
+    this.runningAppDir = appDir;
   }
 
   static async start(options: WorldOptions): Promise<World> {
@@ -181,7 +200,56 @@ export class World {
     world.entra = entra;
     world.prices = prices;
     for (let i = 0; i < (options.hosts ?? 1); i++) await world.startHost();
+    if (options.guardian) {
+      for (const a of options.guardian.roleAssignments ?? []) simulator.simulator.rbac.assign({ principal: GUARDIAN_PRINCIPAL, ...a });
+      await world.startGuardian(options.guardian.appDir ?? guardianAppOfCheckout(dir), options.guardian.settings ?? {});
+    }
     return world;
+  }
+
+  private async startGuardian(appDir: string, extra: Record<string, string>): Promise<void> {
+    const s = this.settings;
+    const env: Record<string, string> = {
+      // Its own host storage in Azure (guardian-storage.bicep); locally the same Azurite.
+      AzureWebJobsStorage: this.azurite.connectionString,
+      APP_STORAGE: this.azurite.connectionString,
+      APP_RESOURCE_ID: s.APP_RESOURCE_ID!,
+      ARM_ENDPOINT: s.ARM_ENDPOINT!,
+      ARM_CA_CERT_PATH: s.ARM_CA_CERT_PATH!,
+      ...(s.LOCAL_TIME_SCALE ? { LOCAL_TIME_SCALE: s.LOCAL_TIME_SCALE, LOCAL_TIME_ANCHOR: s.LOCAL_TIME_ANCHOR! } : {}),
+      LOCAL_HOST_DISABLE_TIMERS: "false",
+      ...extra,
+    };
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, "dist/src/local/host/main.js"), "--app-dir", appDir, "--port", String(await findFreePort())], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const capture = (chunk: Buffer) => {
+      for (const line of chunk.toString("utf8").split("\n")) if (line) this.guardianLines.push(line);
+      if (this.guardianLines.length > 20_000) this.guardianLines.splice(0, this.guardianLines.length - 10_000);
+    };
+    child.stdout!.on("data", capture);
+    child.stderr!.on("data", capture);
+    this.guardianProcess = child;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the guardian did not start:\n${this.guardianLines.slice(-30).join("\n")}`)), 30_000);
+      const onData = (chunk: Buffer) => {
+        if (!chunk.toString("utf8").includes("Functions host listening")) return;
+        clearTimeout(timer);
+        child.stdout!.off("data", onData);
+        resolve();
+      };
+      child.stdout!.on("data", onData);
+      child.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the guardian exited with ${code}:\n${this.guardianLines.slice(-30).join("\n")}`));
+      });
+    });
+  }
+
+  /** The guardian's host log (World.start({ guardian })). */
+  guardianLogs(): string[] {
+    return this.guardianLines;
   }
 
   /** The app settings a host of this world gets (for a process that runs the app's code outside the host). */
@@ -219,7 +287,7 @@ export class World {
   /** Starts one more host process; the first one serves HTTP on hostPort, others only poll queues. */
   async startHost(): Promise<void> {
     const port = this.hostProcesses.filter((p) => p.exitCode === null && !p.killed).length === 0 ? this.hostPort : await findFreePort();
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, "dist/src/local/host/main.js"), "--app-dir", this.appDir, "--port", String(port)], {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, "dist/src/local/host/main.js"), "--app-dir", this.runningAppDir, "--port", String(port)], {
       env: { ...process.env, ...this.settings },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -268,10 +336,11 @@ export class World {
    * The platform restarts the app on another package: every host stops and as many start again with these settings
    * changed (the local world's stand-in for a new version running).
    */
-  async restartHosts(changed: Record<string, string | undefined>): Promise<void> {
+  async restartHosts(changed: Record<string, string | undefined>, options: { appDir?: string } = {}): Promise<void> {
     const hosts = Math.max(1, this.hostProcesses.length);
     await Promise.all(this.hostProcesses.map((p) => stopProcess(p, "SIGTERM")));
     this.hostProcesses = [];
+    this.runningAppDir = options.appDir ?? this.appDir;
     for (const [name, value] of Object.entries(changed)) {
       if (value === undefined) delete this.settings[name];
       else this.settings[name] = value;
@@ -368,7 +437,7 @@ export class World {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.hostProcesses.map((p) => stopProcess(p, "SIGTERM")));
+    await Promise.all([...this.hostProcesses, ...(this.guardianProcess ? [this.guardianProcess] : [])].map((p) => stopProcess(p, "SIGTERM")));
     await this.storageProxy?.close();
     await this.telemetry?.close();
     await this.entra?.close();
@@ -376,6 +445,16 @@ export class World {
     await this.simulator.close();
     await this.azurite.stop();
   }
+}
+
+/** The guardian's function app from this checkout's build: its host.json, and a package.json whose "main" is its function. */
+function guardianAppOfCheckout(dir: string): string {
+  const appDir = path.join(dir, "guardian-app");
+  mkdirSync(appDir, { recursive: true });
+  copyFileSync(path.join(REPO_ROOT, "guardian/host.json"), path.join(appDir, "host.json"));
+  const main = path.relative(appDir, path.join(REPO_ROOT, "dist/src/guardian/functions/*.js")).split(path.sep).join("/");
+  writeFileSync(path.join(appDir, "package.json"), JSON.stringify({ name: "startstop-vms-next-guardian", main }));
+  return appDir;
 }
 
 async function stopProcess(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {

@@ -2,7 +2,9 @@
  * The package `azd deploy` really ships: `npm run package`, then the zip azd makes of `.package/` (rules in
  * azd-zip.ts, from azd's source at a pinned release), unzipped into a clean folder and started in the local host with
  * no way to reach the repository's node_modules. Every function registers, and a start of 10 VMs completes
- * (judged by the simulator's VM states and its log of accepted start calls).
+ * (judged by the simulator's VM states and its log of accepted start calls). The guardian's own package (azd service
+ * "guardian") likewise: unzipped alone and started in its own host, it registers its one function, none of the app's,
+ * and its timer runs.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
@@ -19,8 +21,10 @@ import { CoreRegistry, createCoreApi, installCoreApi } from "../../src/local/hos
 const work = mkdtempSync(path.join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "ssv-azd-zip-"));
 const svc = readAzdService(readFileSync(path.join(REPO_ROOT, "azure.yaml"), "utf8"), "api");
 const packageDir = path.join(REPO_ROOT, svc.dist ?? ".");
+const guardianSvc = readAzdService(readFileSync(path.join(REPO_ROOT, "azure.yaml"), "utf8"), "guardian");
 let entries: ZipEntry[] = [];
 let names: string[] = [];
+let guardianNames: string[] = [];
 let world: World | undefined;
 let appDir = "";
 
@@ -61,12 +65,18 @@ beforeAll(async () => {
   appDir = path.join(work, "wwwroot");
   execFileSync("unzip", ["-q", zip, "-d", appDir]);
   appDir = realpathSync(appDir);
+  const guardianEntries = azdZipEntries(path.join(REPO_ROOT, guardianSvc.dist ?? "."), guardianSvc);
+  guardianNames = guardianEntries.map((e) => e.name);
+  writeZip(guardianEntries, path.join(work, "guardian.zip"), 1);
+  execFileSync("unzip", ["-q", path.join(work, "guardian.zip"), "-d", path.join(work, "guardian")]);
+  const guardianDir = realpathSync(path.join(work, "guardian"));
   const guard = path.join(work, "package-guard.cjs");
   writeFileSync(guard, GUARD);
   world = await World.start({
     fleet,
     appDir,
     settings: { NODE_OPTIONS: `--require ${guard}`, NODE_PATH: "", PACKAGE_GUARD_DIR: appDir },
+    guardian: { appDir: guardianDir, settings: { NODE_OPTIONS: `--require ${guard}`, NODE_PATH: "", PACKAGE_GUARD_DIR: guardianDir, GUARDIAN_SCHEDULE: "*/1 * * * * *" } },
   });
 }, 180_000);
 
@@ -128,5 +138,22 @@ describe("the zip azd deploys", () => {
     expect((await world!.vms()).filter((v) => v.powerState === "running").length).toBe(10);
     const starts = (await world!.armRequests()).filter((r) => r.operation === "start" && r.status < 300);
     expect(new Set(starts.map((r) => r.vmId)).size).toBe(10);
+  });
+
+  it("the guardian's zip holds its one function and its dependencies, none of the app's functions, nothing of the local world", () => {
+    expect(guardianSvc).toMatchObject({ language: "js", host: "function", dist: ".package-guardian", remoteBuild: false });
+    expect(guardianNames).toContain("host.json");
+    expect(guardianNames).toContain("dist/src/guardian/functions/Guardian.js");
+    expect(guardianNames).toContain("node_modules/@azure/functions/package.json");
+    expect(guardianNames.filter((n) => n.startsWith("dist/src/functions/") || n.startsWith("dist/src/local/"))).toEqual([]);
+    expect(JSON.parse(readFileSync(path.join(REPO_ROOT, guardianSvc.dist!, "package.json"), "utf8")).main).toBe("dist/src/guardian/functions/*.js");
+  });
+
+  it("the guardian unzipped alone registers only its function, loads nothing from outside its package, and its timer runs", async () => {
+    const logs = () => world!.guardianLogs();
+    await world!.eventually("the guardian's first tick", () => logs().some((l) => l.includes("Guardian: idle")), { explain: () => logs().slice(-20).join("\n") });
+    expect(logs().map((l) => /^ {2}(\w+): (\[|queueTrigger|timerTrigger)/.exec(l)?.[1]).filter(Boolean)).toEqual(["Guardian"]);
+    expect(logs().some((l) => l.includes("[package-guard]"))).toBe(true);
+    expect(logs().filter((l) => /loads .* from outside the package/.test(l))).toEqual([]);
   });
 });

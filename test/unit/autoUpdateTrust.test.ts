@@ -8,8 +8,9 @@ import { describe, expect, it } from "vitest";
 import { checkForUpdate, verifyUpdate } from "../../src/autoUpdate/autoUpdate";
 import { assetAllowed, packageName, usableReleases } from "../../src/autoUpdate/release";
 import { parseSigningKey } from "../../src/autoUpdate/signature";
-import type { AutoUpdateDeps, AutoUpdateMessage, UpdateAttempt } from "../../src/autoUpdate/updateDeps";
+import type { AutoUpdateDeps, AutoUpdateMessage } from "../../src/autoUpdate/updateDeps";
 import { MemoryQueue } from "../twins/memoryQueue";
+import { MemoryAutoUpdateStore } from "../twins/memoryAutoUpdateStore";
 import { createHash } from "node:crypto";
 
 const FEED = "https://api.github.com/repos/o/startstop-vms-next/releases";
@@ -29,7 +30,7 @@ function world(options: { failDownloads?: number } = {}) {
   };
   const feed = [release("1.0.0"), release("1.1.0")];
   let failures = options.failDownloads ?? 0;
-  const attempts = new Map<string, UpdateAttempt>();
+  const store = new MemoryAutoUpdateStore();
   const deployed: string[] = [];
   const staged = new Map<string, Buffer>();
   let beat: { ok: boolean; checkedAt: string; version?: string } | undefined;
@@ -48,18 +49,14 @@ function world(options: { failDownloads?: number } = {}) {
     },
     deployer: { deploy: async (url) => void deployed.push(url) },
     staging: { stage: async (name, bytes) => (staged.set(name, bytes), `https://st.blob.core.windows.net/app-package/${name}`) },
-    store: {
-      save: async (a) => void attempts.set(a.attemptId, structuredClone(a)),
-      get: async (id) => structuredClone(attempts.get(id)),
-      forVersion: async (v) => [...attempts.values()].filter((a) => a.toVersion === v),
-    },
+    store,
     heartbeat: { read: async () => beat },
     queue,
     clock: { now: () => new Date(now), sleep: async () => undefined, appSeconds: (s) => s, realSeconds: (s) => s },
     telemetry: { event: () => undefined } as unknown as AutoUpdateDeps["telemetry"],
     settings: { mode: "apply", runningVersion: "1.0.0", verifyMinutes: 15, feedUrl: FEED, signingKey: parseSigningKey(publicKey) },
   };
-  return { deps, deployed, staged, attempts, queue, setBeat: (b: typeof beat) => (beat = b), advance: (ms: number) => (now += ms) };
+  return { deps, deployed, staged, attempts: { values: () => store.all() }, queue, setBeat: (b: typeof beat) => (beat = b), advance: (ms: number) => (now += ms) };
 }
 
 describe("self-update trust", () => {
