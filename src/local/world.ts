@@ -13,7 +13,7 @@ import { QueueServiceClient } from "@azure/storage-queue";
 import { findFreePort } from "./freePort";
 import { eventually, EVENTUALLY_TIMEOUT_MS, type EventuallyOptions } from "./eventually";
 import { requestJson, type JsonResponse } from "./httpsJson";
-import { startArmSimulator, type ControlVm, type RequestLogEntry } from "./arm-simulator";
+import { startArmSimulator, type ControlScaleSet, type ControlVm, type RequestLogEntry } from "./arm-simulator";
 import { startTelemetryCollector, type RunningTelemetryCollector } from "./telemetry-collector";
 import { startRetailPrices, RETAIL_PRICES_PATH, type RunningRetailPrices } from "./retail-prices";
 import { principalOf } from "./arm-simulator/principal";
@@ -74,6 +74,8 @@ export interface InvocationStats {
 
 /** What the simulator's control API returns for a VM and for a logged ARM request. */
 export type SimVm = ControlVm;
+/** A scale set with each instance's power state, provisioning failure and history. */
+export type SimScaleSet = ControlScaleSet;
 export type SimRequest = RequestLogEntry;
 
 export class World {
@@ -324,6 +326,10 @@ export class World {
 
   async vms(): Promise<SimVm[]> {
     return (await this.sim<{ vms: SimVm[] }>("GET", "vms")).vms;
+  }
+
+  async scaleSets(): Promise<SimScaleSet[]> {
+    return (await this.sim<{ scaleSets: SimScaleSet[] }>("GET", "scaleSets")).scaleSets;
   }
 
   async armRequests(): Promise<SimRequest[]> {

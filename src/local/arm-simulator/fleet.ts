@@ -47,6 +47,26 @@ export interface FleetVmSpec {
   flexibleScaleSet?: string;
 }
 
+/**
+ * A virtual machine scale set in a resource group. Uniform: `capacity` instances with ids "0".."capacity-1", named
+ * `{name}_{id}`, which carry no tags of their own (tags live on the set).
+ */
+export interface FleetScaleSetSpec {
+  name: string;
+  orchestrationMode: "Uniform";
+  capacity: number;
+  /** The instances' size (`sku.name`); default Standard_D2s_v5. */
+  sku?: string;
+  location?: string;
+  tags?: Record<string, string>;
+  /** Every instance's settled power state at load; default deallocated. */
+  powerState?: SettledPowerState;
+  osType?: "Linux" | "Windows";
+  priority?: "Regular" | "Spot" | "Low";
+  /** Instance ids whose every start fails (`ProvisioningState/failed/AllocationFailed`; the instance stays as it was). */
+  failingStartInstances?: string[];
+}
+
 export interface FleetGenerateSpec extends Omit<FleetVmSpec, "name"> {
   namePrefix: string;
   count: number;
@@ -64,6 +84,7 @@ export interface FleetSpec {
       tags?: Record<string, string>;
       vms?: FleetVmSpec[];
       generate?: FleetGenerateSpec[];
+      scaleSets?: FleetScaleSetSpec[];
     }>;
   }>;
 }
@@ -85,6 +106,22 @@ export interface VmSeed {
   flexibleScaleSet?: string;
 }
 
+export interface ScaleSetSeed {
+  subscriptionId: string;
+  resourceGroup: string;
+  rgLocation: string;
+  name: string;
+  orchestrationMode: "Uniform";
+  capacity: number;
+  sku: string;
+  location: string;
+  tags: Record<string, string>;
+  powerState: SettledPowerState;
+  osType: "Linux" | "Windows";
+  priority: "Regular" | "Spot" | "Low";
+  failingStartInstances: string[];
+}
+
 export const DEFAULT_DURATIONS: Record<DurationKind, DurationRange> = {
   start: { minSeconds: 30, maxSeconds: 180 },
   deallocate: { minSeconds: 30, maxSeconds: 120 },
@@ -97,7 +134,7 @@ export const DEFAULT_DURATIONS: Record<DurationKind, DurationRange> = {
 const POWER_STATES = new Set(["running", "stopped", "deallocated"]);
 
 /** Validates a fleet object and flattens `vms` and `generate` into one list, in file order. */
-export function expandFleet(spec: FleetSpec): { seeds: VmSeed[]; durations: Partial<Record<DurationKind, DurationRange>> } {
+export function expandFleet(spec: FleetSpec): { seeds: VmSeed[]; scaleSets: ScaleSetSeed[]; durations: Partial<Record<DurationKind, DurationRange>> } {
   if (!spec || typeof spec !== "object") throw new Error("fleet must be an object");
   const durations: Partial<Record<DurationKind, DurationRange>> = {};
   for (const [kind, range] of Object.entries(spec.durations ?? {})) {
@@ -115,6 +152,7 @@ export function expandFleet(spec: FleetSpec): { seeds: VmSeed[]; durations: Part
     };
   }
   const seeds: VmSeed[] = [];
+  const scaleSets: ScaleSetSeed[] = [];
   for (const sub of spec.subscriptions ?? []) {
     if (!sub.subscriptionId) throw new Error("subscriptionId is required");
     for (const rg of sub.resourceGroups ?? []) {
@@ -127,9 +165,10 @@ export function expandFleet(spec: FleetSpec): { seeds: VmSeed[]; durations: Part
           seeds.push(toSeed(base, `${gen.namePrefix}${String(i).padStart(4, "0")}`, gen));
         }
       }
+      for (const set of rg.scaleSets ?? []) scaleSets.push(toScaleSetSeed(base, set));
     }
   }
-  return { seeds, durations };
+  return { seeds, scaleSets, durations };
 }
 
 function toSeed(
@@ -155,5 +194,31 @@ function toSeed(
     tags: { ...(vm.tags ?? {}) },
     hibernationEnabled: vm.hibernationEnabled === true,
     ...(vm.flexibleScaleSet ? { flexibleScaleSet: vm.flexibleScaleSet } : {}),
+  };
+}
+
+function toScaleSetSeed(base: { subscriptionId: string; resourceGroup: string; rgLocation: string }, set: FleetScaleSetSpec): ScaleSetSeed {
+  if (!set?.name) throw new Error("scale set name is required");
+  const where = `scale set '${set.name}'`;
+  if (set.orchestrationMode !== "Uniform") throw new Error(`${where}: orchestrationMode must be Uniform`);
+  if (!Number.isInteger(set.capacity) || set.capacity < 0 || set.capacity > 1000) throw new Error(`${where}: capacity must be an integer from 0 to 1000`);
+  const powerState = set.powerState ?? "deallocated";
+  if (!POWER_STATES.has(powerState)) throw new Error(`${where}: powerState must be running, stopped or deallocated`);
+  const failing = set.failingStartInstances ?? [];
+  if (!Array.isArray(failing) || failing.some((id) => typeof id !== "string" || !/^\d+$/.test(id) || Number(id) >= set.capacity)) {
+    throw new Error(`${where}: failingStartInstances must name instance ids from "0" to "${set.capacity - 1}"`);
+  }
+  return {
+    ...base,
+    name: set.name,
+    orchestrationMode: "Uniform",
+    capacity: set.capacity,
+    sku: set.sku ?? "Standard_D2s_v5",
+    location: set.location ?? base.rgLocation,
+    tags: { ...(set.tags ?? {}) },
+    powerState,
+    osType: set.osType ?? "Linux",
+    priority: set.priority ?? "Regular",
+    failingStartInstances: [...failing],
   };
 }
