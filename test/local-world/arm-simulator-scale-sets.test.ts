@@ -6,12 +6,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { request } from "node:https";
 import { ComputeManagementClient } from "@azure/arm-compute";
+import { MonitorClient } from "@azure/arm-monitor";
 import type { TokenCredential } from "@azure/core-auth";
 import { startArmSimulator, type ControlScaleSet, type FleetSpec, type RequestLogEntry } from "../../src/local/arm-simulator/index";
 import { principalOf } from "../../src/local/arm-simulator/principal";
 
 const SUB = "33333333-3333-3333-3333-333333333333";
 const RG = "rg-batch";
+const AKS_RG = "MC_rg-aks_aks-prod_westeurope";
 const API = "api-version=2026-03-01";
 
 const fleet: FleetSpec = {
@@ -26,10 +28,36 @@ const fleet: FleetSpec = {
           vms: [{ name: "plain-vm", powerState: "running" }],
           scaleSets: [
             { name: "workers", orchestrationMode: "Uniform", capacity: 20, sku: "Standard_D4s_v5", tags: { env: "prod", sequencestart: "2" }, failingStartInstances: ["7"] },
-            { name: "web", orchestrationMode: "Uniform", capacity: 3, powerState: "running", osType: "Windows", location: "northeurope" },
+            { name: "web", orchestrationMode: "Uniform", capacity: 3, powerState: "running", osType: "Windows", location: "northeurope", autoscale: { enabled: true } },
           ],
         },
-        { name: "rg-other", location: "westeurope", scaleSets: [{ name: "tiny", orchestrationMode: "Uniform", capacity: 1 }] },
+        {
+          name: "rg-other",
+          location: "westeurope",
+          vms: [
+            { name: "flex-0", powerState: "running", flexibleScaleSet: "flex" },
+            { name: "flex-1", powerState: "running", flexibleScaleSet: "flex" },
+            { name: "loose-0", flexibleScaleSet: "undeclared-flex" },
+          ],
+          scaleSets: [
+            { name: "tiny", orchestrationMode: "Uniform", capacity: 1 },
+            { name: "flex", orchestrationMode: "Flexible", tags: { tier: "app" } },
+          ],
+        },
+        {
+          name: AKS_RG,
+          location: "westeurope",
+          scaleSets: [
+            {
+              name: "aks-nodepool1-12345678-vmss",
+              orchestrationMode: "Uniform",
+              capacity: 3,
+              powerState: "running",
+              tags: { "aks-managed-poolName": "nodepool1", "aks-managed-createOperationID": "0b6a1c52-8d1e-4f4e-9a57-3c1b5c2d7e10", "aks-managed-orchestrator": "Kubernetes:1.30" },
+              autoscale: { enabled: true },
+            },
+          ],
+        },
       ],
     },
   ],
@@ -39,6 +67,7 @@ const credential: TokenCredential = { getToken: async () => ({ token: "scale-set
 
 let sim: Awaited<ReturnType<typeof startArmSimulator>>;
 let client: ComputeManagementClient;
+let monitor: MonitorClient;
 
 interface RawResponse {
   status: number;
@@ -75,6 +104,7 @@ const advance = (seconds: number) => call("POST", "/_sim/clock/advance", { body:
 beforeAll(async () => {
   sim = await startArmSimulator({ timeScale: 1, seed: 11, pageSize: 8 });
   client = new ComputeManagementClient(credential, SUB, { endpoint: sim.url, retryOptions: { maxRetries: 0 }, tlsOptions: { ca: sim.caCertPem } });
+  monitor = new MonitorClient(credential, SUB, { endpoint: sim.url, retryOptions: { maxRetries: 0 }, tlsOptions: { ca: sim.caCertPem } });
 });
 
 afterAll(async () => {
@@ -90,7 +120,15 @@ describe("Uniform scale sets through the real @azure/arm-compute client", () => 
   it("lists and gets sets (subscription, resource group) with mode, capacity, sku, tags and OS, apart from the VMs", async () => {
     const all = [];
     for await (const set of client.virtualMachineScaleSets.listAll()) all.push(set);
-    expect(all.map((s) => s.name)).toEqual(["workers", "web", "tiny"]);
+    expect(all.map((s) => [s.name, s.orchestrationMode, s.sku?.capacity])).toEqual([
+      ["workers", "Uniform", 20],
+      ["web", "Uniform", 3],
+      ["tiny", "Uniform", 1],
+      ["flex", "Flexible", 2],
+      ["aks-nodepool1-12345678-vmss", "Uniform", 3],
+      // A VM naming a set the fleet does not declare makes a Flexible set of that name.
+      ["undeclared-flex", "Flexible", 1],
+    ]);
     const inGroup = [];
     for await (const set of client.virtualMachineScaleSets.list(RG)) inGroup.push(set.name);
     expect(inGroup).toEqual(["workers", "web"]);
@@ -243,5 +281,74 @@ describe("Uniform scale sets through the real @azure/arm-compute client", () => 
     expect((await call("POST", `${setPath("workers")}/start?${API}`, { token: "operator", body: { instanceIds: ["0"] } })).status).toBe(202);
     expect((await call("GET", `${setPath("web")}?${API}`, { token: "operator" })).status).toBe(403);
     expect((await controlSet("workers")).instances[0]!.history.map((h) => h.powerState)).toEqual(["deallocated", "starting"]);
+  });
+
+  it("serves Flexible sets as resources whose members stay VMs, and refuses the instance routes on them", async () => {
+    const flex = await client.virtualMachineScaleSets.get("rg-other", "flex");
+    expect(flex).toMatchObject({ orchestrationMode: "Flexible", sku: { capacity: 2 }, tags: { tier: "app" } });
+    const members = [];
+    for await (const vm of client.virtualMachines.list("rg-other")) members.push([vm.name, vm.virtualMachineScaleSet?.id]);
+    expect(members).toEqual([
+      ["flex-0", setPath("flex", "rg-other")],
+      ["flex-1", setPath("flex", "rg-other")],
+      ["loose-0", setPath("undeclared-flex", "rg-other")],
+    ]);
+    expect((await controlSet("flex", "rg-other")).memberVmIds).toHaveLength(2);
+    const listInstances = await call("GET", `${setPath("flex", "rg-other")}/virtualMachines?${API}`);
+    expect(listInstances.status).toBe(400);
+    expect(listInstances.body.error.code).toBe("OperationNotAllowed");
+    expect((await call("POST", `${setPath("flex", "rg-other")}/deallocate?${API}`)).status).toBe(400);
+    const vms = (await call("GET", `/_sim/vms?subscriptionId=${SUB}&resourceGroup=rg-other`)).body.vms;
+    expect(vms.map((v: { powerState: string }) => v.powerState)).toEqual(["running", "running", "deallocated"]);
+  });
+
+  it("holds an AKS-managed Uniform set in its MC_ node resource group, with the aks-managed tags", async () => {
+    const sets = [];
+    for await (const set of client.virtualMachineScaleSets.list(AKS_RG)) sets.push(set);
+    expect(sets).toHaveLength(1);
+    expect(sets[0]!.tags).toMatchObject({ "aks-managed-poolName": "nodepool1", "aks-managed-createOperationID": expect.any(String) });
+    const instances = [];
+    for await (const vm of client.virtualMachineScaleSetVMs.list(AKS_RG, "aks-nodepool1-12345678-vmss", { expand: "instanceView" })) instances.push(vm.instanceView?.statuses?.[1]?.code);
+    expect(instances).toEqual(["PowerState/running", "PowerState/running", "PowerState/running"]);
+  });
+
+  it("lists, gets, disables and restores an autoscale setting through @azure/arm-monitor, keeping its profiles", async () => {
+    const all = [];
+    for await (const s of monitor.autoscaleSettings.listBySubscription()) all.push(s);
+    expect(all.map((s) => [s.name, s.targetResourceUri, s.enabled])).toEqual([
+      ["web-autoscale", setPath("web"), true],
+      ["aks-nodepool1-12345678-vmss-autoscale", setPath("aks-nodepool1-12345678-vmss", AKS_RG), true],
+    ]);
+    const inGroup = [];
+    for await (const s of monitor.autoscaleSettings.listByResourceGroup(RG)) inGroup.push(s.name);
+    expect(inGroup).toEqual(["web-autoscale"]);
+    const before = await monitor.autoscaleSettings.get(RG, "web-autoscale");
+    expect(before.profiles).toHaveLength(1);
+    const disabled = await monitor.autoscaleSettings.update(RG, "web-autoscale", { enabled: false, tags: { "startstop-suspended": "true" } });
+    expect(disabled).toMatchObject({ enabled: false, targetResourceUri: setPath("web"), tags: { "startstop-suspended": "true" } });
+    expect(disabled.profiles).toEqual(before.profiles);
+    const stored = (await call("GET", "/_sim/autoscaleSettings")).body.autoscaleSettings.find((s: { name: string }) => s.name === "web-autoscale");
+    expect(stored.properties.enabled).toBe(false);
+    const restored = await monitor.autoscaleSettings.update(RG, "web-autoscale", { enabled: true, tags: {} });
+    expect(restored.enabled).toBe(true);
+    // PUT keeps whatever the body carries; a PUT without profiles is a 400 naming them.
+    const created = await monitor.autoscaleSettings.createOrUpdate(RG, "manual", { location: "westeurope", targetResourceUri: setPath("workers"), enabled: false, profiles: before.profiles });
+    expect(created).toMatchObject({ name: "manual", enabled: false, profiles: before.profiles });
+    const refused = await call("PUT", `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Insights/autoscalesettings/bad?api-version=2015-04-01`, { body: { location: "westeurope", properties: { targetResourceUri: setPath("workers") } } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toContain("profiles");
+    await expect(monitor.autoscaleSettings.get(RG, "nope")).rejects.toMatchObject({ statusCode: 404 });
+    const patches = (await requests()).filter((r) => r.operation === "autoscalePatch");
+    expect(patches.map((r) => r.status)).toEqual([200, 200]);
+  });
+
+  it("needs Microsoft.Insights/autoscalesettings/write to change a setting: 403 with read only, nothing changed", async () => {
+    await call("PUT", "/_sim/rbac", { body: { principal: principalOf("reader"), scope: `/subscriptions/${SUB}`, actions: ["Microsoft.Insights/autoscalesettings/read"] } });
+    const path = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Insights/autoscalesettings/web-autoscale?api-version=2015-04-01`;
+    expect((await call("GET", path, { token: "reader" })).status).toBe(200);
+    const refused = await call("PATCH", path, { token: "reader", body: { properties: { enabled: false } } });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toContain("Microsoft.Insights/autoscalesettings/write");
+    expect((await call("GET", path, { token: "reader" })).body.properties.enabled).toBe(true);
   });
 });

@@ -82,29 +82,25 @@ export function operationJson(op: Operation, now: number): unknown {
   return body;
 }
 
-/** VirtualMachineScaleSets_Get / _List: the set with its capacity, orchestration mode and OS. */
-export function scaleSetJson(set: SimScaleSet): unknown {
+/** VirtualMachineScaleSets_Get / _List: the set with its capacity (a Flexible set's: its member VMs), mode and OS. */
+export function scaleSetJson(set: SimScaleSet, capacity: number): unknown {
   const virtualMachineProfile: Record<string, unknown> = {
     storageProfile: { osDisk: { osType: set.osType, createOption: "FromImage", caching: "ReadWrite" } },
     priority: set.priority,
   };
   if (set.priority !== "Regular") virtualMachineProfile.evictionPolicy = "Deallocate";
+  const properties: Record<string, unknown> = { orchestrationMode: set.orchestrationMode, provisioningState: "Succeeded", uniqueId: set.uniqueId };
+  if (set.orchestrationMode === "Uniform") Object.assign(properties, { upgradePolicy: { mode: "Manual" }, overprovision: false, singlePlacementGroup: true });
+  else properties.platformFaultDomainCount = 1;
+  properties.virtualMachineProfile = virtualMachineProfile;
   return {
     id: set.id,
     name: set.name,
     type: "Microsoft.Compute/virtualMachineScaleSets",
     location: set.location,
     tags: set.tags,
-    sku: { name: set.sku, tier: "Standard", capacity: set.capacity },
-    properties: {
-      orchestrationMode: set.orchestrationMode,
-      provisioningState: "Succeeded",
-      uniqueId: set.uniqueId,
-      upgradePolicy: { mode: "Manual" },
-      overprovision: false,
-      singlePlacementGroup: true,
-      virtualMachineProfile,
-    },
+    sku: { name: set.sku, tier: "Standard", capacity },
+    properties,
   };
 }
 

@@ -15,7 +15,7 @@ import { instanceView, operationJson, vmJson } from "./arm-json";
 import { availabilityStatusJson, eventDataJson, parseActivityFilter } from "./activity-log";
 import { operationStatus, powerStateOf, type Operation, type OperationError, type SimVm } from "./operations";
 import { bearerToken, principalOf } from "./principal";
-import { isInsightsRoute, isScaleSetRoute, isWebRoute, parseArmRoute, type Route } from "./route-table";
+import { isAutoscaleRoute, isInsightsRoute, isScaleSetRoute, isWebRoute, parseArmRoute, type Route } from "./route-table";
 import { serveInsights } from "./insights-routes";
 import { authorizationFailedBody, requiredAction } from "./rbac";
 import { isResourcesRoute } from "./resource-routes";
@@ -176,6 +176,9 @@ function serve(sim: ArmSimulator, req: ArmRequest, route: Route, fields: LogFiel
 
   // 6. the operation
   if (isInsightsRoute(route)) return serveInsights(sim, route, req.body ?? "", headers);
+  if (isAutoscaleRoute(route)) {
+    return sim.autoscale.serve(route, req.body ?? "", headers, (all, toJson) => page(req, all, skipOf(new URLSearchParams(req.query)), sim.pageSize, toJson));
+  }
   if (route.op === "alertGet") {
     return sim.alertsManagement.serve(req.path, new URLSearchParams(req.query), (action, scope) => sim.rbac.allows(fields.principal ?? "", { action, scope }), fields.principal ?? "unknown", headers);
   }

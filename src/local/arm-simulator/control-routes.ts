@@ -62,6 +62,10 @@ function route(sim: ArmSimulator, req: ControlRequest): SimResponse {
         const set = sim.scaleSetById(id.startsWith("/") ? id : `/${id}`);
         return set ? ok(sim.controlScaleSet(set)) : fail(404, "ResourceNotFound", `No simulated scale set '${id}'.`);
       }
+    case "autoscalesettings":
+      // Every autoscale setting as stored (enabled, targetResourceUri, profiles), without an ARM call.
+      if (m === "GET" && segs.length === 1) return ok({ autoscaleSettings: sim.autoscale.list() });
+      break;
     case "tags":
       // PUT /_sim/tags?scope=<resource group or VM id>  {"tags": {...}}: replaces the scope's tags.
       if (m !== "PUT" || segs.length !== 1) break;

@@ -6,7 +6,8 @@ export type FaultOperation =
   | "metricAlertPut" | "metricAlertGet" | "metricAlertDelete" | "metricAlertList" | "actionGroupPut" | "actionGroupGet"
   | "oneDeployPut" | "oneDeployGet"
   | "scaleSetList" | "scaleSetGet" | "scaleSetStart" | "scaleSetDeallocate" | "scaleSetHibernate" | "scaleSetPowerOff"
-  | "scaleSetInstanceList" | "scaleSetInstanceGet" | "scaleSetInstanceView";
+  | "scaleSetInstanceList" | "scaleSetInstanceGet" | "scaleSetInstanceView"
+  | "autoscaleList" | "autoscaleGet" | "autoscalePut" | "autoscalePatch" | "autoscaleDelete";
 
 export interface FaultRuleInput {
   match?: {

@@ -4,7 +4,7 @@
  * A principal with no assignment at all may do everything, so worlds that do not model RBAC keep working.
  */
 import { armErrorBody } from "./errors";
-import { isScaleSetRoute, parseArmRoute, type ScaleSetRoute } from "./route-table";
+import { isAutoscaleRoute, isScaleSetRoute, parseArmRoute, type AutoscaleRoute, type ScaleSetRoute } from "./route-table";
 import { isResourcesRoute, resourcesAction } from "./resource-routes";
 
 export interface RoleAssignmentInput {
@@ -60,6 +60,14 @@ function scaleSetAction(route: ScaleSetRoute): RequiredAction {
   }
 }
 
+/** Autoscale settings: read (get, lists at their scope), write (PUT, PATCH), delete. */
+function autoscaleAction(route: AutoscaleRoute): RequiredAction {
+  const sub = `/subscriptions/${route.sub}`;
+  const verb = route.op === "autoscaleList" || route.op === "autoscaleGet" ? "read" : route.op === "autoscaleDelete" ? "delete" : "write";
+  const scope = route.op === "autoscaleList" ? (route.rg ? `${sub}/resourceGroups/${route.rg}` : sub) : `${sub}/resourceGroups/${route.rg}/providers/Microsoft.Insights/autoscalesettings/${route.name}`;
+  return { action: `Microsoft.Insights/autoscalesettings/${verb}`, scope };
+}
+
 const INSIGHTS_VERBS: Record<string, string> = {
   metricAlertGet: "read", metricAlertPut: "write", metricAlertDelete: "delete", actionGroupGet: "read", actionGroupPut: "write",
 };
@@ -70,6 +78,7 @@ export function requiredAction(method: string, path: string): RequiredAction | u
   const sub = `/subscriptions/${route.sub}`;
   if (isResourcesRoute(route)) return resourcesAction(route);
   if (isScaleSetRoute(route)) return scaleSetAction(route);
+  if (isAutoscaleRoute(route)) return autoscaleAction(route);
   switch (route.op) {
     case "unknown":
       return undefined;

@@ -11,6 +11,7 @@ export type Route =
   | { op: "availabilityStatus"; sub: string; rg: string; vm: string }
   | { op: "alertGet"; sub: string }
   | ScaleSetRoute
+  | AutoscaleRoute
   | InsightsRoute
   | WebRoute
   | ResourcesRoute
@@ -43,6 +44,22 @@ export function isScaleSetRoute(route: Route): route is ScaleSetRoute {
 
 export function isScaleSetAction(op: string): op is ScaleSetActionOperation {
   return op === "scaleSetStart" || op === "scaleSetDeallocate" || op === "scaleSetHibernate" || op === "scaleSetPowerOff";
+}
+
+/** Microsoft.Insights/autoscalesettings (autoscale_API.json, 2015-04-01 as @azure/arm-monitor 7.0.0 sends it). */
+export interface AutoscaleRoute {
+  op: AutoscaleOperation;
+  sub: string;
+  rg?: string;
+  name?: string;
+}
+
+export type AutoscaleOperation = "autoscaleList" | "autoscaleGet" | "autoscalePut" | "autoscalePatch" | "autoscaleDelete";
+
+const AUTOSCALE_BY_METHOD: Record<string, AutoscaleOperation> = { GET: "autoscaleGet", PUT: "autoscalePut", PATCH: "autoscalePatch", DELETE: "autoscaleDelete" };
+
+export function isAutoscaleRoute(route: Route): route is AutoscaleRoute {
+  return route.op.startsWith("autoscale");
 }
 
 /** Microsoft.Insights resources: metric alerts (by resource group, or listed by subscription) and action groups. */
@@ -106,6 +123,15 @@ export function parseArmRoute(method: string, path: string): Route {
   if (low.length === 6 && low[2] === "providers" && low[3] === "microsoft.alertsmanagement" && low[4] === "alerts") return want({ op: "alertGet", sub }, true);
   const insightsAt = (i: number) => low[i] === "providers" && low[i + 1] === "microsoft.insights";
   if (low.length === 5 && insightsAt(2) && low[4] === "metricalerts") return want({ op: "metricAlertList", sub }, true);
+  if (low.length === 5 && insightsAt(2) && low[4] === "autoscalesettings") return want({ op: "autoscaleList", sub }, true);
+  if (low[2] === "resourcegroups" && segs[3] && insightsAt(4) && low[6] === "autoscalesettings") {
+    if (low.length === 7) return want({ op: "autoscaleList", sub, rg: segs[3] }, true);
+    if (low.length === 8) {
+      const op = AUTOSCALE_BY_METHOD[method];
+      return op ? { op, sub, rg: segs[3], name: segs[7] } : { op: "unknown", sub, badMethod: true };
+    }
+    return { op: "unknown", sub };
+  }
   if (low[2] === "resourcegroups" && segs[3] && insightsAt(4) && INSIGHTS_BY_METHOD[low[6] ?? ""]) {
     const rg = segs[3];
     if (low.length === 7 && low[6] === "metricalerts") return want({ op: "metricAlertList", sub, rg }, true);

@@ -85,9 +85,9 @@ export function serveScaleSets(sim: ArmSimulator, req: ArmRequest, route: ScaleS
   const withView = (query.get("$expand") ?? "").toLowerCase() === "instanceview";
   switch (route.op) {
     case "scaleSetList":
-      return { status: 200, headers, body: page(req, found.sets!, skipOf(query), sim.pageSize, scaleSetJson) };
+      return { status: 200, headers, body: page(req, found.sets!, skipOf(query), sim.pageSize, (s) => scaleSetJson(s, sim.scaleSetCapacity(s))) };
     case "scaleSetGet":
-      return { status: 200, headers, body: scaleSetJson(set!) };
+      return { status: 200, headers, body: scaleSetJson(set!, sim.scaleSetCapacity(set!)) };
     case "scaleSetInstanceList":
       return { status: 200, headers, body: page(req, set!.instances, skipOf(query), sim.pageSize, (i) => scaleSetInstanceJson(i, now, withView)) };
     case "scaleSetInstanceGet":
@@ -148,6 +148,14 @@ function lookup(sim: ArmSimulator, route: ScaleSetRoute, sub: SubscriptionEntry,
   if (!set) return notFound(headers, `${SET_TYPE}/${route.set}`, route.rg);
   fields.scaleSetId = set.id;
   fields.region = set.location;
+  if (set.orchestrationMode === "Flexible" && route.op !== "scaleSetGet") {
+    // Our model: a Flexible set's members are VM resources, acted on and read through the VM routes.
+    return {
+      status: 400,
+      headers,
+      body: armErrorBody("OperationNotAllowed", `The scale set '${set.name}' has orchestration mode 'Flexible': its members are virtual machines; use the virtual machine operations on them (not simulated on the scale set).`),
+    };
+  }
   if (route.instanceId === undefined) return { set };
   const instance = set.instances.find((i) => i.instanceId === route.instanceId);
   if (!instance) return notFound(headers, `${SET_TYPE}/${route.set}/virtualMachines/${route.instanceId}`, route.rg);

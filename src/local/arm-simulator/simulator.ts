@@ -12,6 +12,7 @@ import { InsightsModel } from "./insights-model";
 import { AlertWebhooks } from "./alert-webhooks";
 import { AlertsManagement } from "./alerts-management";
 import { WebSites } from "./web-sites";
+import { AutoscaleSettings, autoscaleSettingId } from "./autoscale-settings";
 import {
   beginAction,
   powerStateOf,
@@ -82,7 +83,10 @@ export interface ControlScaleSet {
   orchestrationMode: string;
   capacity: number;
   tags: Record<string, string>;
+  /** Uniform: its instances. Flexible: none (its members are VMs, see `memberVmIds`). */
   instances: ControlInstance[];
+  /** Flexible: the ids of its member VMs. */
+  memberVmIds?: string[];
 }
 
 export interface ControlInstance {
@@ -118,6 +122,8 @@ export class ArmSimulator {
    * local world from its Entra simulator); without it such a delivery fails as it would without a token.
    */
   secureWebhookToken?: (receiver: { identifierUri: string; objectId?: string; tenantId?: string }) => string;
+  /** Microsoft.Insights/autoscalesettings (autoscale-settings.ts): read, enabled and disabled, never scaling anything. */
+  readonly autoscale = new AutoscaleSettings();
   /** Function apps and the packages deployed to them (self-update). */
   readonly webSites = new WebSites();
   readonly pageSize: number;
@@ -157,6 +163,7 @@ export class ArmSimulator {
       this.subscriptions.clear();
       this.vms.clear();
       this.clearScaleSets();
+      this.autoscale.clear();
       this.operations.clear();
       this.insights.clear();
       this.alertsManagement.clear();
@@ -183,6 +190,7 @@ export class ArmSimulator {
     this.subscriptions.clear();
     this.vms.clear();
     this.clearScaleSets();
+    this.autoscale.clear();
     this.operations.clear();
     this.durations = { ...DEFAULT_DURATIONS };
     this.faults.remove();
@@ -261,6 +269,7 @@ export class ArmSimulator {
     const rg = this.ensureGroup(sub, seed.resourceGroup, seed.rgLocation);
     const id = scaleSetResourceId(sub.subscriptionId, rg.name, seed.name);
     const key = id.toLowerCase();
+    if (seed.implicit && this.scaleSets.has(key)) return;
     const set: SimScaleSet = { ...seed, subscriptionId: sub.subscriptionId, resourceGroup: rg.name, id, key, uniqueId: stableUuid(key), instances: [] };
     for (let i = 0; i < seed.capacity; i++) {
       const instanceId = String(i);
@@ -295,11 +304,32 @@ export class ArmSimulator {
       // "add" mode redefines a set in place, like a VM: same list position, new instances.
       for (const old of existing.instances) this.instances.delete(old.key);
       Object.assign(existing, set);
+      if (seed.autoscale) this.addAutoscaleSetting(existing, seed.autoscale.enabled);
       return;
     }
     this.scaleSets.set(key, set);
     sub.scaleSets.push(set);
     rg.scaleSets.push(set);
+    if (seed.autoscale) this.addAutoscaleSetting(set, seed.autoscale.enabled);
+  }
+
+  /** The fleet's `autoscale` on a set: a setting `{set}-autoscale` in its group, one profile keeping its capacity. */
+  private addAutoscaleSetting(set: SimScaleSet, enabled: boolean): void {
+    const name = `${set.name}-autoscale`;
+    const capacity = String(Math.max(1, this.scaleSetCapacity(set)));
+    this.autoscale.put({
+      id: autoscaleSettingId(set.subscriptionId, set.resourceGroup, name),
+      name,
+      location: set.location,
+      tags: {},
+      properties: {
+        name,
+        enabled,
+        targetResourceUri: set.id,
+        profiles: [{ name: "default", capacity: { minimum: "1", maximum: capacity, default: capacity }, rules: [] }],
+        notifications: [],
+      },
+    });
   }
 
   // ---- lookups -----------------------------------------------------------
@@ -322,6 +352,19 @@ export class ArmSimulator {
 
   scaleSetById(id: string): SimScaleSet | undefined {
     return this.scaleSets.get(id.toLowerCase());
+  }
+
+  /** A Uniform set's instance count, a Flexible set's member VMs' count. */
+  scaleSetCapacity(set: SimScaleSet): number {
+    return set.orchestrationMode === "Uniform" ? set.instances.length : this.flexibleMembers(set).length;
+  }
+
+  /** The VMs of the set's resource group that name it in `flexibleScaleSet`. */
+  flexibleMembers(set: SimScaleSet): SimVm[] {
+    if (set.orchestrationMode !== "Flexible") return [];
+    const rg = this.subscription(set.subscriptionId)?.resourceGroups.get(set.resourceGroup.toLowerCase());
+    const name = set.name.toLowerCase();
+    return (rg?.vms ?? []).filter((vm) => vm.flexibleScaleSet?.toLowerCase() === name);
   }
 
   scaleSetOperation(id: string): ScaleSetOperation | undefined {
@@ -477,8 +520,9 @@ export class ArmSimulator {
       resourceGroup: set.resourceGroup,
       location: set.location,
       orchestrationMode: set.orchestrationMode,
-      capacity: set.capacity,
+      capacity: this.scaleSetCapacity(set),
       tags: set.tags,
+      ...(set.orchestrationMode === "Flexible" ? { memberVmIds: this.flexibleMembers(set).map((vm) => vm.id) } : {}),
       instances: set.instances.map((instance) => {
         const provisioningState = provisioningStateOf(instance, now);
         return {
