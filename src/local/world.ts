@@ -13,7 +13,7 @@ import { QueueServiceClient } from "@azure/storage-queue";
 import { findFreePort } from "./freePort";
 import { eventually, EVENTUALLY_TIMEOUT_MS, type EventuallyOptions } from "./eventually";
 import { requestJson, type JsonResponse } from "./httpsJson";
-import { startArmSimulator, type ControlVm, type RequestLogEntry } from "./arm-simulator";
+import { startArmSimulator, type AutoscaleSetting, type ControlScaleSet, type ControlVm, type RequestLogEntry } from "./arm-simulator";
 import { startTelemetryCollector, type RunningTelemetryCollector } from "./telemetry-collector";
 import { startRetailPrices, RETAIL_PRICES_PATH, type RunningRetailPrices } from "./retail-prices";
 import { principalOf } from "./arm-simulator/principal";
@@ -88,6 +88,9 @@ export interface InvocationStats {
 
 /** What the simulator's control API returns for a VM and for a logged ARM request. */
 export type SimVm = ControlVm;
+/** A scale set with each instance's power state, provisioning failure and history. */
+export type SimScaleSet = ControlScaleSet;
+export type SimAutoscaleSetting = AutoscaleSetting;
 export type SimRequest = RequestLogEntry;
 
 export class World {
@@ -393,6 +396,15 @@ export class World {
 
   async vms(): Promise<SimVm[]> {
     return (await this.sim<{ vms: SimVm[] }>("GET", "vms")).vms;
+  }
+
+  async scaleSets(): Promise<SimScaleSet[]> {
+    return (await this.sim<{ scaleSets: SimScaleSet[] }>("GET", "scaleSets")).scaleSets;
+  }
+
+  /** Every autoscale setting the simulator holds (`enabled`, `targetResourceUri`, `profiles` in `properties`). */
+  async autoscaleSettings(): Promise<SimAutoscaleSetting[]> {
+    return (await this.sim<{ autoscaleSettings: SimAutoscaleSetting[] }>("GET", "autoscaleSettings")).autoscaleSettings;
   }
 
   async armRequests(): Promise<SimRequest[]> {

@@ -1,5 +1,6 @@
 /** JSON shapes ARM/Compute return, as @azure/arm-compute deserializes them. */
 import { operationStatus, powerStateOf, provisioningStateOf, type Operation, type SimVm } from "./operations";
+import { scaleSetOperationEnd, scaleSetOperationError, scaleSetOperationStatus, type ScaleSetOperation, type SimInstance, type SimScaleSet } from "./scale-sets";
 
 const POWER_DISPLAY: Record<string, string> = {
   starting: "VM starting",
@@ -78,5 +79,59 @@ export function operationJson(op: Operation, now: number): unknown {
   const body: Record<string, unknown> = { name: op.id, status, startTime: new Date(op.startTime).toISOString() };
   if (status !== "InProgress") body.endTime = new Date(op.endTime).toISOString();
   if ((status === "Failed" || status === "Canceled") && op.error) body.error = { code: op.error.code, message: op.error.message };
+  return body;
+}
+
+/** VirtualMachineScaleSets_Get / _List: the set with its capacity (a Flexible set's: its member VMs), mode and OS. */
+export function scaleSetJson(set: SimScaleSet, capacity: number): unknown {
+  const virtualMachineProfile: Record<string, unknown> = {
+    storageProfile: { osDisk: { osType: set.osType, createOption: "FromImage", caching: "ReadWrite" } },
+    priority: set.priority,
+  };
+  if (set.priority !== "Regular") virtualMachineProfile.evictionPolicy = "Deallocate";
+  const properties: Record<string, unknown> = { orchestrationMode: set.orchestrationMode, provisioningState: "Succeeded", uniqueId: set.uniqueId };
+  if (set.orchestrationMode === "Uniform") Object.assign(properties, { upgradePolicy: { mode: "Manual" }, overprovision: false, singlePlacementGroup: true });
+  else properties.platformFaultDomainCount = 1;
+  properties.virtualMachineProfile = virtualMachineProfile;
+  return {
+    id: set.id,
+    name: set.name,
+    type: "Microsoft.Compute/virtualMachineScaleSets",
+    location: set.location,
+    tags: set.tags,
+    sku: { name: set.sku, tier: "Standard", capacity },
+    properties,
+  };
+}
+
+/** VirtualMachineScaleSetVMs_Get / _List: one Uniform instance (no tags of its own), optionally with its instance view. */
+export function scaleSetInstanceJson(instance: SimInstance, now: number, withInstanceView: boolean): unknown {
+  const properties: Record<string, unknown> = {
+    latestModelApplied: true,
+    vmId: instance.vmId,
+    storageProfile: {
+      osDisk: { osType: instance.osType, name: `${instance.name}_OsDisk_1_${instance.vmId.replace(/-/g, "")}`, createOption: "FromImage" },
+    },
+    provisioningState: provisioningStateOf(instance, now),
+  };
+  if (withInstanceView) properties.instanceView = instanceView(instance, now);
+  return {
+    id: instance.id,
+    name: instance.name,
+    type: "Microsoft.Compute/virtualMachineScaleSets/virtualMachines",
+    location: instance.location,
+    instanceId: instance.instanceId,
+    sku: { name: instance.vmSize, tier: "Standard" },
+    properties,
+  };
+}
+
+/** The status of a batched scale-set operation: Failed names every instance that failed (in `error.details`). */
+export function scaleSetOperationJson(op: ScaleSetOperation, now: number): unknown {
+  const status = scaleSetOperationStatus(op, now);
+  const body: Record<string, unknown> = { name: op.id, status, startTime: new Date(op.startTime).toISOString() };
+  if (status !== "InProgress") body.endTime = new Date(scaleSetOperationEnd(op)).toISOString();
+  const error = status === "InProgress" ? undefined : scaleSetOperationError(op, now);
+  if (error) body.error = error;
   return body;
 }

@@ -6,55 +6,24 @@
  * Faults come before Compute buckets so an injected error never costs Compute tokens;
  * an ARM-throttled request consumes no Compute tokens either. Every request is logged.
  */
-import type { RequestLogEntry } from "./request-log";
 import type { ArmSimulator, SubscriptionEntry } from "./simulator";
 import type { BucketCheck, BucketName } from "./buckets";
-import type { FaultOperation, FaultRule } from "./faults";
+import type { FaultOperation } from "./faults";
 import type { SimResponse } from "./http-util";
 import { armErrorBody } from "./errors";
 import { instanceView, operationJson, vmJson } from "./arm-json";
 import { availabilityStatusJson, eventDataJson, parseActivityFilter } from "./activity-log";
 import { operationStatus, powerStateOf, type Operation, type OperationError, type SimVm } from "./operations";
 import { bearerToken, principalOf } from "./principal";
-import { isInsightsRoute, isWebRoute, parseArmRoute, type Route } from "./route-table";
+import { isAutoscaleRoute, isInsightsRoute, isScaleSetRoute, isWebRoute, parseArmRoute, type Route } from "./route-table";
 import { serveInsights } from "./insights-routes";
 import { authorizationFailedBody, requiredAction } from "./rbac";
 import { isResourcesRoute } from "./resource-routes";
 import { serveResources } from "./resource-tags";
+import { asyncOperationHeaders, faultResponse, isTrue, nextLink, page, skipOf, takeComputeTokens, type ArmRequest, type ArmRouteOptions, type LogFields } from "./pipeline";
+import { serveScaleSetOperationStatus, serveScaleSets } from "./scale-set-routes";
 
-export interface ArmRequest {
-  method: string;
-  /** Path without query string. */
-  path: string;
-  /** Raw query string without the leading `?`. */
-  query: string;
-  host: string;
-  authorization?: string;
-  /** The request body (PUT of Insights resources). */
-  body?: string;
-}
-
-export interface ArmRouteOptions {
-  /** Retry-After on 202s in real seconds; undefined = derived from the remaining time; false = omitted. */
-  operationRetryAfterSeconds?: number | false;
-}
-
-const POLICY_NAMES: Record<BucketName, string> = {
-  armReads: "reads",
-  armWrites: "writes",
-  computeUpdateVm: "UpdateVM",
-  computeDeleteVm: "DeleteVM",
-  computeLowCostGet: "LowCostGet",
-  computeHighCostGet: "HighCostGet",
-  computeGetOperation: "GetOperation",
-  vmUpdateVm: "UpdateVMPerVM",
-  vmDeleteVm: "DeleteVMPerVM",
-  vmLowCostGet: "LowCostGetPerVM",
-  vmGetOperation: "GetOperationPerVM",
-};
-
-/** The request-log fields a route fills in as it learns them. */
-type LogFields = Pick<RequestLogEntry, "principal" | "subscriptionId" | "region" | "vmId" | "operation" | "throttledBy" | "faultId">;
+export type { ArmRequest, ArmRouteOptions } from "./pipeline";
 
 export function handleArmRequest(sim: ArmSimulator, req: ArmRequest, options: ArmRouteOptions = {}): SimResponse {
   const route = withHibernate(parseArmRoute(req.method, req.path), req.query);
@@ -63,6 +32,8 @@ export function handleArmRequest(sim: ArmSimulator, req: ArmRequest, options: Ar
     subscriptionId: route.sub ?? null,
     region: null,
     vmId: null,
+    scaleSetId: null,
+    instanceIds: null,
     operation: route.op === "unknown" ? null : route.op,
     throttledBy: null,
     faultId: null,
@@ -138,6 +109,7 @@ function serve(sim: ArmSimulator, req: ArmRequest, route: Route, fields: LogFiel
   const sub = sim.subscription(route.sub);
   if (!sub) return { status: 404, headers, body: armErrorBody("SubscriptionNotFound", `The subscription '${route.sub}' could not be found.`) };
   fields.subscriptionId = sub.subscriptionId;
+  if (isScaleSetRoute(route)) return serveScaleSets(sim, req, route, sub, fields, headers, options);
 
   let vm: SimVm | undefined;
   let op: Operation | undefined;
@@ -145,6 +117,10 @@ function serve(sim: ArmSimulator, req: ArmRequest, route: Route, fields: LogFiel
   if (route.op === "operationStatus") {
     op = sim.operation(route.opId);
     fields.region = route.region;
+    const setOp = op ? undefined : sim.scaleSetOperation(route.opId);
+    if (setOp && setOp.set.subscriptionId.toLowerCase() === sub.subscriptionId.toLowerCase()) {
+      return serveScaleSetOperationStatus(sim, req, route, setOp, fields, headers, options);
+    }
     if (!op || op.vm.subscriptionId.toLowerCase() !== sub.subscriptionId.toLowerCase()) {
       return { status: 404, headers, body: armErrorBody("NotFound", `The operation '${route.opId}' was not found.`) };
     }
@@ -195,42 +171,14 @@ function serve(sim: ArmSimulator, req: ArmRequest, route: Route, fields: LogFiel
   }
 
   // 5. Compute buckets
-  const checks = computeChecks(route, sub, vm);
-  const compute = sim.throttler.take(checks, sim.now());
-  headers["x-ms-ratelimit-remaining-resource"] = checks
-    .map((c, i) => `Microsoft.Compute/${POLICY_NAMES[c.bucket]};${compute.remaining[i]}`)
-    .join(",");
-  if (!compute.ok) {
-    fields.throttledBy = compute.throttledBy;
-    headers["retry-after"] = String(sim.clock.toRealSeconds(compute.retryAfterMs));
-    const now = sim.now();
-    const policy = POLICY_NAMES[compute.throttledBy];
-    const cfg = sim.throttler.config.buckets[compute.throttledBy];
-    return {
-      status: 429,
-      headers,
-      body: armErrorBody(
-        "OperationNotAllowed",
-        "The server rejected the request because too many requests have been received for this subscription.",
-        [
-          {
-            code: "TooManyRequests",
-            target: policy,
-            message: JSON.stringify({
-              operationGroup: policy,
-              startTime: new Date(now - (cfg.burst / cfg.refillPerSecond) * 1000).toISOString(),
-              endTime: new Date(now).toISOString(),
-              allowedRequestCount: cfg.burst,
-              measuredRequestCount: compute.measured,
-            }),
-          },
-        ],
-      ),
-    };
-  }
+  const throttled = takeComputeTokens(sim, computeChecks(route, sub, vm), headers, fields);
+  if (throttled) return throttled;
 
   // 6. the operation
   if (isInsightsRoute(route)) return serveInsights(sim, route, req.body ?? "", headers);
+  if (isAutoscaleRoute(route)) {
+    return sim.autoscale.serve(route, req.body ?? "", headers, (all, toJson) => page(req, all, skipOf(new URLSearchParams(req.query)), sim.pageSize, toJson));
+  }
   if (route.op === "alertGet") {
     return sim.alertsManagement.serve(req.path, new URLSearchParams(req.query), (action, scope) => sim.rbac.allows(fields.principal ?? "", { action, scope }), fields.principal ?? "unknown", headers);
   }
@@ -238,18 +186,14 @@ function serve(sim: ArmSimulator, req: ArmRequest, route: Route, fields: LogFiel
   const now = sim.now();
   const query = new URLSearchParams(req.query);
   if (isResourcesRoute(route)) {
-    const skip = Math.max(0, Number.parseInt(query.get("$skiptoken") ?? "0", 10) || 0);
+    const skip = skipOf(query);
     return serveResources(sim, route, req.body ?? "", sim.pageSize, headers, skip, (next) => nextLink(req, next));
   }
   switch (route.op) {
     case "list": {
       const all = rgVms ?? sub.vms;
       const withView = isTrue(query.get("statusOnly")) || (query.get("$expand") ?? "").toLowerCase() === "instanceview";
-      const skip = Math.max(0, Number.parseInt(query.get("$skiptoken") ?? "0", 10) || 0);
-      const page = all.slice(skip, skip + sim.pageSize);
-      const body: { value: unknown[]; nextLink?: string } = { value: page.map((v) => vmJson(v, now, withView)) };
-      if (skip + sim.pageSize < all.length) body.nextLink = nextLink(req, skip + sim.pageSize);
-      return { status: 200, headers, body };
+      return { status: 200, headers, body: page(req, all, skipOf(query), sim.pageSize, (v) => vmJson(v, now, withView)) };
     }
     case "get":
       return { status: 200, headers, body: vmJson(vm!, now, (query.get("$expand") ?? "").toLowerCase() === "instanceview") };
@@ -259,7 +203,7 @@ function serve(sim: ArmSimulator, req: ArmRequest, route: Route, fields: LogFiel
       const monitor = isTrue(query.get("monitor"));
       const done = operationStatus(op!, now) !== "InProgress";
       if (monitor && !done) {
-        Object.assign(headers, operationHeaders(sim, req, op!, options));
+        Object.assign(headers, vmOperationHeaders(sim, req, op!, options));
         return { status: 202, headers };
       }
       return { status: 200, headers, body: operationJson(op!, now) };
@@ -268,10 +212,8 @@ function serve(sim: ArmSimulator, req: ArmRequest, route: Route, fields: LogFiel
       const filter = parseActivityFilter(query.get("$filter"));
       if ("error" in filter) return { status: 400, headers, body: armErrorBody("BadRequest", filter.error) };
       const all = sim.activity.query(sub.subscriptionId, filter, now);
-      const skip = Math.max(0, Number.parseInt(query.get("$skiptoken") ?? "0", 10) || 0);
-      const body: { value: unknown[]; nextLink?: string } = { value: all.slice(skip, skip + sim.pageSize).map((e, i) => eventDataJson(e, skip + i)) };
-      if (skip + sim.pageSize < all.length) body.nextLink = nextLink(req, skip + sim.pageSize);
-      return { status: 200, headers, body };
+      const skip = skipOf(query);
+      return { status: 200, headers, body: page(req, all.map((e, i) => ({ e, i })), skip, sim.pageSize, ({ e, i }) => eventDataJson(e, i)) };
     }
     case "availabilityStatus":
       return { status: 200, headers, body: availabilityStatusJson(vm!, powerStateOf(vm!, now), sim.activity.latestFor(vm!, now), now) };
@@ -280,7 +222,7 @@ function serve(sim: ArmSimulator, req: ArmRequest, route: Route, fields: LogFiel
       if (outcome.kind === "conflict") return { status: 409, headers, body: armErrorBody("Conflict", outcome.message) };
       if (outcome.kind === "notAllowed") return { status: 409, headers, body: armErrorBody("OperationNotAllowed", outcome.message) };
       if (route.op === "simulateEviction") return { status: 204, headers };
-      Object.assign(headers, operationHeaders(sim, req, outcome.op, options));
+      Object.assign(headers, vmOperationHeaders(sim, req, outcome.op, options));
       return { status: 202, headers };
     }
   }
@@ -322,46 +264,16 @@ function computeChecks(route: Route, sub: SubscriptionEntry, vm: SimVm | undefin
   }
 }
 
-/** `POST …/deallocate?hibernate=true` is the hibernate (Compute spec, VirtualMachines_Deallocate): its own kind here. */
+/**
+ * `POST …/deallocate?hibernate=true` is the hibernate (Compute spec, VirtualMachines_Deallocate and
+ * VirtualMachineScaleSets_Deallocate): its own kind here.
+ */
 function withHibernate(route: Route, query: string): Route {
-  if (route.op !== "deallocate") return route;
-  return isTrue(new URLSearchParams(query).get("hibernate")) ? { ...route, op: "hibernate" } : route;
+  if (route.op !== "deallocate" && route.op !== "scaleSetDeallocate") return route;
+  if (!isTrue(new URLSearchParams(query).get("hibernate"))) return route;
+  return route.op === "deallocate" ? { ...route, op: "hibernate" } : { ...route, op: "scaleSetHibernate" };
 }
 
-function faultResponse(sim: ArmSimulator, fault: FaultRule, headers: Record<string, string>): SimResponse {
-  const effect = fault.effect as Extract<FaultRule["effect"], { type: "http" }>;
-  const status = effect.status ?? 500;
-  if (effect.retryAfterSeconds !== undefined) {
-    // Like every waiting time the simulator tells a client: simulated seconds → real seconds.
-    headers["retry-after"] = String(sim.clock.toRealSeconds(effect.retryAfterSeconds * 1000));
-  }
-  return {
-    status,
-    headers,
-    body: armErrorBody(effect.code ?? "InternalServerError", effect.message ?? `Injected fault ${fault.id}.`),
-  };
-}
-
-function operationHeaders(sim: ArmSimulator, req: ArmRequest, op: Operation, options: ArmRouteOptions): Record<string, string> {
-  const apiVersion = new URLSearchParams(req.query).get("api-version") ?? "2024-07-01";
-  const base = `https://${req.host}/subscriptions/${op.vm.subscriptionId}/providers/Microsoft.Compute/locations/${op.vm.location}/operations/${op.id}?p=${encodeURIComponent(op.vm.location)}&api-version=${encodeURIComponent(apiVersion)}`;
-  const headers: Record<string, string> = { "azure-asyncoperation": base, location: `${base}&monitor=true` };
-  const retry = options.operationRetryAfterSeconds;
-  if (retry !== false) {
-    const remaining = Math.max(0, op.endTime - sim.now());
-    headers["retry-after"] = String(retry ?? sim.clock.toRealSeconds(Math.min(10_000, remaining)));
-  }
-  return headers;
-}
-
-function nextLink(req: ArmRequest, skip: number): string {
-  const params = req.query
-    .split("&")
-    .filter((p) => p && !/^(\$|%24)skiptoken=/i.test(p));
-  params.push(`$skiptoken=${skip}`);
-  return `https://${req.host}${req.path}?${params.join("&")}`;
-}
-
-function isTrue(v: string | null): boolean {
-  return (v ?? "").toLowerCase() === "true";
+function vmOperationHeaders(sim: ArmSimulator, req: ArmRequest, op: Operation, options: ArmRouteOptions): Record<string, string> {
+  return asyncOperationHeaders(sim, req, { subscriptionId: op.vm.subscriptionId, location: op.vm.location, id: op.id, endTime: op.endTime }, options);
 }

@@ -8,6 +8,11 @@
  *   computeHighCostGet                      key subscription
  *   vmUpdateVm, vmDeleteVm, vmLowCostGet,   key VM
  *   vmGetOperation
+ *   scaleSetUpdate, scaleSetDelete,         key subscription + region (scale-set policies; a batched
+ *   scaleSetLowCostGet, scaleSetHighCostGet,  start/deallocate/powerOff costs one token per instance)
+ *   scaleSetVmGet
+ *   perScaleSetDelete, perScaleSetLowCostGet, key scale set (resource level)
+ *   perScaleSetVmGet                        key scale-set instance
  */
 
 export interface BucketConfig {
@@ -27,6 +32,14 @@ export const BUCKET_NAMES = [
   "vmDeleteVm",
   "vmLowCostGet",
   "vmGetOperation",
+  "scaleSetUpdate",
+  "scaleSetDelete",
+  "scaleSetLowCostGet",
+  "scaleSetHighCostGet",
+  "scaleSetVmGet",
+  "perScaleSetDelete",
+  "perScaleSetLowCostGet",
+  "perScaleSetVmGet",
 ] as const;
 export type BucketName = (typeof BUCKET_NAMES)[number];
 
@@ -42,7 +55,7 @@ export interface LimitsInput {
 
 const perMin = (burst: number, refillPerMinute: number): BucketConfig => ({ burst, refillPerSecond: refillPerMinute / 60 });
 
-/** docs/azure-facts.md#arm-throttling and #compute-throttling. */
+/** docs/azure-facts.md#arm-throttling, #compute-throttling and #scale-set-throttling. */
 export function defaultLimits(): LimitsConfig {
   return {
     enabled: true,
@@ -58,6 +71,14 @@ export function defaultLimits(): LimitsConfig {
       vmDeleteVm: perMin(12, 4),
       vmLowCostGet: perMin(36, 12),
       vmGetOperation: perMin(45, 15),
+      scaleSetUpdate: perMin(1500, 500),
+      scaleSetDelete: perMin(525, 175),
+      scaleSetLowCostGet: perMin(2400, 800),
+      scaleSetHighCostGet: perMin(1080, 360),
+      scaleSetVmGet: perMin(6000, 2000),
+      perScaleSetDelete: perMin(12, 4),
+      perScaleSetLowCostGet: perMin(36, 12),
+      perScaleSetVmGet: perMin(36, 12),
     },
   };
 }
@@ -87,6 +108,8 @@ interface Bucket {
 export interface BucketCheck {
   bucket: BucketName;
   key: string;
+  /** Tokens this request takes (default 1): a batched scale-set call costs one per instance it names. */
+  cost?: number;
 }
 
 export type CheckResult =
@@ -107,7 +130,7 @@ export class Throttler {
     this.buckets.clear();
   }
 
-  /** All-or-nothing: consumes one token from each bucket only if every bucket has one. */
+  /** All-or-nothing: consumes each check's cost from its bucket only if every bucket holds that many tokens. */
   take(checks: BucketCheck[], now: number): CheckResult {
     if (!this.config.enabled) {
       return { ok: true, remaining: checks.map((c) => this.config.buckets[c.bucket].burst) };
@@ -116,9 +139,12 @@ export class Throttler {
     let worst = -1;
     let worstWait = 0;
     state.forEach((b, i) => {
-      b.measured++;
-      if (b.tokens < 1) {
-        const wait = ((1 - b.tokens) / this.config.buckets[checks[i].bucket].refillPerSecond) * 1000;
+      const cost = checks[i].cost ?? 1;
+      b.measured += cost;
+      if (b.tokens < cost) {
+        // A cost above the bucket's capacity can never pass: the wait shown is until the bucket is full.
+        const need = Math.min(cost, this.config.buckets[checks[i].bucket].burst);
+        const wait = (Math.max(need - b.tokens, 1e-9) / this.config.buckets[checks[i].bucket].refillPerSecond) * 1000;
         if (worst < 0 || wait > worstWait) {
           worst = i;
           worstWait = wait;
@@ -135,7 +161,7 @@ export class Throttler {
         measured: state[worst].measured,
       };
     }
-    for (const b of state) b.tokens -= 1;
+    state.forEach((b, i) => (b.tokens -= checks[i].cost ?? 1));
     return { ok: true, remaining: state.map((b) => Math.floor(b.tokens)) };
   }
 

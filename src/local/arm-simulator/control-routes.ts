@@ -51,6 +51,21 @@ function route(sim: ArmSimulator, req: ControlRequest): SimResponse {
         const vm = sim.vmById(id.startsWith("/") ? id : `/${id}`);
         return vm ? ok(sim.controlView(vm)) : fail(404, "ResourceNotFound", `No simulated VM '${id}'.`);
       }
+    case "scalesets":
+      // GET /_sim/scaleSets[?subscriptionId=&resourceGroup=] or /_sim/scaleSets/{url-encoded id}: sets with each instance's state and history.
+      if (m !== "GET") break;
+      if (segs.length === 1) {
+        return ok({ scaleSets: sim.controlScaleSets({ subscriptionId: q.get("subscriptionId") ?? undefined, resourceGroup: q.get("resourceGroup") ?? undefined }) });
+      }
+      {
+        const id = segs.slice(1).map(decodeURIComponent).join("/");
+        const set = sim.scaleSetById(id.startsWith("/") ? id : `/${id}`);
+        return set ? ok(sim.controlScaleSet(set)) : fail(404, "ResourceNotFound", `No simulated scale set '${id}'.`);
+      }
+    case "autoscalesettings":
+      // Every autoscale setting as stored (enabled, targetResourceUri, profiles), without an ARM call.
+      if (m === "GET" && segs.length === 1) return ok({ autoscaleSettings: sim.autoscale.list() });
+      break;
     case "tags":
       // PUT /_sim/tags?scope=<resource group or VM id>  {"tags": {...}}: replaces the scope's tags.
       if (m !== "PUT" || segs.length !== 1) break;

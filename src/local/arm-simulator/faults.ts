@@ -4,7 +4,10 @@ export type FaultOperation =
   | "list" | "get" | "instanceView" | "start" | "deallocate" | "hibernate" | "powerOff" | "restart" | "simulateEviction" | "operationStatus"
   | "activityLog" | "availabilityStatus"
   | "metricAlertPut" | "metricAlertGet" | "metricAlertDelete" | "metricAlertList" | "actionGroupPut" | "actionGroupGet"
-  | "oneDeployPut" | "oneDeployGet";
+  | "oneDeployPut" | "oneDeployGet"
+  | "scaleSetList" | "scaleSetGet" | "scaleSetStart" | "scaleSetDeallocate" | "scaleSetHibernate" | "scaleSetPowerOff"
+  | "scaleSetInstanceList" | "scaleSetInstanceGet" | "scaleSetInstanceView"
+  | "autoscaleList" | "autoscaleGet" | "autoscalePut" | "autoscalePatch" | "autoscaleDelete";
 
 export interface FaultRuleInput {
   match?: {
@@ -40,9 +43,14 @@ export interface FaultContext {
   osType?: string;
   /** True when this is the first request of this operation on this VM. */
   firstAttempt: boolean;
+  /** Only `operationFails` rules apply (one instance of a batched scale-set call: the request itself was already matched). */
+  operationFailsOnly?: boolean;
 }
 
-const POWER_ACTIONS = new Set(["start", "deallocate", "hibernate", "powerOff", "restart", "simulateEviction"]);
+const POWER_ACTIONS = new Set([
+  "start", "deallocate", "hibernate", "powerOff", "restart", "simulateEviction",
+  "scaleSetStart", "scaleSetDeallocate", "scaleSetHibernate", "scaleSetPowerOff",
+]);
 
 export class FaultBook {
   private rules: Array<FaultRule & { vmIdSet?: Set<string>; nameRegex?: RegExp }> = [];
@@ -90,6 +98,7 @@ export class FaultBook {
       if (rule.count !== undefined && rule.fired >= rule.count) continue;
       if (rule.firstAttemptOnly && !ctx.firstAttempt) continue;
       if (rule.effect.type === "operationFails" && !POWER_ACTIONS.has(ctx.operation)) continue;
+      if (ctx.operationFailsOnly && rule.effect.type !== "operationFails") continue;
       if (rule.window) {
         const start = rule.createdAt + (rule.window.startsAfterSeconds ?? 0) * 1000;
         if (now < start) continue;

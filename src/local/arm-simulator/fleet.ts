@@ -47,6 +47,30 @@ export interface FleetVmSpec {
   flexibleScaleSet?: string;
 }
 
+/**
+ * A virtual machine scale set in a resource group. Uniform: `capacity` instances with ids "0".."capacity-1", named
+ * `{name}_{id}`, which carry no tags of their own (tags live on the set). Flexible: its members are the group's VMs
+ * that name it in `flexibleScaleSet` (its capacity is their count); a VM naming an undeclared set makes one.
+ */
+export interface FleetScaleSetSpec {
+  name: string;
+  orchestrationMode: "Uniform" | "Flexible";
+  /** Uniform only (0 to 1,000). */
+  capacity?: number;
+  /** The instances' size (`sku.name`); default Standard_D2s_v5. */
+  sku?: string;
+  location?: string;
+  tags?: Record<string, string>;
+  /** Every instance's settled power state at load; default deallocated (Uniform). */
+  powerState?: SettledPowerState;
+  osType?: "Linux" | "Windows";
+  priority?: "Regular" | "Spot" | "Low";
+  /** Instance ids whose every start fails (`ProvisioningState/failed/AllocationFailed`; the instance stays as it was). */
+  failingStartInstances?: string[];
+  /** An autoscale setting (Microsoft.Insights/autoscalesettings `{name}-autoscale`) that targets the set. */
+  autoscale?: { enabled: boolean };
+}
+
 export interface FleetGenerateSpec extends Omit<FleetVmSpec, "name"> {
   namePrefix: string;
   count: number;
@@ -64,6 +88,7 @@ export interface FleetSpec {
       tags?: Record<string, string>;
       vms?: FleetVmSpec[];
       generate?: FleetGenerateSpec[];
+      scaleSets?: FleetScaleSetSpec[];
     }>;
   }>;
 }
@@ -85,6 +110,26 @@ export interface VmSeed {
   flexibleScaleSet?: string;
 }
 
+export interface ScaleSetSeed {
+  subscriptionId: string;
+  resourceGroup: string;
+  rgLocation: string;
+  name: string;
+  orchestrationMode: "Uniform" | "Flexible";
+  /** Uniform: the instance count; Flexible: 0 (the members are VMs). */
+  capacity: number;
+  sku: string;
+  location: string;
+  tags: Record<string, string>;
+  powerState: SettledPowerState;
+  osType: "Linux" | "Windows";
+  priority: "Regular" | "Spot" | "Low";
+  failingStartInstances: string[];
+  autoscale?: { enabled: boolean };
+  /** Made for a member VM, not declared: an existing set of that name is kept as it is. */
+  implicit?: true;
+}
+
 export const DEFAULT_DURATIONS: Record<DurationKind, DurationRange> = {
   start: { minSeconds: 30, maxSeconds: 180 },
   deallocate: { minSeconds: 30, maxSeconds: 120 },
@@ -97,7 +142,7 @@ export const DEFAULT_DURATIONS: Record<DurationKind, DurationRange> = {
 const POWER_STATES = new Set(["running", "stopped", "deallocated"]);
 
 /** Validates a fleet object and flattens `vms` and `generate` into one list, in file order. */
-export function expandFleet(spec: FleetSpec): { seeds: VmSeed[]; durations: Partial<Record<DurationKind, DurationRange>> } {
+export function expandFleet(spec: FleetSpec): { seeds: VmSeed[]; scaleSets: ScaleSetSeed[]; durations: Partial<Record<DurationKind, DurationRange>> } {
   if (!spec || typeof spec !== "object") throw new Error("fleet must be an object");
   const durations: Partial<Record<DurationKind, DurationRange>> = {};
   for (const [kind, range] of Object.entries(spec.durations ?? {})) {
@@ -115,6 +160,7 @@ export function expandFleet(spec: FleetSpec): { seeds: VmSeed[]; durations: Part
     };
   }
   const seeds: VmSeed[] = [];
+  const scaleSets: ScaleSetSeed[] = [];
   for (const sub of spec.subscriptions ?? []) {
     if (!sub.subscriptionId) throw new Error("subscriptionId is required");
     for (const rg of sub.resourceGroups ?? []) {
@@ -127,9 +173,21 @@ export function expandFleet(spec: FleetSpec): { seeds: VmSeed[]; durations: Part
           seeds.push(toSeed(base, `${gen.namePrefix}${String(i).padStart(4, "0")}`, gen));
         }
       }
+      for (const set of rg.scaleSets ?? []) scaleSets.push(toScaleSetSeed(base, set));
     }
   }
-  return { seeds, durations };
+  const declared = new Set(scaleSets.map((s) => setKey(s)));
+  for (const seed of seeds) {
+    if (!seed.flexibleScaleSet) continue;
+    const implicit = implicitFlexibleSet(seed);
+    const existing = scaleSets.find((s) => setKey(s) === setKey(implicit));
+    if (existing && existing.orchestrationMode !== "Flexible") throw new Error(`VM '${seed.name}': flexibleScaleSet '${seed.flexibleScaleSet}' is a Uniform set`);
+    if (!declared.has(setKey(implicit))) {
+      scaleSets.push(implicit);
+      declared.add(setKey(implicit));
+    }
+  }
+  return { seeds, scaleSets, durations };
 }
 
 function toSeed(
@@ -155,5 +213,60 @@ function toSeed(
     tags: { ...(vm.tags ?? {}) },
     hibernationEnabled: vm.hibernationEnabled === true,
     ...(vm.flexibleScaleSet ? { flexibleScaleSet: vm.flexibleScaleSet } : {}),
+  };
+}
+
+function setKey(s: { subscriptionId: string; resourceGroup: string; name: string }): string {
+  return `${s.subscriptionId}|${s.resourceGroup}|${s.name}`.toLowerCase();
+}
+
+function toScaleSetSeed(base: { subscriptionId: string; resourceGroup: string; rgLocation: string }, set: FleetScaleSetSpec): ScaleSetSeed {
+  if (!set?.name) throw new Error("scale set name is required");
+  const where = `scale set '${set.name}'`;
+  if (set.orchestrationMode !== "Uniform" && set.orchestrationMode !== "Flexible") throw new Error(`${where}: orchestrationMode must be Uniform or Flexible`);
+  const uniform = set.orchestrationMode === "Uniform";
+  if (uniform && (!Number.isInteger(set.capacity) || set.capacity! < 0 || set.capacity! > 1000)) throw new Error(`${where}: capacity must be an integer from 0 to 1000`);
+  if (!uniform && set.capacity !== undefined) throw new Error(`${where}: a Flexible set's capacity is its member VMs (flexibleScaleSet), not a number`);
+  const capacity = uniform ? set.capacity! : 0;
+  const powerState = set.powerState ?? "deallocated";
+  if (!POWER_STATES.has(powerState)) throw new Error(`${where}: powerState must be running, stopped or deallocated`);
+  const failing = set.failingStartInstances ?? [];
+  if (!Array.isArray(failing) || failing.some((id) => typeof id !== "string" || !/^\d+$/.test(id) || Number(id) >= capacity)) {
+    throw new Error(`${where}: failingStartInstances must name instance ids from "0" to "${capacity - 1}" of a Uniform set`);
+  }
+  if (set.autoscale !== undefined && typeof set.autoscale?.enabled !== "boolean") throw new Error(`${where}: autoscale must be {"enabled": true|false}`);
+  return {
+    ...base,
+    name: set.name,
+    orchestrationMode: set.orchestrationMode,
+    capacity,
+    sku: set.sku ?? "Standard_D2s_v5",
+    location: set.location ?? base.rgLocation,
+    tags: { ...(set.tags ?? {}) },
+    powerState,
+    osType: set.osType ?? "Linux",
+    priority: set.priority ?? "Regular",
+    failingStartInstances: [...failing],
+    ...(set.autoscale ? { autoscale: { enabled: set.autoscale.enabled } } : {}),
+  };
+}
+
+/** The Flexible set a member VM names but the fleet does not declare: made from its first member. */
+export function implicitFlexibleSet(member: VmSeed): ScaleSetSeed {
+  return {
+    subscriptionId: member.subscriptionId,
+    resourceGroup: member.resourceGroup,
+    rgLocation: member.rgLocation,
+    name: member.flexibleScaleSet!,
+    orchestrationMode: "Flexible",
+    capacity: 0,
+    sku: member.vmSize,
+    location: member.location,
+    tags: {},
+    powerState: member.powerState,
+    osType: member.osType,
+    priority: member.priority,
+    failingStartInstances: [],
+    implicit: true,
   };
 }

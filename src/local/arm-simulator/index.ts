@@ -9,8 +9,9 @@ import type { FleetSpec } from "./fleet";
 import type { LimitsInput } from "./buckets";
 
 export { ArmSimulator } from "./simulator";
-export type { ControlVm } from "./simulator";
+export type { ControlInstance, ControlScaleSet, ControlVm } from "./simulator";
 export type { FleetSpec } from "./fleet";
+export type { AutoscaleSetting } from "./autoscale-settings";
 export type { LimitsConfig, LimitsInput, BucketName, BucketConfig } from "./buckets";
 export type { FaultRuleInput } from "./faults";
 export type { RequestLogEntry } from "./request-log";

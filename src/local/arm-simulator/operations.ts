@@ -116,20 +116,16 @@ export interface ActionRequest {
 }
 
 /**
- * Applies a power action. Same action in progress → the existing operation
- * (idempotent like Azure); deallocate preempts a running start (as Azure does);
- * anything else during an operation → conflict.
+ * Why `action` cannot begin on `vm` now (a conflict with the operation in progress, or an action the VM does not
+ * allow), without changing anything; undefined when it can (or when the same action is already in progress). A
+ * batched scale-set call asks this of every instance first, so it is refused whole or applied whole.
  */
-export function beginAction(req: ActionRequest): ActionOutcome {
-  const { vm, action, now } = req;
+export function refusalOf(vm: SimVm, action: ActionKind, now: number): Exclude<ActionOutcome, { kind: "accepted" }> | undefined {
   settle(vm, now);
-  const rule = TRANSITIONS[action];
   const running = vm.current;
   let from: SettledPowerState = vm.settled;
   if (running) {
-    if (running.kind === action || (action === "deallocate" && running.kind === "simulateEviction")) {
-      return { kind: "accepted", op: running, existing: true };
-    }
+    if (running.kind === action || (action === "deallocate" && running.kind === "simulateEviction")) return undefined;
     const preemptable = action === "deallocate" && (running.kind === "start" || running.kind === "restart");
     if (!preemptable) {
       return {
@@ -137,9 +133,6 @@ export function beginAction(req: ActionRequest): ActionOutcome {
         message: `Operation '${action}' is not allowed since the VM '${vm.name}' is marked for '${running.kind}' operation in progress (${running.id}). Retry after it completes.`,
       };
     }
-    running.endTime = now;
-    running.error = { code: "OperationPreempted", message: "Operation execution has been preempted by a more recent operation." };
-    vm.current = undefined;
     from = running.from;
   }
   if (action === "simulateEviction" && (vm.priority === "Regular" || from !== "running")) {
@@ -158,6 +151,31 @@ export function beginAction(req: ActionRequest): ActionOutcome {
   }
   if (action === "restart" && from !== "running") {
     return { kind: "notAllowed", message: `Cannot restart the VM '${vm.name}' because it is not running (it is ${from}).` };
+  }
+  return undefined;
+}
+
+/**
+ * Applies a power action. Same action in progress → the existing operation
+ * (idempotent like Azure); deallocate preempts a running start (as Azure does);
+ * anything else during an operation → conflict.
+ */
+export function beginAction(req: ActionRequest): ActionOutcome {
+  const { vm, action, now } = req;
+  settle(vm, now);
+  const rule = TRANSITIONS[action];
+  const running = vm.current;
+  if (running && (running.kind === action || (action === "deallocate" && running.kind === "simulateEviction"))) {
+    return { kind: "accepted", op: running, existing: true };
+  }
+  const refused = refusalOf(vm, action, now);
+  if (refused) return refused;
+  let from: SettledPowerState = vm.settled;
+  if (running) {
+    running.endTime = now;
+    running.error = { code: "OperationPreempted", message: "Operation execution has been preempted by a more recent operation." };
+    vm.current = undefined;
+    from = running.from;
   }
   // powerOff on a deallocated VM is already "off": treat like the target state.
   const noop = !rule.from.has(from) && !running;

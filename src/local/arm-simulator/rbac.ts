@@ -4,7 +4,7 @@
  * A principal with no assignment at all may do everything, so worlds that do not model RBAC keep working.
  */
 import { armErrorBody } from "./errors";
-import { parseArmRoute } from "./route-table";
+import { isAutoscaleRoute, isScaleSetRoute, parseArmRoute, type AutoscaleRoute, type ScaleSetRoute } from "./route-table";
 import { isResourcesRoute, resourcesAction } from "./resource-routes";
 
 export interface RoleAssignmentInput {
@@ -32,6 +32,42 @@ const VM_ACTIONS: Record<string, string> = {
   simulateEviction: `${VM}/simulateEviction/action`,
 };
 
+const VMSS = "Microsoft.Compute/virtualMachineScaleSets";
+
+/** Scale-set routes: the set's own actions, its instances' reads (names from the Microsoft.Compute operations list). */
+function scaleSetAction(route: ScaleSetRoute): RequiredAction {
+  const sub = `/subscriptions/${route.sub}`;
+  const rgScope = `${sub}/resourceGroups/${route.rg}`;
+  const setScope = `${rgScope}/providers/${VMSS}/${route.set}`;
+  switch (route.op) {
+    case "scaleSetList":
+      return { action: `${VMSS}/read`, scope: route.rg ? rgScope : sub };
+    case "scaleSetGet":
+      return { action: `${VMSS}/read`, scope: setScope };
+    case "scaleSetStart":
+      return { action: `${VMSS}/start/action`, scope: setScope };
+    case "scaleSetDeallocate":
+    case "scaleSetHibernate":
+      return { action: `${VMSS}/deallocate/action`, scope: setScope };
+    case "scaleSetPowerOff":
+      return { action: `${VMSS}/powerOff/action`, scope: setScope };
+    case "scaleSetInstanceList":
+      return { action: `${VMSS}/virtualMachines/read`, scope: setScope };
+    case "scaleSetInstanceGet":
+      return { action: `${VMSS}/virtualMachines/read`, scope: `${setScope}/virtualMachines/${route.instanceId}` };
+    case "scaleSetInstanceView":
+      return { action: `${VMSS}/virtualMachines/instanceView/read`, scope: `${setScope}/virtualMachines/${route.instanceId}` };
+  }
+}
+
+/** Autoscale settings: read (get, lists at their scope), write (PUT, PATCH), delete. */
+function autoscaleAction(route: AutoscaleRoute): RequiredAction {
+  const sub = `/subscriptions/${route.sub}`;
+  const verb = route.op === "autoscaleList" || route.op === "autoscaleGet" ? "read" : route.op === "autoscaleDelete" ? "delete" : "write";
+  const scope = route.op === "autoscaleList" ? (route.rg ? `${sub}/resourceGroups/${route.rg}` : sub) : `${sub}/resourceGroups/${route.rg}/providers/Microsoft.Insights/autoscalesettings/${route.name}`;
+  return { action: `Microsoft.Insights/autoscalesettings/${verb}`, scope };
+}
+
 const INSIGHTS_VERBS: Record<string, string> = {
   metricAlertGet: "read", metricAlertPut: "write", metricAlertDelete: "delete", actionGroupGet: "read", actionGroupPut: "write",
 };
@@ -41,6 +77,8 @@ export function requiredAction(method: string, path: string): RequiredAction | u
   const route = parseArmRoute(method.toUpperCase(), path);
   const sub = `/subscriptions/${route.sub}`;
   if (isResourcesRoute(route)) return resourcesAction(route);
+  if (isScaleSetRoute(route)) return scaleSetAction(route);
+  if (isAutoscaleRoute(route)) return autoscaleAction(route);
   switch (route.op) {
     case "unknown":
       return undefined;

@@ -12,6 +12,10 @@ export interface RequestLogEntry {
   subscriptionId: string | null;
   region: string | null;
   vmId: string | null;
+  /** The scale set a scale-set request addressed (its own routes and its instances'), else null. */
+  scaleSetId: string | null;
+  /** The instance ids a batched scale-set action carried (every instance when its body named none), else null. */
+  instanceIds: string[] | null;
   operation: string | null;
   /** Bucket name that rejected the request with 429, else null. */
   throttledBy: string | null;

@@ -10,10 +10,57 @@ export type Route =
   | { op: "activityLog"; sub: string }
   | { op: "availabilityStatus"; sub: string; rg: string; vm: string }
   | { op: "alertGet"; sub: string }
+  | ScaleSetRoute
+  | AutoscaleRoute
   | InsightsRoute
   | WebRoute
   | ResourcesRoute
   | { op: "unknown"; sub?: string; badMethod?: boolean };
+
+/**
+ * Microsoft.Compute/virtualMachineScaleSets (VirtualMachineScaleSets_* and VirtualMachineScaleSetVMs_* of the Compute
+ * spec): list (by subscription or resource group), get, the batched power actions, and the instances.
+ */
+export interface ScaleSetRoute {
+  op: ScaleSetRouteOperation;
+  sub: string;
+  rg?: string;
+  set?: string;
+  instanceId?: string;
+}
+
+export type ScaleSetActionOperation = "scaleSetStart" | "scaleSetDeallocate" | "scaleSetHibernate" | "scaleSetPowerOff";
+export type ScaleSetRouteOperation = "scaleSetList" | "scaleSetGet" | ScaleSetActionOperation | "scaleSetInstanceList" | "scaleSetInstanceGet" | "scaleSetInstanceView";
+
+const SCALE_SET_ACTIONS: Record<string, ScaleSetActionOperation> = {
+  start: "scaleSetStart",
+  deallocate: "scaleSetDeallocate",
+  poweroff: "scaleSetPowerOff",
+};
+
+export function isScaleSetRoute(route: Route): route is ScaleSetRoute {
+  return route.op.startsWith("scaleSet");
+}
+
+export function isScaleSetAction(op: string): op is ScaleSetActionOperation {
+  return op === "scaleSetStart" || op === "scaleSetDeallocate" || op === "scaleSetHibernate" || op === "scaleSetPowerOff";
+}
+
+/** Microsoft.Insights/autoscalesettings (autoscale_API.json, 2015-04-01 as @azure/arm-monitor 7.0.0 sends it). */
+export interface AutoscaleRoute {
+  op: AutoscaleOperation;
+  sub: string;
+  rg?: string;
+  name?: string;
+}
+
+export type AutoscaleOperation = "autoscaleList" | "autoscaleGet" | "autoscalePut" | "autoscalePatch" | "autoscaleDelete";
+
+const AUTOSCALE_BY_METHOD: Record<string, AutoscaleOperation> = { GET: "autoscaleGet", PUT: "autoscalePut", PATCH: "autoscalePatch", DELETE: "autoscaleDelete" };
+
+export function isAutoscaleRoute(route: Route): route is AutoscaleRoute {
+  return route.op.startsWith("autoscale");
+}
 
 /** Microsoft.Insights resources: metric alerts (by resource group, or listed by subscription) and action groups. */
 export interface InsightsRoute {
@@ -76,6 +123,15 @@ export function parseArmRoute(method: string, path: string): Route {
   if (low.length === 6 && low[2] === "providers" && low[3] === "microsoft.alertsmanagement" && low[4] === "alerts") return want({ op: "alertGet", sub }, true);
   const insightsAt = (i: number) => low[i] === "providers" && low[i + 1] === "microsoft.insights";
   if (low.length === 5 && insightsAt(2) && low[4] === "metricalerts") return want({ op: "metricAlertList", sub }, true);
+  if (low.length === 5 && insightsAt(2) && low[4] === "autoscalesettings") return want({ op: "autoscaleList", sub }, true);
+  if (low[2] === "resourcegroups" && segs[3] && insightsAt(4) && low[6] === "autoscalesettings") {
+    if (low.length === 7) return want({ op: "autoscaleList", sub, rg: segs[3] }, true);
+    if (low.length === 8) {
+      const op = AUTOSCALE_BY_METHOD[method];
+      return op ? { op, sub, rg: segs[3], name: segs[7] } : { op: "unknown", sub, badMethod: true };
+    }
+    return { op: "unknown", sub };
+  }
   if (low[2] === "resourcegroups" && segs[3] && insightsAt(4) && INSIGHTS_BY_METHOD[low[6] ?? ""]) {
     const rg = segs[3];
     if (low.length === 7 && low[6] === "metricalerts") return want({ op: "metricAlertList", sub, rg }, true);
@@ -91,8 +147,22 @@ export function parseArmRoute(method: string, path: string): Route {
   }
   if (computeAt(2)) {
     if (low.length === 5 && low[4] === "virtualmachines") return want({ op: "list", sub }, true);
+    if (low.length === 5 && low[4] === "virtualmachinescalesets") return want({ op: "scaleSetList", sub }, true);
     if (low.length === 8 && low[4] === "locations" && low[6] === "operations") {
       return want({ op: "operationStatus", sub, region: segs[5], opId: segs[7] }, true);
+    }
+    return { op: "unknown", sub };
+  }
+  if (low[2] === "resourcegroups" && segs[3] && computeAt(4) && low[6] === "virtualmachinescalesets") {
+    const rg = segs[3];
+    const set = segs[7];
+    if (low.length === 7) return want({ op: "scaleSetList", sub, rg }, true);
+    if (low.length === 8) return want({ op: "scaleSetGet", sub, rg, set }, true);
+    if (low.length === 9 && SCALE_SET_ACTIONS[low[8]]) return want({ op: SCALE_SET_ACTIONS[low[8]], sub, rg, set }, false);
+    if (low.length === 9 && low[8] === "virtualmachines") return want({ op: "scaleSetInstanceList", sub, rg, set }, true);
+    if (low.length === 10 && low[8] === "virtualmachines") return want({ op: "scaleSetInstanceGet", sub, rg, set, instanceId: segs[9] }, true);
+    if (low.length === 11 && low[8] === "virtualmachines" && low[10] === "instanceview") {
+      return want({ op: "scaleSetInstanceView", sub, rg, set, instanceId: segs[9] }, true);
     }
     return { op: "unknown", sub };
   }

@@ -1,7 +1,7 @@
 /** The in-memory ARM world: fleet index, operations, clock, buckets, faults and log. No HTTP here. */
 import { createHash } from "node:crypto";
 import { Clock } from "./clock";
-import { DEFAULT_DURATIONS, drawDurationSeconds, expandFleet, type DurationKind, type DurationRange, type FleetSpec, type VmSeed } from "./fleet";
+import { DEFAULT_DURATIONS, drawDurationSeconds, expandFleet, type DurationKind, type DurationRange, type FleetSpec, type ScaleSetSeed, type VmSeed } from "./fleet";
 import { Throttler, defaultLimits, mergeLimits, type LimitsConfig, type LimitsInput } from "./buckets";
 import { FaultBook, wildcard } from "./faults";
 import { RbacBook } from "./rbac";
@@ -12,6 +12,7 @@ import { InsightsModel } from "./insights-model";
 import { AlertWebhooks } from "./alert-webhooks";
 import { AlertsManagement } from "./alerts-management";
 import { WebSites } from "./web-sites";
+import { AutoscaleSettings, autoscaleSettingId } from "./autoscale-settings";
 import {
   beginAction,
   powerStateOf,
@@ -23,6 +24,14 @@ import {
   type PowerState,
   type SimVm,
 } from "./operations";
+import {
+  FAILING_START_ERROR,
+  scaleSetResourceId,
+  type ScaleSetAction,
+  type ScaleSetOperation,
+  type SimInstance,
+  type SimScaleSet,
+} from "./scale-sets";
 
 export interface SimulatorOptions {
   timeScale?: number;
@@ -35,6 +44,7 @@ export interface ResourceGroupEntry {
   name: string;
   location: string;
   vms: SimVm[];
+  scaleSets: SimScaleSet[];
   /** The group's own tags (Microsoft.Resources; resource-tags.ts). */
   tags?: Record<string, string>;
 }
@@ -43,6 +53,7 @@ export interface SubscriptionEntry {
   subscriptionId: string;
   resourceGroups: Map<string, ResourceGroupEntry>;
   vms: SimVm[];
+  scaleSets: SimScaleSet[];
 }
 
 export interface ControlVm {
@@ -59,6 +70,33 @@ export interface ControlVm {
   /** The instance view says HibernationState/Hibernated. */
   hibernated: boolean;
   hibernationEnabled: boolean;
+  history: Array<{ time: string; powerState: PowerState }>;
+}
+
+/** A scale set as the control API shows it, with each instance's state and history. */
+export interface ControlScaleSet {
+  id: string;
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  location: string;
+  orchestrationMode: string;
+  capacity: number;
+  tags: Record<string, string>;
+  /** Uniform: its instances. Flexible: none (its members are VMs, see `memberVmIds`). */
+  instances: ControlInstance[];
+  /** Flexible: the ids of its member VMs. */
+  memberVmIds?: string[];
+}
+
+export interface ControlInstance {
+  instanceId: string;
+  id: string;
+  name: string;
+  powerState: PowerState;
+  provisioningState: string;
+  /** The last failed operation's error (with `ProvisioningState/failed/<code>` in the instance view), if any. */
+  failure?: { code: string; message: string; time: string };
   history: Array<{ time: string; powerState: PowerState }>;
 }
 
@@ -84,6 +122,8 @@ export class ArmSimulator {
    * local world from its Entra simulator); without it such a delivery fails as it would without a token.
    */
   secureWebhookToken?: (receiver: { identifierUri: string; objectId?: string; tenantId?: string }) => string;
+  /** Microsoft.Insights/autoscalesettings (autoscale-settings.ts): read, enabled and disabled, never scaling anything. */
+  readonly autoscale = new AutoscaleSettings();
   /** Function apps and the packages deployed to them (self-update). */
   readonly webSites = new WebSites();
   readonly pageSize: number;
@@ -95,6 +135,9 @@ export class ArmSimulator {
   private subscriptions = new Map<string, SubscriptionEntry>();
   private vms = new Map<string, SimVm>();
   private operations = new Map<string, Operation>();
+  private scaleSets = new Map<string, SimScaleSet>();
+  private instances = new Map<string, SimInstance>();
+  private scaleSetOperations = new Map<string, ScaleSetOperation>();
   private opCounter = 0;
 
   constructor(options: SimulatorOptions = {}) {
@@ -114,11 +157,13 @@ export class ArmSimulator {
 
   // ---- fleet -------------------------------------------------------------
 
-  loadFleet(spec: FleetSpec, mode: "replace" | "add" = "replace"): { vms: number } {
-    const { seeds, durations } = expandFleet(spec);
+  loadFleet(spec: FleetSpec, mode: "replace" | "add" = "replace"): { vms: number; scaleSets: number } {
+    const { seeds, scaleSets, durations } = expandFleet(spec);
     if (mode === "replace") {
       this.subscriptions.clear();
       this.vms.clear();
+      this.clearScaleSets();
+      this.autoscale.clear();
       this.operations.clear();
       this.insights.clear();
       this.alertsManagement.clear();
@@ -127,6 +172,7 @@ export class ArmSimulator {
     Object.assign(this.durations, durations);
     const now = this.now();
     for (const seed of seeds) this.addVm(seed, now);
+    for (const seed of scaleSets) this.addScaleSet(seed, now);
     // Subscriptions/groups listed without VMs still exist (so they answer empty lists, not 404).
     for (const sub of spec.subscriptions ?? []) {
       const s = this.ensureSubscription(sub.subscriptionId);
@@ -135,7 +181,7 @@ export class ArmSimulator {
         if (rg.tags) group.tags = { ...rg.tags };
       }
     }
-    return { vms: this.vms.size };
+    return { vms: this.vms.size, scaleSets: this.scaleSets.size };
   }
 
   reset(): void {
@@ -143,6 +189,8 @@ export class ArmSimulator {
     this.alertsManagement.clear();
     this.subscriptions.clear();
     this.vms.clear();
+    this.clearScaleSets();
+    this.autoscale.clear();
     this.operations.clear();
     this.durations = { ...DEFAULT_DURATIONS };
     this.faults.remove();
@@ -165,7 +213,7 @@ export class ArmSimulator {
     const key = subscriptionId.toLowerCase();
     let s = this.subscriptions.get(key);
     if (!s) {
-      s = { subscriptionId, resourceGroups: new Map(), vms: [] };
+      s = { subscriptionId, resourceGroups: new Map(), vms: [], scaleSets: [] };
       this.subscriptions.set(key, s);
     }
     return s;
@@ -175,7 +223,7 @@ export class ArmSimulator {
     const key = name.toLowerCase();
     let rg = sub.resourceGroups.get(key);
     if (!rg) {
-      rg = { name, location, vms: [] };
+      rg = { name, location, vms: [], scaleSets: [] };
       sub.resourceGroups.set(key, rg);
     }
     return rg;
@@ -210,6 +258,80 @@ export class ArmSimulator {
     rg.vms.push(vm);
   }
 
+  private clearScaleSets(): void {
+    this.scaleSets.clear();
+    this.instances.clear();
+    this.scaleSetOperations.clear();
+  }
+
+  private addScaleSet(seed: ScaleSetSeed, now: number): void {
+    const sub = this.ensureSubscription(seed.subscriptionId);
+    const rg = this.ensureGroup(sub, seed.resourceGroup, seed.rgLocation);
+    const id = scaleSetResourceId(sub.subscriptionId, rg.name, seed.name);
+    const key = id.toLowerCase();
+    if (seed.implicit && this.scaleSets.has(key)) return;
+    const set: SimScaleSet = { ...seed, subscriptionId: sub.subscriptionId, resourceGroup: rg.name, id, key, uniqueId: stableUuid(key), instances: [] };
+    for (let i = 0; i < seed.capacity; i++) {
+      const instanceId = String(i);
+      const instanceKey = `${key}/virtualmachines/${instanceId}`;
+      const instance: SimInstance = {
+        subscriptionId: sub.subscriptionId,
+        resourceGroup: rg.name,
+        rgLocation: rg.location,
+        name: `${seed.name}_${instanceId}`,
+        location: seed.location,
+        osType: seed.osType,
+        vmSize: seed.sku,
+        powerState: seed.powerState,
+        priority: seed.priority,
+        // A Uniform instance has no tags of its own: they live on the set.
+        tags: {},
+        hibernationEnabled: false,
+        id: `${id}/virtualMachines/${instanceId}`,
+        key: instanceKey,
+        vmId: stableUuid(instanceKey),
+        settled: seed.powerState,
+        provisioningState: "Succeeded",
+        history: [{ time: now, powerState: seed.powerState }],
+        instanceId,
+        scaleSetName: seed.name,
+      };
+      set.instances.push(instance);
+      this.instances.set(instanceKey, instance);
+    }
+    const existing = this.scaleSets.get(key);
+    if (existing) {
+      // "add" mode redefines a set in place, like a VM: same list position, new instances.
+      for (const old of existing.instances) this.instances.delete(old.key);
+      Object.assign(existing, set);
+      if (seed.autoscale) this.addAutoscaleSetting(existing, seed.autoscale.enabled);
+      return;
+    }
+    this.scaleSets.set(key, set);
+    sub.scaleSets.push(set);
+    rg.scaleSets.push(set);
+    if (seed.autoscale) this.addAutoscaleSetting(set, seed.autoscale.enabled);
+  }
+
+  /** The fleet's `autoscale` on a set: a setting `{set}-autoscale` in its group, one profile keeping its capacity. */
+  private addAutoscaleSetting(set: SimScaleSet, enabled: boolean): void {
+    const name = `${set.name}-autoscale`;
+    const capacity = String(Math.max(1, this.scaleSetCapacity(set)));
+    this.autoscale.put({
+      id: autoscaleSettingId(set.subscriptionId, set.resourceGroup, name),
+      name,
+      location: set.location,
+      tags: {},
+      properties: {
+        name,
+        enabled,
+        targetResourceUri: set.id,
+        profiles: [{ name: "default", capacity: { minimum: "1", maximum: capacity, default: capacity }, rules: [] }],
+        notifications: [],
+      },
+    });
+  }
+
   // ---- lookups -----------------------------------------------------------
 
   subscription(subscriptionId: string): SubscriptionEntry | undefined {
@@ -226,6 +348,27 @@ export class ArmSimulator {
 
   operation(id: string): Operation | undefined {
     return this.operations.get(id.toLowerCase());
+  }
+
+  scaleSetById(id: string): SimScaleSet | undefined {
+    return this.scaleSets.get(id.toLowerCase());
+  }
+
+  /** A Uniform set's instance count, a Flexible set's member VMs' count. */
+  scaleSetCapacity(set: SimScaleSet): number {
+    return set.orchestrationMode === "Uniform" ? set.instances.length : this.flexibleMembers(set).length;
+  }
+
+  /** The VMs of the set's resource group that name it in `flexibleScaleSet`. */
+  flexibleMembers(set: SimScaleSet): SimVm[] {
+    if (set.orchestrationMode !== "Flexible") return [];
+    const rg = this.subscription(set.subscriptionId)?.resourceGroups.get(set.resourceGroup.toLowerCase());
+    const name = set.name.toLowerCase();
+    return (rg?.vms ?? []).filter((vm) => vm.flexibleScaleSet?.toLowerCase() === name);
+  }
+
+  scaleSetOperation(id: string): ScaleSetOperation | undefined {
+    return this.scaleSetOperations.get(id.toLowerCase());
   }
 
   // ---- actions -----------------------------------------------------------
@@ -269,6 +412,25 @@ export class ArmSimulator {
       this.activity.recordAction(outcome.op, caller);
     }
     return outcome;
+  }
+
+  /**
+   * One batched scale-set call over `instances` (already checked: none refuses `action`). Each instance gets its own
+   * operation and drawn duration; `failsFor` says which instances' operations end Failed (faults, failing starts).
+   */
+  actOnScaleSet(set: SimScaleSet, action: ScaleSetAction, instanceIds: string[], instances: SimInstance[], failsFor: (instance: SimInstance) => OperationError | undefined): ScaleSetOperation {
+    const now = this.now();
+    const instanceOps = instances.map((instance) => {
+      const fails = failsFor(instance) ?? (action === "start" && set.failingStartInstances.includes(instance.instanceId) ? FAILING_START_ERROR : undefined);
+      const durationMs = drawDurationSeconds(this.durations[action], this.durationRandom) * 1000;
+      const outcome = beginAction({ vm: instance, action, now, durationMs, fails, newId: () => stableUuid(`${this.seed}|op|${++this.opCounter}`) });
+      // firstRefusal was asked first, so every instance accepts (possibly joining its operation already in progress).
+      if (outcome.kind !== "accepted") throw new Error(`instance ${instance.instanceId} refused ${action} after the check: ${outcome.message}`);
+      return outcome.op;
+    });
+    const op: ScaleSetOperation = { id: stableUuid(`${this.seed}|op|${++this.opCounter}`), kind: action, set, startTime: now, instanceIds, instanceOps };
+    this.scaleSetOperations.set(op.id, op);
+    return op;
   }
 
   /**
@@ -340,6 +502,42 @@ export class ArmSimulator {
       out.push(this.controlView(vm, now));
     }
     return out;
+  }
+
+  controlScaleSets(filter: { subscriptionId?: string; resourceGroup?: string } = {}): ControlScaleSet[] {
+    const now = this.now();
+    return [...this.scaleSets.values()]
+      .filter((set) => !filter.subscriptionId || set.subscriptionId.toLowerCase() === filter.subscriptionId.toLowerCase())
+      .filter((set) => !filter.resourceGroup || set.resourceGroup.toLowerCase() === filter.resourceGroup.toLowerCase())
+      .map((set) => this.controlScaleSet(set, now));
+  }
+
+  controlScaleSet(set: SimScaleSet, now = this.now()): ControlScaleSet {
+    return {
+      id: set.id,
+      name: set.name,
+      subscriptionId: set.subscriptionId,
+      resourceGroup: set.resourceGroup,
+      location: set.location,
+      orchestrationMode: set.orchestrationMode,
+      capacity: this.scaleSetCapacity(set),
+      tags: set.tags,
+      ...(set.orchestrationMode === "Flexible" ? { memberVmIds: this.flexibleMembers(set).map((vm) => vm.id) } : {}),
+      instances: set.instances.map((instance) => {
+        const provisioningState = provisioningStateOf(instance, now);
+        return {
+          instanceId: instance.instanceId,
+          id: instance.id,
+          name: instance.name,
+          powerState: powerStateOf(instance, now),
+          provisioningState,
+          ...(provisioningState === "Failed" && instance.failure
+            ? { failure: { code: instance.failure.code, message: instance.failure.message, time: new Date(instance.failure.time).toISOString() } }
+            : {}),
+          history: instance.history.map((h) => ({ time: new Date(h.time).toISOString(), powerState: h.powerState })),
+        };
+      }),
+    };
   }
 
   controlView(vm: SimVm, now = this.now()): ControlVm {
