@@ -18,7 +18,7 @@ param appResourceId string
 @description('The main app\'s heartbeat period in seconds (its HEARTBEAT_SCHEDULE, every 5 minutes by default).')
 param heartbeatPeriodSeconds int = 300
 @description('How often the guardian looks (NCRONTAB): by default once per heartbeat period.')
-param schedule string = '0 */5 * * * *'
+param schedule string = '0 */1 * * * *'
 param appInsightsConnectionString string
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {

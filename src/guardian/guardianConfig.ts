@@ -6,7 +6,7 @@
 import { isLoopbackHost, readLocalTime, type AppConfig, type Env } from "../config";
 
 export interface GuardianConfig {
-  /** GUARDIAN_SCHEDULE: how often it looks (NCRONTAB); by default once per heartbeat period. */
+  /** GUARDIAN_SCHEDULE: how often it looks (NCRONTAB); by default every minute: at most half a heartbeat period, so a release that cannot start is rolled back within 2 periods (rule.ts). */
   schedule: string;
   /** HEARTBEAT_PERIOD_SECONDS: the main app's heartbeat period (its HEARTBEAT_SCHEDULE), in the app's seconds. */
   heartbeatPeriodSeconds: number;
@@ -26,8 +26,8 @@ const SITE_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Micr
 
 export function loadGuardianConfig(env: Env = process.env): GuardianConfig {
   const problems: string[] = [];
-  const schedule = env.GUARDIAN_SCHEDULE?.trim() || "0 */5 * * * *";
-  if (schedule.split(/\s+/).length !== 6) problems.push(`GUARDIAN_SCHEDULE must be a six-field NCRONTAB expression such as "0 */5 * * * *" (got "${schedule}")`);
+  const schedule = env.GUARDIAN_SCHEDULE?.trim() || "0 */1 * * * *";
+  if (schedule.split(/\s+/).length !== 6) problems.push(`GUARDIAN_SCHEDULE must be a six-field NCRONTAB expression such as "0 */1 * * * *" (got "${schedule}")`);
   const periodText = env.HEARTBEAT_PERIOD_SECONDS?.trim() || "300";
   const heartbeatPeriodSeconds = Number(periodText);
   if (!Number.isInteger(heartbeatPeriodSeconds) || heartbeatPeriodSeconds < 1 || heartbeatPeriodSeconds > 86_400) problems.push(`HEARTBEAT_PERIOD_SECONDS must be an integer between 1 and 86400 (got "${periodText}")`);

@@ -1,7 +1,7 @@
 /**
  * The guardian's rule and its races, on in-memory twins of the self-update ports (the etag semantics of the attempts
  * table included): a version whose heartbeat passed is never rolled back; one that never passed is rolled back once
- * two heartbeat periods have passed, to the package staged before it was deployed; two guardian ticks, or a tick and
+ * one and a half heartbeat periods have passed, to the package staged before it was deployed; two guardian ticks, or a tick and
  * the app's own verification, deciding from the same read deploy the previous package once; a rollback refused for a
  * passing reason is tried again at the next tick.
  */
@@ -78,17 +78,17 @@ function bothReadFirst(store: MemoryAutoUpdateStore): void {
 }
 
 describe("the guardian rolls back a release that cannot start, once", () => {
-  it("waits two heartbeat periods, then rolls back to the staged previous package and records RolledBack by the guardian", async () => {
+  it("waits one and a half heartbeat periods, then rolls back to the staged previous package and records RolledBack by the guardian", async () => {
     const w = setup();
-    w.at(2 * PERIOD_S * 1000 - 1);
+    w.at(1.5 * PERIOD_S * 1000 - 1);
     expect((await guardianTick(w.guardian)).kind).toBe("waiting");
     expect(w.deployed).toEqual([]);
-    w.at(2 * PERIOD_S * 1000);
+    w.at(1.5 * PERIOD_S * 1000);
     expect((await guardianTick(w.guardian)).kind).toBe("rolledBack");
     expect(w.deployed).toEqual([PREVIOUS]);
     const [row] = w.store.all();
     expect(row).toMatchObject({ state: "RolledBack", rollbackBy: "guardian" });
-    expect(row!.reason).toMatch(/^1\.1\.0 did not start: no heartbeat by 1\.1\.0 passed within 2 heartbeat periods \(10 min\).*; rolled back by the guardian to 1\.0\.0$/);
+    expect(row!.reason).toMatch(/^1\.1\.0 did not start: no heartbeat by 1\.1\.0 passed within 1\.5 heartbeat periods \(7\.5 min\).*; rolled back by the guardian to 1\.0\.0$/);
     expect((await guardianTick(w.guardian)).kind).toBe("idle");
     expect(w.deployed).toHaveLength(1);
   });
